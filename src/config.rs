@@ -1,0 +1,352 @@
+//! The service configuration (`signoff-gate.toml`), validated into types
+//! that cannot be invalid; every problem is reported with file:line:col.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use crate::detect::Detector;
+use crate::diagnostics::{Collector, Problem, Problems};
+use crate::refs::ProtectedRefs;
+
+/// Where the configuration is looked for when neither `--config` nor
+/// `SIGNOFF_GATE_CONFIG` names it.
+pub const DEFAULT_CONFIG_PATH: &str = "config/signoff-gate.toml";
+
+/// A validated configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// The configuration file it was read from.
+    pub path: PathBuf,
+    /// The `[server]` table.
+    pub server: ServerConfig,
+    /// The `[policy]` table.
+    pub policy: PolicyConfig,
+    /// The `[detect]` table.
+    pub detect: Detector,
+}
+
+/// The `[server]` table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerConfig {
+    /// The TCP address to listen on.
+    pub listen: SocketAddr,
+    /// The roster file, resolved against the configuration file's folder.
+    pub roster: PathBuf,
+    /// Folders under which repositories may be opened, resolved against the
+    /// configuration file's folder.
+    pub repo_roots: Vec<PathBuf>,
+}
+
+/// The `[policy]` table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyConfig {
+    /// Refs whose incoming commits are checked.
+    pub protected_refs: ProtectedRefs,
+    /// The trailer key that carries an approval, e.g. `Approved-by`.
+    pub approval_trailer: String,
+    /// The lowest roster level that may approve.
+    pub min_approver_level: String,
+    /// Where `min_approver_level` was written, to report it if the roster
+    /// does not declare that level.
+    pub min_approver_level_at: (usize, usize),
+    /// How many distinct valid approvers an AI-assisted commit needs.
+    pub required_approvals: usize,
+    /// A line of advice shown at the end of every refusal.
+    pub help: String,
+}
+
+/// Why a configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config {path}")]
+    Read {
+        /// The configuration path.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file was read but is not valid.
+    #[error("invalid config {path}: {problems}")]
+    Invalid {
+        /// The configuration path.
+        path: PathBuf,
+        /// Every problem, with line and column.
+        problems: Problems,
+    },
+}
+
+const TOP_KEYS: &[&str] = &["server", "policy", "detect"];
+const SERVER_KEYS: &[&str] = &["listen", "roster", "repo_roots"];
+const POLICY_KEYS: &[&str] = &["protected_refs", "approval_trailer", "min_approver_level", "required_approvals", "help"];
+const DETECT_KEYS: &[&str] = &["builtin", "disclosure_trailers"];
+
+const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
+const DEFAULT_PROTECTED: [&str; 3] = ["refs/heads/main", "refs/heads/master", "refs/heads/release/*"];
+const DEFAULT_HELP: &str = "Ask a senior engineer to review, then add their Approved-by trailer.";
+const DEFAULT_DISCLOSURES: [&str; 3] = ["AI-Assisted", "Assisted-by", "Generated-by"];
+
+impl Config {
+    /// Reads and validates a configuration file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+        Config::parse(path, &text).map_err(|problems| ConfigError::Invalid { path: path.to_owned(), problems })
+    }
+
+    /// Validates configuration text; relative paths resolve against the
+    /// folder of `path`.
+    pub fn parse(path: &Path, text: &str) -> Result<Config, Problems> {
+        let mut collector = Collector::new(path, text);
+        let config = read(&mut collector, path);
+        let problems = collector.finish();
+        match config {
+            Some(config) if problems.is_empty() => Ok(config),
+            _ => Err(Problems(problems)),
+        }
+    }
+
+    /// A problem located at `min_approver_level`, for cross-file checks.
+    pub fn problem_at_min_level(&self, message: String) -> Problem {
+        let (line, column) = self.policy.min_approver_level_at;
+        Problem { file: self.path.clone(), line, column, message }
+    }
+}
+
+/// Whether `key` can be a trailer key as git reads them: letters, digits
+/// and `-`, not starting with `-`.
+fn is_trailer_key(key: &str) -> bool {
+    !key.is_empty() && !key.starts_with('-') && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+fn read(collector: &mut Collector<'_>, path: &Path) -> Option<Config> {
+    let document = collector.parse()?;
+    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let resolve = |p: &str| if Path::new(p).is_absolute() { PathBuf::from(p) } else { base.join(p) };
+    let top = collector.table(document.get_ref(), "the config", TOP_KEYS);
+    let mut ok = true;
+
+    let empty = toml::de::DeTable::default();
+    let section = |collector: &mut Collector<'_>, name: &str| match top.raw(name) {
+        None => Some(&empty),
+        Some(value) => {
+            let table = value.get_ref().as_table();
+            if table.is_none() {
+                collector.at_span(&value.span(), format!("`{name}` must be a table: write it as [{name}]"));
+            }
+            table
+        }
+    };
+    let server_table = section(collector, "server");
+    let policy_table = section(collector, "policy");
+    let detect_table = section(collector, "detect");
+    let (Some(server_table), Some(policy_table), Some(detect_table)) = (server_table, policy_table, detect_table) else {
+        return None;
+    };
+
+    // [server]
+    let server = collector.table(server_table, "[server]", SERVER_KEYS);
+    let listen = match server.get::<String>(collector, "listen") {
+        Some(listen) => match listen.get_ref().parse::<SocketAddr>() {
+            Ok(address) => Some(address),
+            Err(_) => {
+                collector.at_span(&listen.span(), format!("`listen` = \"{}\" is not an address and port like \"127.0.0.1:8787\"", listen.get_ref()));
+                None
+            }
+        },
+        None if server.raw("listen").is_some() => None,
+        None => DEFAULT_LISTEN.parse().ok(),
+    };
+    let roster = match server.get::<String>(collector, "roster") {
+        Some(roster) if roster.get_ref().trim().is_empty() => {
+            collector.at_span(&roster.span(), "`roster` is empty; name the roster file, e.g. \"roster.toml\"");
+            None
+        }
+        Some(roster) => Some(resolve(roster.get_ref())),
+        None if server.raw("roster").is_some() => None,
+        None => Some(resolve("roster.toml")),
+    };
+    let mut repo_roots = Vec::new();
+    if let Some(roots) = server.get::<Vec<toml::Spanned<String>>>(collector, "repo_roots") {
+        for root in roots.into_inner() {
+            if root.get_ref().trim().is_empty() {
+                collector.at_span(&root.span(), "a `repo_roots` entry is empty");
+                ok = false;
+            } else {
+                repo_roots.push(resolve(root.get_ref()));
+            }
+        }
+    }
+
+    // [policy]
+    let policy = collector.table(policy_table, "[policy]", POLICY_KEYS);
+    let protected_refs = match policy.get::<Vec<toml::Spanned<String>>>(collector, "protected_refs") {
+        Some(patterns) => {
+            let patterns = patterns.into_inner();
+            let names: Vec<String> = patterns.iter().map(|p| p.get_ref().clone()).collect();
+            match ProtectedRefs::new(&names) {
+                Ok(refs) => Some(refs),
+                Err((index, message)) => {
+                    collector.at_span(&patterns[index].span(), message);
+                    None
+                }
+            }
+        }
+        None if policy.raw("protected_refs").is_some() => None,
+        None => ProtectedRefs::new(&DEFAULT_PROTECTED.map(String::from)).ok(),
+    };
+    let approval_trailer = match policy.get::<String>(collector, "approval_trailer") {
+        Some(key) if !is_trailer_key(key.get_ref()) => {
+            collector.at_span(&key.span(), format!("`approval_trailer` = \"{}\" is not a trailer key (letters, digits and `-`)", key.get_ref()));
+            None
+        }
+        Some(key) => Some(key.into_inner()),
+        None if policy.raw("approval_trailer").is_some() => None,
+        None => Some("Approved-by".to_owned()),
+    };
+    let (min_approver_level, min_approver_level_at) = match policy.get::<String>(collector, "min_approver_level") {
+        Some(level) if level.get_ref().trim().is_empty() => {
+            collector.at_span(&level.span(), "`min_approver_level` is empty");
+            (None, (0, 0))
+        }
+        Some(level) => {
+            let at = crate::diagnostics::line_column(collector.text(), level.span().start);
+            (Some(level.into_inner()), at)
+        }
+        None if policy.raw("min_approver_level").is_some() => (None, (0, 0)),
+        None => (Some("senior".to_owned()), (1, 1)),
+    };
+    let required_approvals = match policy.get::<i64>(collector, "required_approvals") {
+        Some(count) if !(1..=16).contains(count.get_ref()) => {
+            collector.at_span(&count.span(), format!("`required_approvals` = {} must be between 1 and 16", count.get_ref()));
+            None
+        }
+        Some(count) => usize::try_from(count.into_inner()).ok(),
+        None if policy.raw("required_approvals").is_some() => None,
+        None => Some(1),
+    };
+    let help = match policy.get::<String>(collector, "help") {
+        Some(help) => Some(help.into_inner().trim().to_owned()),
+        None if policy.raw("help").is_some() => None,
+        None => Some(DEFAULT_HELP.to_owned()),
+    };
+
+    // [detect]
+    let detect = collector.table(detect_table, "[detect]", DETECT_KEYS);
+    let builtin = match detect.get::<bool>(collector, "builtin") {
+        Some(builtin) => Some(builtin.into_inner()),
+        None if detect.raw("builtin").is_some() => None,
+        None => Some(true),
+    };
+    let disclosure_trailers = match detect.get::<Vec<toml::Spanned<String>>>(collector, "disclosure_trailers") {
+        Some(keys) => {
+            let mut valid = Vec::new();
+            for key in keys.into_inner() {
+                if is_trailer_key(key.get_ref()) {
+                    valid.push(key.into_inner());
+                } else {
+                    collector.at_span(&key.span(), format!("disclosure trailer `{}` is not a trailer key (letters, digits and `-`)", key.get_ref()));
+                    ok = false;
+                }
+            }
+            Some(valid)
+        }
+        None if detect.raw("disclosure_trailers").is_some() => None,
+        None => Some(DEFAULT_DISCLOSURES.map(String::from).to_vec()),
+    };
+
+    let (Some(listen), Some(roster), Some(protected_refs), Some(approval_trailer), Some(min_approver_level), Some(required_approvals), Some(help), Some(builtin), Some(disclosure_trailers), true) = (
+        listen,
+        roster,
+        protected_refs,
+        approval_trailer,
+        min_approver_level,
+        required_approvals,
+        help,
+        builtin,
+        disclosure_trailers,
+        ok,
+    ) else {
+        return None;
+    };
+    Some(Config {
+        path: path.to_owned(),
+        server: ServerConfig { listen, roster, repo_roots },
+        policy: PolicyConfig { protected_refs, approval_trailer, min_approver_level, min_approver_level_at, required_approvals, help },
+        detect: Detector { builtin, disclosure_trailers },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, Vec<String>> {
+        Config::parse(Path::new("/etc/sg/signoff-gate.toml"), text).map_err(|p| p.0.iter().map(ToString::to_string).collect())
+    }
+
+    #[test]
+    fn reads_the_documented_example() {
+        let config = parse(
+            r#"
+[server]
+listen = "127.0.0.1:8787"
+roster = "roster.toml"
+repo_roots = ["/srv/git"]
+
+[policy]
+protected_refs = ["refs/heads/main", "refs/heads/master", "refs/heads/release/*"]
+approval_trailer = "Approved-by"
+min_approver_level = "senior"
+required_approvals = 1
+help = "Ask a senior engineer to review, then add their Approved-by trailer."
+
+[detect]
+builtin = true
+disclosure_trailers = ["AI-Assisted", "Assisted-by", "Generated-by"]
+"#,
+        )
+        .expect("valid config");
+        assert_eq!(config.server.roster, PathBuf::from("/etc/sg/roster.toml"));
+        assert_eq!(config.server.repo_roots, vec![PathBuf::from("/srv/git")]);
+        assert!(config.policy.protected_refs.matches("refs/heads/release/2"));
+        assert_eq!(config.policy.min_approver_level_at, (10, 22));
+    }
+
+    #[test]
+    fn an_empty_file_gives_sane_defaults() {
+        let config = parse("").expect("defaults");
+        assert_eq!(config.server.listen.to_string(), "127.0.0.1:8787");
+        assert_eq!(config.policy.approval_trailer, "Approved-by");
+        assert_eq!(config.policy.required_approvals, 1);
+        assert!(config.detect.builtin);
+    }
+
+    #[test]
+    fn reports_every_problem() {
+        let problems = parse(
+            r#"[server]
+listen = "localhost"
+roster = ""
+repo_root = ["/srv/git"]
+
+[policy]
+protected_refs = ["heads/main"]
+required_approvals = 0
+approval_trailer = "Approved by"
+"#,
+        )
+        .expect_err("invalid");
+        assert_eq!(
+            problems,
+            vec![
+                "/etc/sg/signoff-gate.toml:2:10: `listen` = \"localhost\" is not an address and port like \"127.0.0.1:8787\"",
+                "/etc/sg/signoff-gate.toml:3:10: `roster` is empty; name the roster file, e.g. \"roster.toml\"",
+                "/etc/sg/signoff-gate.toml:4:1: unknown key `repo_root` in [server]; expected one of `listen`, `roster`, `repo_roots`",
+                "/etc/sg/signoff-gate.toml:7:19: protected ref pattern `heads/main` must start with `refs/`",
+                "/etc/sg/signoff-gate.toml:8:22: `required_approvals` = 0 must be between 1 and 16",
+                "/etc/sg/signoff-gate.toml:9:20: `approval_trailer` = \"Approved by\" is not a trailer key (letters, digits and `-`)",
+            ]
+        );
+    }
+}

@@ -1,0 +1,450 @@
+//! Which commits are AI-assisted, and the evidence for it.
+//!
+//! Detection matches what tools really write: their bot addresses and
+//! logins, their own trailers and body lines, co-authors that name a model,
+//! and disclosure trailers. It never matches a display name alone where a
+//! person could carry it: "Claude Dubois <claude@corp.example>" is a person.
+
+use crate::facts::CommitFacts;
+use crate::identity::Identity;
+use crate::trailers::Trailer;
+
+/// One reason to call a commit AI-assisted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Marker {
+    /// The tool, e.g. `Claude Code`, or what a disclosure trailer names.
+    pub tool: String,
+    /// The exact evidence: the trailer line, `author: Name <email>`, the body line.
+    pub evidence: String,
+}
+
+/// What detection found in one commit.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Detection {
+    /// Every marker found; empty when the commit is not AI-assisted.
+    pub markers: Vec<Marker>,
+    /// Co-authors that are people (not tools): they count as authors when
+    /// deciding whether an approval is a self-approval.
+    pub human_coauthors: Vec<Identity>,
+}
+
+/// The detection rules in force: the built-in catalogue and the configured
+/// disclosure trailers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Detector {
+    /// Whether the built-in catalogue of known tools is used.
+    pub builtin: bool,
+    /// Trailer keys by which authors disclose AI use (compared ignoring case).
+    pub disclosure_trailers: Vec<String>,
+}
+
+/// A tool of the built-in catalogue.
+struct Tool {
+    name: &'static str,
+    /// Addresses only this tool writes (lowercase).
+    emails: &'static [&'static str],
+    /// GitHub logins (lowercase), matched in `users.noreply.github.com`
+    /// addresses and, for `[bot]` logins, as names.
+    github_logins: &'static [&'static str],
+    /// Names no person carries (lowercase), e.g. `copilot autofix powered by ai`.
+    names: &'static [&'static str],
+    /// Trailer keys only this tool writes.
+    trailer_keys: &'static [&'static str],
+    /// Body lines (lowercase, `[`/`]` removed, leading emoji and spaces
+    /// skipped) that start with one of these.
+    body_lines: &'static [&'static str],
+}
+
+const CATALOGUE: &[Tool] = &[
+    Tool {
+        name: "Claude Code",
+        emails: &["noreply@anthropic.com"],
+        github_logins: &["claude[bot]"],
+        names: &[],
+        trailer_keys: &["Claude-Session"],
+        body_lines: &["generated with claude code"],
+    },
+    Tool {
+        name: "GitHub Copilot",
+        emails: &["copilot@github.com"],
+        github_logins: &["copilot", "copilot-swe-agent[bot]", "copilot-swe-agent", "github-advanced-security[bot]"],
+        names: &["copilot autofix powered by ai"],
+        trailer_keys: &["Agent-Logs-Url"],
+        body_lines: &[],
+    },
+    Tool {
+        name: "OpenAI Codex",
+        emails: &["noreply@openai.com", "codex@openai.com"],
+        github_logins: &["chatgpt-codex-connector[bot]"],
+        names: &[],
+        trailer_keys: &[],
+        body_lines: &[],
+    },
+    Tool {
+        name: "Cursor",
+        emails: &["cursoragent@cursor.com"],
+        github_logins: &["cursor[bot]"],
+        names: &[],
+        trailer_keys: &[],
+        body_lines: &[],
+    },
+    Tool {
+        name: "Devin",
+        emails: &[],
+        github_logins: &["devin-ai-integration[bot]"],
+        names: &[],
+        trailer_keys: &[],
+        body_lines: &["generated with devin"],
+    },
+    Tool {
+        name: "Aider",
+        emails: &["aider@aider.chat", "aider@aider.dev"],
+        github_logins: &[],
+        names: &[],
+        trailer_keys: &[],
+        body_lines: &[],
+    },
+    Tool {
+        name: "Amp",
+        emails: &["amp@ampcode.com"],
+        github_logins: &[],
+        names: &[],
+        trailer_keys: &["Amp-Thread-ID", "Amp-Thread"],
+        body_lines: &[],
+    },
+    Tool {
+        name: "OpenHands",
+        emails: &["openhands@all-hands.dev"],
+        github_logins: &["openhands-agent", "openhands-ai[bot]"],
+        names: &[],
+        trailer_keys: &[],
+        body_lines: &[],
+    },
+    Tool {
+        name: "Google Jules",
+        emails: &[],
+        github_logins: &["google-labs-jules[bot]"],
+        names: &[],
+        trailer_keys: &[],
+        body_lines: &[],
+    },
+    Tool {
+        name: "Gemini Code Assist",
+        emails: &[],
+        github_logins: &["gemini-code-assist[bot]"],
+        names: &[],
+        trailer_keys: &[],
+        body_lines: &[],
+    },
+    Tool {
+        name: "Factory",
+        emails: &[],
+        github_logins: &["factory-droid[bot]"],
+        names: &[],
+        trailer_keys: &[],
+        body_lines: &[],
+    },
+    Tool {
+        name: "Sweep",
+        emails: &[],
+        github_logins: &["sweep-ai[bot]"],
+        names: &[],
+        trailer_keys: &[],
+        body_lines: &[],
+    },
+];
+
+/// Trailer keys that credit a co-author (compared ignoring case).
+const COAUTHOR_KEYS: &[&str] = &["Co-authored-by", "Co-developed-by"];
+
+/// Disclosure values that declare no AI was used.
+const NEGATIVE_DISCLOSURES: &[&str] = &["no", "none", "false", "n", "0", "n/a"];
+/// Disclosure values that say "yes" without naming a tool.
+const POSITIVE_DISCLOSURES: &[&str] = &["yes", "true", "y", "1"];
+
+/// Evidence longer than this is shortened: it is shown to people.
+const MAX_EVIDENCE_CHARS: usize = 160;
+
+impl Detector {
+    /// Finds every marker of AI assistance in one commit.
+    pub fn detect(&self, commit: &CommitFacts, trailers: &[Trailer]) -> Detection {
+        let mut detection = Detection::default();
+        let mut add = |tool: &str, evidence: String| {
+            let marker = Marker { tool: tool.to_owned(), evidence: shorten(&evidence) };
+            if !detection.markers.contains(&marker) {
+                detection.markers.push(marker);
+            }
+        };
+
+        if self.builtin {
+            for (role, identity) in [("author", &commit.author), ("committer", &commit.committer)] {
+                if let Some(tool) = tool_of_identity(identity, true) {
+                    add(tool, format!("{role}: {identity}"));
+                }
+            }
+            for line in commit.message.lines() {
+                if let Some(tool) = tool_of_body_line(line) {
+                    add(tool, line.trim().to_owned());
+                }
+            }
+        }
+
+        let mut human_coauthors = Vec::new();
+        for trailer in trailers {
+            if COAUTHOR_KEYS.iter().any(|key| trailer.key_is(key)) {
+                let identity = Identity::parse(&trailer.value);
+                let tool = if self.builtin { tool_of_coauthor(&trailer.value, identity.as_ref()) } else { None };
+                match (tool, identity) {
+                    (Some(tool), _) => add(&tool, trailer.to_string()),
+                    (None, Some(identity)) => human_coauthors.push(identity),
+                    (None, None) => {}
+                }
+                continue;
+            }
+            if self.builtin {
+                if let Some(tool) = CATALOGUE.iter().find(|tool| tool.trailer_keys.iter().any(|key| trailer.key_is(key))) {
+                    add(tool.name, trailer.to_string());
+                    continue;
+                }
+            }
+            if self.disclosure_trailers.iter().any(|key| trailer.key_is(key)) {
+                if let Some(tool) = tool_of_disclosure(&trailer.value) {
+                    add(&tool, trailer.to_string());
+                }
+            }
+        }
+        detection.human_coauthors = human_coauthors;
+        detection
+    }
+}
+
+/// The catalogue tool an identity belongs to. `by_name` also accepts the
+/// aider convention of a name ending in ` (aider)` (used for authors and
+/// committers, which aider rewrites).
+fn tool_of_identity(identity: &Identity, by_name: bool) -> Option<&'static str> {
+    let email = identity.email_key();
+    let name = identity.name.trim().to_ascii_lowercase();
+    let login = github_noreply_login(&email);
+    let tool = CATALOGUE.iter().find(|tool| {
+        tool.emails.contains(&email.as_str())
+            || login.is_some_and(|login| tool.github_logins.contains(&login))
+            || tool.names.contains(&name.as_str())
+            || (name.ends_with("[bot]") && tool.github_logins.contains(&name.as_str()))
+    });
+    if let Some(tool) = tool {
+        return Some(tool.name);
+    }
+    (by_name && name.ends_with(" (aider)")).then_some("Aider")
+}
+
+/// The tool a `Co-authored-by` value names: a catalogue identity, or a model
+/// named as the co-author (`Claude Opus 4.5 <…>`, `GPT-5 <…>`).
+fn tool_of_coauthor(value: &str, identity: Option<&Identity>) -> Option<String> {
+    if let Some(tool) = identity.and_then(|identity| tool_of_identity(identity, false)) {
+        return Some(tool.to_owned());
+    }
+    let name = identity.map_or(value, |identity| identity.name.as_str()).trim();
+    names_a_model(name).then(|| name.to_owned())
+}
+
+/// The login in a GitHub noreply address: `[id+]login@users.noreply.github.com`.
+fn github_noreply_login(email: &str) -> Option<&str> {
+    let local = email.strip_suffix("@users.noreply.github.com")?;
+    Some(match local.split_once('+') {
+        Some((id, login)) if id.bytes().all(|b| b.is_ascii_digit()) => login,
+        _ => local,
+    })
+}
+
+/// Whether a co-author name names an AI model rather than a person: a model
+/// family followed by a version or a tier (`Claude Sonnet 4`, `GPT-4o`,
+/// `Gemini 2.5 Pro`, `o3`). A family word alone (`Claude`, `Gemini`) is not
+/// enough: people carry those names.
+pub fn names_a_model(name: &str) -> bool {
+    let lower = name.trim().to_ascii_lowercase();
+    let tokens: Vec<&str> = lower
+        .split(|c: char| c.is_whitespace() || c == '-' || c == '_' || c == '/')
+        .filter(|token| !token.is_empty())
+        .collect();
+    let Some(first) = tokens.first().copied() else {
+        return false;
+    };
+    let second = tokens.get(1).copied();
+    let starts_with_digit = |token: &str| token.bytes().next().is_some_and(|b| b.is_ascii_digit());
+    // A family, then a version either glued on (`gpt4o`, `qwen3`) or as the
+    // next token, or one of the family's tier words.
+    let versioned = |family: &str, tiers: &[&str]| match first.strip_prefix(family) {
+        Some("") => second.is_some_and(|next| starts_with_digit(next) || tiers.contains(&next)),
+        Some(rest) => starts_with_digit(rest),
+        None => false,
+    };
+    match first {
+        "chatgpt" | "deepseek" | "codestral" | "devstral" => return true,
+        _ => {}
+    }
+    // OpenAI's o-series: `o1`, `o3`, `o4-mini`.
+    if first.len() >= 2 && first.starts_with('o') && first[1..].bytes().all(|b| b.is_ascii_digit()) && tokens.len() <= 2 {
+        return true;
+    }
+    versioned("claude", &["opus", "sonnet", "haiku", "instant", "code"])
+        || versioned("gpt", &["oss"])
+        || versioned("gemini", &["pro", "flash", "ultra", "nano", "code", "cli"])
+        || versioned("llama", &[])
+        || versioned("qwen", &["coder"])
+        || versioned("mistral", &["large", "medium", "small", "nemo"])
+        || versioned("grok", &["code"])
+        || versioned("glm", &[])
+        || versioned("kimi", &["k2"])
+}
+
+/// The tool a body line announces (`🤖 Generated with [Claude Code](…)`).
+fn tool_of_body_line(line: &str) -> Option<&'static str> {
+    let trimmed = line.trim_start_matches(|c: char| c.is_whitespace() || !c.is_ascii());
+    if !trimmed.get(..9).is_some_and(|start| start.eq_ignore_ascii_case("generated")) {
+        return None;
+    }
+    let normalized: String = trimmed.chars().filter(|&c| c != '[' && c != ']').collect::<String>().to_ascii_lowercase();
+    CATALOGUE
+        .iter()
+        .find(|tool| tool.body_lines.iter().any(|prefix| normalized.starts_with(prefix)))
+        .map(|tool| tool.name)
+}
+
+/// The tool a disclosure trailer names, or `None` when it declares no AI or
+/// credits a person (`Assisted-by: Name <email>` with an address that is no
+/// tool's: a long-standing way to thank a human helper).
+fn tool_of_disclosure(value: &str) -> Option<String> {
+    let value = value.trim();
+    let lower = value.to_ascii_lowercase();
+    if value.is_empty() || NEGATIVE_DISCLOSURES.contains(&lower.as_str()) {
+        return None;
+    }
+    if POSITIVE_DISCLOSURES.contains(&lower.as_str()) {
+        return Some("AI (disclosed)".to_owned());
+    }
+    if let Some(identity) = Identity::parse(value) {
+        return tool_of_identity(&identity, false).map(str::to_owned);
+    }
+    // `Assisted-by: AGENT:MODEL [TOOL…]` as the Linux kernel writes it.
+    let agent = value.split(':').next().unwrap_or(value).trim();
+    Some(if agent.is_empty() { value.to_owned() } else { agent.to_owned() })
+}
+
+/// Shortens evidence for display, on a character boundary.
+fn shorten(evidence: &str) -> String {
+    if evidence.chars().count() <= MAX_EVIDENCE_CHARS {
+        return evidence.to_owned();
+    }
+    let mut short: String = evidence.chars().take(MAX_EVIDENCE_CHARS - 1).collect();
+    short.push('…');
+    short
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trailers;
+
+    fn detector() -> Detector {
+        Detector {
+            builtin: true,
+            disclosure_trailers: vec!["AI-Assisted".into(), "Assisted-by".into(), "Generated-by".into()],
+        }
+    }
+
+    fn commit(author: &str, message: &str) -> CommitFacts {
+        let author = Identity::parse(author).expect("test author parses");
+        CommitFacts {
+            id: "0".repeat(40),
+            parent_ids: vec![],
+            committer: author.clone(),
+            author,
+            message: message.to_owned(),
+        }
+    }
+
+    fn tools(author: &str, message: &str) -> Vec<String> {
+        let commit = commit(author, message);
+        let trailers = trailers::parse(&commit.message);
+        let mut tools: Vec<String> = detector().detect(&commit, &trailers).markers.into_iter().map(|m| m.tool).collect();
+        tools.dedup();
+        tools
+    }
+
+    const HUMAN: &str = "Pat Human <pat@corp.example>";
+
+    #[test]
+    fn recognises_the_catalogue() {
+        let cases: &[(&str, &str, &[&str])] = &[
+            (HUMAN, "Fix\n\nCo-Authored-By: Claude <noreply@anthropic.com>\n", &["Claude Code"]),
+            (HUMAN, "Fix\n\nCo-Authored-By: Claude Opus 4.5 <noreply@anthropic.com>\n", &["Claude Code"]),
+            (HUMAN, "Fix\n\n🤖 Generated with [Claude Code](https://claude.com/claude-code)\n", &["Claude Code"]),
+            (HUMAN, "Fix\n\nClaude-Session: abc123\n", &["Claude Code"]),
+            (HUMAN, "Fix\n\nCo-authored-by: Copilot <175728472+Copilot@users.noreply.github.com>\n", &["GitHub Copilot"]),
+            (HUMAN, "Fix\n\nCo-authored-by: Copilot Autofix powered by AI <62310815+github-advanced-security[bot]@users.noreply.github.com>\n", &["GitHub Copilot"]),
+            ("copilot-swe-agent[bot] <198982749+Copilot@users.noreply.github.com>", "Fix\n", &["GitHub Copilot"]),
+            (HUMAN, "Fix\n\nAgent-Logs-Url: https://github.com/o/r/sessions/1\n", &["GitHub Copilot"]),
+            (HUMAN, "Fix\n\nCo-authored-by: Codex <noreply@openai.com>\n", &["OpenAI Codex"]),
+            (HUMAN, "Fix\n\nCo-authored-by: Cursor <cursoragent@cursor.com>\n", &["Cursor"]),
+            ("devin-ai-integration[bot] <158243242+devin-ai-integration[bot]@users.noreply.github.com>", "Fix\n", &["Devin"]),
+            (HUMAN, "Fix\n\nCo-authored-by: devin-ai-integration[bot] <158243242+devin-ai-integration[bot]@users.noreply.github.com>\n", &["Devin"]),
+            (HUMAN, "Fix\n\nGenerated with [Devin](https://devin.ai/)\n", &["Devin"]),
+            (HUMAN, "Fix\n\nCo-authored-by: aider (openai/gpt-4o) <aider@aider.chat>\n", &["Aider"]),
+            (HUMAN, "Fix\n\nCo-authored-by: aider (sonnet) <aider@aider.dev>\n", &["Aider"]),
+            ("Pat Human (aider) <pat@corp.example>", "Fix\n", &["Aider"]),
+            (HUMAN, "Fix\n\nCo-authored-by: Amp <amp@ampcode.com>\nAmp-Thread-ID: https://ampcode.com/threads/T-1\n", &["Amp"]),
+            (HUMAN, "Fix\n\nCo-authored-by: openhands <openhands@all-hands.dev>\n", &["OpenHands"]),
+            ("google-labs-jules[bot] <161369871+google-labs-jules[bot]@users.noreply.github.com>", "Fix\n", &["Google Jules"]),
+            ("factory-droid[bot] <138933559+factory-droid[bot]@users.noreply.github.com>", "Fix\n", &["Factory"]),
+            (HUMAN, "Fix\n\nCo-authored-by: Claude Opus 4.5 <assistant@corp.example>\n", &["Claude Opus 4.5"]),
+            (HUMAN, "Fix\n\nCo-authored-by: GPT-5 <bot@corp.example>\n", &["GPT-5"]),
+            (HUMAN, "Fix\n\nCo-authored-by: Gemini 2.5 Pro <bot@corp.example>\n", &["Gemini 2.5 Pro"]),
+            (HUMAN, "Fix\n\nAI-Assisted: yes\n", &["AI (disclosed)"]),
+            (HUMAN, "Fix\n\nAI-Assisted: Cursor\n", &["Cursor"]),
+            (HUMAN, "Fix\n\nAssisted-by: Claude:claude-3-opus coccinelle sparse\n", &["Claude"]),
+            (HUMAN, "Fix\n\nGenerated-by: GitHub Copilot\n", &["GitHub Copilot"]),
+            (HUMAN, "Fix\n\nAssisted-by: Claude <noreply@anthropic.com>\n", &["Claude Code"]),
+        ];
+        for (author, message, expected) in cases {
+            assert_eq!(tools(author, message), *expected, "author {author:?} message {message:?}");
+        }
+    }
+
+    #[test]
+    fn does_not_flag_people() {
+        let cases: &[(&str, &str)] = &[
+            ("Claude Dubois <claude@corp.example>", "Fix\n\nSigned-off-by: Claude Dubois <claude@corp.example>\n"),
+            (HUMAN, "Fix\n\nCo-authored-by: Jules Verne <jules@corp.example>\n"),
+            (HUMAN, "Fix\n\nCo-authored-by: Claude Dubois <claude@corp.example>\n"),
+            (HUMAN, "Fix\n\nCo-authored-by: Gemini Jones <gemini@corp.example>\n"),
+            (HUMAN, "Fix\n\nCo-authored-by: Devin Booker <devin@corp.example>\n"),
+            (HUMAN, "Fix\n\nCo-authored-by: Kimi Räikkönen <kimi@corp.example>\n"),
+            ("Copilot Fan <copilot@corp.example>", "Fix\n"),
+            ("Aider Smith <aider@corp.example>", "Fix\n"),
+            (HUMAN, "Fix\n\nAssisted-by: Jane Doe <jane@corp.example>\n"),
+            (HUMAN, "Fix\n\nAI-Assisted: no\n"),
+            (HUMAN, "Fix\n\nAI-Assisted: none\n"),
+            (HUMAN, "Fix the Generated with Claude Code note\n"),
+            (HUMAN, "Fix\n\nThe tool said: Co-Authored-By: Claude <noreply@anthropic.com> in a sentence.\n"),
+        ];
+        for (author, message) in cases {
+            assert_eq!(tools(author, message), Vec::<String>::new(), "author {author:?} message {message:?}");
+        }
+    }
+
+    #[test]
+    fn collects_human_coauthors() {
+        let commit = commit(HUMAN, "Fix\n\nCo-authored-by: Jo <jo@corp.example>\nCo-authored-by: Codex <noreply@openai.com>\n");
+        let detection = detector().detect(&commit, &trailers::parse(&commit.message));
+        assert_eq!(detection.human_coauthors, vec![Identity::new("Jo", "jo@corp.example")]);
+    }
+
+    #[test]
+    fn builtin_off_keeps_only_disclosures() {
+        let detector = Detector { builtin: false, ..detector() };
+        let commit = commit(HUMAN, "Fix\n\nCo-Authored-By: Claude <noreply@anthropic.com>\nAI-Assisted: true\n");
+        let markers = detector.detect(&commit, &trailers::parse(&commit.message)).markers;
+        assert_eq!(markers.len(), 1);
+        assert_eq!(markers[0].evidence, "AI-Assisted: true");
+    }
+}

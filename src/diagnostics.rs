@@ -1,0 +1,163 @@
+//! Problems found in a TOML file, each with its file, line and column, and
+//! the reading helpers that collect them all instead of stopping at the first.
+//!
+//! We walk tables key by key instead of relying on serde's
+//! `deny_unknown_fields`: serde stops at the first unknown key, and a roster
+//! with three mistakes must report all three. Values still go through serde
+//! (`toml::de::ValueDeserializer`), so types are checked the usual way.
+
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+use toml::Spanned;
+use toml::de::{DeTable, DeValue, ValueDeserializer};
+
+/// One problem in a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The file, as the user named it.
+    pub file: PathBuf,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+    /// What is wrong, lowercase, no trailing period.
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: {}", self.file.display(), self.line, self.column, self.message)
+    }
+}
+
+/// Every problem found in one or more files.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct Problems(pub Vec<Problem>);
+
+impl fmt::Display for Problems {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let count = self.0.len();
+        write!(f, "{count} problem{}", if count == 1 { "" } else { "s" })?;
+        for problem in &self.0 {
+            write!(f, "\n  {problem}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Collects problems for one file and turns byte offsets into line:column.
+pub struct Collector<'a> {
+    file: &'a Path,
+    text: &'a str,
+    /// Problems so far.
+    pub problems: Vec<Problem>,
+}
+
+impl<'a> Collector<'a> {
+    /// Starts collecting for `text`, read from `file`.
+    pub fn new(file: &'a Path, text: &'a str) -> Self {
+        Collector { file, text, problems: Vec::new() }
+    }
+
+    /// The text being read.
+    pub fn text(&self) -> &'a str {
+        self.text
+    }
+
+    /// Records a problem at a byte offset.
+    pub fn at(&mut self, offset: usize, message: impl Into<String>) {
+        let (line, column) = line_column(self.text, offset);
+        self.problems.push(Problem { file: self.file.to_owned(), line, column, message: message.into() });
+    }
+
+    /// Records a problem at a span.
+    pub fn at_span(&mut self, span: &Range<usize>, message: impl Into<String>) {
+        self.at(span.start, message);
+    }
+
+    /// Parses the document; syntax errors are all recorded and yield `None`
+    /// (checking the meaning of a half-parsed file would only add noise).
+    pub fn parse(&mut self) -> Option<Spanned<DeTable<'a>>> {
+        let (table, errors) = DeTable::parse_recoverable(self.text);
+        for error in &errors {
+            let offset = error.span().map_or(0, |span| span.start);
+            self.at(offset, error.message().trim().to_owned());
+        }
+        errors.is_empty().then_some(table)
+    }
+
+    /// The problems, in the order they appear in the file.
+    pub fn finish(mut self) -> Vec<Problem> {
+        self.problems.sort_by_key(|problem| (problem.line, problem.column));
+        self.problems
+    }
+
+    /// Reads a table's keys: each known key is deserialized into its type,
+    /// every unknown key is a problem naming the keys that are allowed.
+    pub fn table<'t>(&mut self, table: &'t DeTable<'a>, what: &str, known: &[&str]) -> Fields<'t, 'a> {
+        for (key, _) in table.iter() {
+            if !known.contains(&key.get_ref().as_ref()) {
+                let expected = known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+                self.at_span(&key.span(), format!("unknown key `{}` in {what}; expected one of {expected}", key.get_ref()));
+            }
+        }
+        Fields { table }
+    }
+
+    /// Deserializes one value, recording a problem when its type is wrong.
+    pub fn value<T: DeserializeOwned>(&mut self, key: &str, value: &Spanned<DeValue<'a>>) -> Option<Spanned<T>> {
+        let span = value.span();
+        match T::deserialize(ValueDeserializer::from(value.clone())) {
+            Ok(parsed) => Some(Spanned::new(span, parsed)),
+            Err(error) => {
+                let offset = error.span().map_or(span.start, |s| s.start);
+                self.at(offset, format!("`{key}`: {}", error.message().trim()));
+                None
+            }
+        }
+    }
+}
+
+/// The known keys of one table, read one at a time.
+pub struct Fields<'t, 'a> {
+    table: &'t DeTable<'a>,
+}
+
+impl<'t, 'a> Fields<'t, 'a> {
+    /// The raw value of `key`, if present.
+    pub fn raw(&self, key: &str) -> Option<&'t Spanned<DeValue<'a>>> {
+        self.table.iter().find(|(k, _)| k.get_ref().as_ref() == key).map(|(_, v)| v)
+    }
+
+    /// Deserializes `key` if present; a wrong type is recorded in `collector`.
+    pub fn get<T: DeserializeOwned>(&self, collector: &mut Collector<'a>, key: &str) -> Option<Spanned<T>> {
+        self.raw(key).and_then(|value| collector.value(key, value))
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before[line_start..].chars().count() + 1;
+    (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_lines_and_columns() {
+        let text = "a = 1\nbé = 2\n";
+        assert_eq!(line_column(text, 0), (1, 1));
+        assert_eq!(line_column(text, 6), (2, 1));
+        assert_eq!(line_column(text, 10), (2, 4));
+        assert_eq!(line_column(text, 999), (3, 1));
+    }
+}

@@ -1,0 +1,44 @@
+//! Plain facts about a commit, as the git edge hands them to the policy.
+
+use crate::identity::Identity;
+
+/// Length of the abbreviated object ids shown to people (git's own choice for
+/// large repositories).
+pub const SHORT_ID_LEN: usize = 12;
+
+/// What the policy needs to know about one commit; owned, no git2 types.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CommitFacts {
+    /// Full hex object id.
+    pub id: String,
+    /// Full hex object ids of the parents, first parent first.
+    pub parent_ids: Vec<String>,
+    /// The author as recorded in the commit.
+    pub author: Identity,
+    /// The committer as recorded in the commit.
+    pub committer: Identity,
+    /// The whole message, decoded as UTF-8 (invalid bytes replaced).
+    pub message: String,
+}
+
+impl CommitFacts {
+    /// The first line of the message.
+    pub fn subject(&self) -> &str {
+        self.message.lines().find(|line| !line.trim().is_empty()).unwrap_or("").trim()
+    }
+
+    /// The abbreviated id shown to people.
+    pub fn short_id(&self) -> &str {
+        short_id(&self.id)
+    }
+
+    /// Whether the commit has more than one parent.
+    pub fn is_merge(&self) -> bool {
+        self.parent_ids.len() > 1
+    }
+}
+
+/// The abbreviated form of a hex object id.
+pub fn short_id(id: &str) -> &str {
+    id.get(..SHORT_ID_LEN).unwrap_or(id)
+}

@@ -1,0 +1,312 @@
+//! The roster: who the engineers are, their emails and levels.
+//!
+//! Read from TOML and validated into a [`Roster`] that cannot be invalid:
+//! every email is well formed and belongs to exactly one engineer, every level
+//! is one of the declared levels.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::diagnostics::{Collector, Problems};
+use crate::identity::is_valid_email;
+
+/// The levels used when a roster declares none, lowest first.
+pub const DEFAULT_LEVELS: [&str; 5] = ["junior", "mid", "senior", "staff", "principal"];
+
+/// A validated roster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Roster {
+    levels: Vec<String>,
+    engineers: Vec<Engineer>,
+    /// Lowercase email or alias -> index into `engineers`.
+    by_email: HashMap<String, usize>,
+}
+
+/// One engineer on the roster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Engineer {
+    /// Display name.
+    pub name: String,
+    /// Primary email, as written.
+    pub email: String,
+    /// Other emails that are this engineer's (e.g. a noreply address).
+    pub aliases: Vec<String>,
+    /// Rank of the level: index into the roster's levels, lowest first.
+    pub level: usize,
+    /// Whether the engineer may approve at all.
+    pub active: bool,
+}
+
+/// Why a roster could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum RosterError {
+    /// The file could not be read.
+    #[error("cannot read roster {path}")]
+    Read {
+        /// The roster path.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file was read but is not a valid roster.
+    #[error("invalid roster {path}: {problems}")]
+    Invalid {
+        /// The roster path.
+        path: PathBuf,
+        /// Every problem, with line and column.
+        problems: Problems,
+    },
+}
+
+const TOP_KEYS: &[&str] = &["levels", "engineer"];
+const ENGINEER_KEYS: &[&str] = &["name", "email", "aliases", "level", "active"];
+
+impl Roster {
+    /// Reads and validates a roster file.
+    pub fn load(path: &Path) -> Result<Roster, RosterError> {
+        let text = std::fs::read_to_string(path).map_err(|source| RosterError::Read { path: path.to_owned(), source })?;
+        Roster::parse(path, &text).map_err(|problems| RosterError::Invalid { path: path.to_owned(), problems })
+    }
+
+    /// Validates roster text; `file` is only used in problem reports.
+    pub fn parse(file: &Path, text: &str) -> Result<Roster, Problems> {
+        let mut collector = Collector::new(file, text);
+        let roster = read(&mut collector, text);
+        let problems = collector.finish();
+        match roster {
+            Some(roster) if problems.is_empty() => Ok(roster),
+            _ => Err(Problems(problems)),
+        }
+    }
+
+    /// The levels, lowest first.
+    pub fn levels(&self) -> &[String] {
+        &self.levels
+    }
+
+    /// The rank of a level name, if the roster declares it.
+    pub fn level_rank(&self, name: &str) -> Option<usize> {
+        self.levels.iter().position(|level| level == name)
+    }
+
+    /// The name of a level rank.
+    pub fn level_name(&self, rank: usize) -> &str {
+        self.levels.get(rank).map_or("unknown", String::as_str)
+    }
+
+    /// Every engineer, in roster order.
+    pub fn engineers(&self) -> &[Engineer] {
+        &self.engineers
+    }
+
+    /// The engineer an email (or alias) belongs to, compared ignoring case.
+    pub fn engineer_by_email(&self, email: &str) -> Option<&Engineer> {
+        self.by_email.get(&email.to_ascii_lowercase()).map(|&index| &self.engineers[index])
+    }
+
+    /// How many active engineers are at `min_rank` or above.
+    pub fn approver_count(&self, min_rank: usize) -> usize {
+        self.engineers.iter().filter(|e| e.active && e.level >= min_rank).count()
+    }
+}
+
+impl Engineer {
+    /// Whether `email` is this engineer's primary email or an alias.
+    pub fn owns_email(&self, email: &str) -> bool {
+        self.email.eq_ignore_ascii_case(email) || self.aliases.iter().any(|alias| alias.eq_ignore_ascii_case(email))
+    }
+}
+
+fn read(collector: &mut Collector<'_>, text: &str) -> Option<Roster> {
+    let document = collector.parse()?;
+    let top = collector.table(document.get_ref(), "the roster", TOP_KEYS);
+
+    let levels = match top.get::<Vec<toml::Spanned<String>>>(collector, "levels") {
+        Some(levels) => {
+            let span = levels.span();
+            let levels = levels.into_inner();
+            if levels.is_empty() {
+                collector.at_span(&span, "`levels` is empty; list the levels lowest first, e.g. [\"junior\", \"mid\", \"senior\"]");
+            }
+            let mut seen: Vec<&str> = Vec::new();
+            for level in &levels {
+                let name = level.get_ref().as_str();
+                if name.trim().is_empty() {
+                    collector.at_span(&level.span(), "a level name is empty");
+                } else if seen.contains(&name) {
+                    collector.at_span(&level.span(), format!("level `{name}` is listed twice"));
+                }
+                seen.push(name);
+            }
+            levels.into_iter().map(toml::Spanned::into_inner).collect()
+        }
+        None if top.raw("levels").is_some() => return None,
+        None => DEFAULT_LEVELS.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>(),
+    };
+
+    let mut engineers = Vec::new();
+    let mut by_email: HashMap<String, usize> = HashMap::new();
+    // Where each address was first seen, for duplicate reports.
+    let mut first_seen: HashMap<String, usize> = HashMap::new();
+
+    let Some(raw_engineers) = top.raw("engineer") else {
+        return Some(Roster { levels, engineers, by_email });
+    };
+    let Some(array) = raw_engineers.get_ref().as_array() else {
+        collector.at_span(&raw_engineers.span(), "`engineer` must be an array of tables: write each one as [[engineer]]");
+        return None;
+    };
+    for entry in array.iter() {
+        let Some(table) = entry.get_ref().as_table() else {
+            collector.at_span(&entry.span(), "each `engineer` must be a table with name, email and level");
+            continue;
+        };
+        let at = entry.span();
+        let fields = collector.table(table, "[[engineer]]", ENGINEER_KEYS);
+        let name = fields.get::<String>(collector, "name");
+        let email = fields.get::<String>(collector, "email");
+        let aliases = fields.get::<Vec<toml::Spanned<String>>>(collector, "aliases");
+        let level = fields.get::<String>(collector, "level");
+        let active = fields.get::<bool>(collector, "active");
+
+        for (key, present) in [("name", fields.raw("name")), ("email", fields.raw("email")), ("level", fields.raw("level"))] {
+            if present.is_none() {
+                collector.at_span(&at, format!("[[engineer]] is missing `{key}`"));
+            }
+        }
+        if let Some(name) = &name {
+            if name.get_ref().trim().is_empty() {
+                collector.at_span(&name.span(), "`name` is empty");
+            }
+        }
+        let rank = level.as_ref().and_then(|level| {
+            let rank = levels.iter().position(|l| l == level.get_ref());
+            if rank.is_none() {
+                collector.at_span(
+                    &level.span(),
+                    format!("unknown level `{}`; the roster's levels are: {}", level.get_ref(), levels.join(", ")),
+                );
+            }
+            rank
+        });
+
+        let index = engineers.len();
+        let mut addresses: Vec<toml::Spanned<String>> = Vec::new();
+        addresses.extend(email.clone());
+        addresses.extend(aliases.clone().map(toml::Spanned::into_inner).unwrap_or_default());
+        let mut all_valid = true;
+        for address in &addresses {
+            let value = address.get_ref();
+            if !is_valid_email(value) {
+                all_valid = false;
+                collector.at_span(&address.span(), format!("`{value}` is not a valid email address"));
+                continue;
+            }
+            let key = value.to_ascii_lowercase();
+            if let Some(&first) = first_seen.get(&key) {
+                all_valid = false;
+                let (line, _) = crate::diagnostics::line_column(text, first);
+                collector.at_span(&address.span(), format!("email `{value}` is already used on line {line}; each address must belong to one engineer"));
+                continue;
+            }
+            first_seen.insert(key.clone(), address.span().start);
+            by_email.insert(key, index);
+        }
+
+        if let (Some(name), Some(email), Some(rank), true) = (name, email, rank, all_valid) {
+            engineers.push(Engineer {
+                name: name.into_inner(),
+                email: email.into_inner(),
+                aliases: aliases.map(|a| a.into_inner().into_iter().map(toml::Spanned::into_inner).collect()).unwrap_or_default(),
+                level: rank,
+                active: active.map_or(true, toml::Spanned::into_inner),
+            });
+        } else {
+            by_email.retain(|_, &mut i| i != index);
+        }
+    }
+    Some(Roster { levels, engineers, by_email })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Roster, Vec<String>> {
+        Roster::parse(Path::new("roster.toml"), text).map_err(|p| p.0.iter().map(ToString::to_string).collect())
+    }
+
+    #[test]
+    fn reads_a_good_roster() {
+        let roster = parse(
+            r#"
+levels = ["junior", "mid", "senior", "staff", "principal"]
+
+[[engineer]]
+name = "Alice Example"
+email = "alice@example.com"
+aliases = ["alice@users.noreply.example.com"]
+level = "senior"
+
+[[engineer]]
+name = "Bob"
+email = "bob@example.com"
+level = "mid"
+active = false
+"#,
+        )
+        .expect("valid roster");
+        assert_eq!(roster.engineers().len(), 2);
+        let alice = roster.engineer_by_email("ALICE@users.noreply.example.com").expect("alias resolves");
+        assert_eq!(alice.name, "Alice Example");
+        assert_eq!(roster.level_name(alice.level), "senior");
+        assert!(!roster.engineer_by_email("bob@example.com").expect("bob").active);
+        assert_eq!(roster.approver_count(2), 1);
+    }
+
+    #[test]
+    fn reports_every_problem_with_its_place() {
+        let problems = parse(
+            r#"levels = ["junior", "mid", "senior"]
+
+[[engineer]]
+name = "Alice"
+email = "alice@example.com"
+level = "senior"
+team = "infra"
+
+[[engineer]]
+name = "Bob"
+email = "bob.example.com"
+level = "seniour"
+
+[[engineer]]
+name = "Carol"
+email = "ALICE@example.com"
+level = "mid"
+"#,
+        )
+        .expect_err("invalid roster");
+        assert_eq!(
+            problems,
+            vec![
+                "roster.toml:7:1: unknown key `team` in [[engineer]]; expected one of `name`, `email`, `aliases`, `level`, `active`",
+                "roster.toml:11:9: `bob.example.com` is not a valid email address",
+                "roster.toml:12:9: unknown level `seniour`; the roster's levels are: junior, mid, senior",
+                "roster.toml:16:9: email `ALICE@example.com` is already used on line 5; each address must belong to one engineer",
+            ]
+        );
+    }
+
+    #[test]
+    fn reports_syntax_errors_and_missing_fields() {
+        let problems = parse("[[engineer]]\nname = \"A\"\n").expect_err("missing fields");
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[0].contains("missing `email`"), "{problems:?}");
+        let problems = parse("levels = [\"a\"\n").expect_err("syntax");
+        assert!(problems[0].starts_with("roster.toml:"), "{problems:?}");
+        let problems = parse("levels = []\n").expect_err("empty levels");
+        assert!(problems[0].contains("`levels` is empty"), "{problems:?}");
+    }
+}
