@@ -27,3 +27,6 @@ pub mod policy;
 pub mod refs;
 pub mod roster;
 pub mod trailers;
+pub mod decision;
+pub mod git;
+pub mod render;

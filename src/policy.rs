@@ -227,10 +227,10 @@ impl Gate {
             // they do not account for every required approval.
             if approvers.len() + reasons.len() < required {
                 let message = if required == 1 {
-                    format!("no approval: needs \"{key}:\" from an active {} engineer who is not an author", self.level_phrase())
+                    format!("no approval: needs \"{key}: Name <email>\" of an active engineer of level {} who is not an author", self.level_phrase())
                 } else {
                     format!(
-                        "{} of {required} required approvals: needs \"{key}:\" from {required} distinct active {} engineers who are not authors",
+                        "{} of {required} required approvals: needs \"{key}:\" of {required} distinct active engineers of level {} who are not authors",
                         approvers.len(),
                         self.level_phrase()
                     )

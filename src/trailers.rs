@@ -50,7 +50,8 @@ fn is_git_space(byte: u8) -> bool {
 pub fn parse(message: &str) -> Vec<Trailer> {
     // git works on C strings: a NUL ends the message.
     let message = message.split('\0').next().unwrap_or_default();
-    let buf = message.as_bytes();
+    // `%(trailers)` starts at the subject: leading blank lines are skipped.
+    let buf = skip_blank_lines(message.as_bytes());
     let end = buf.len() - ignored_log_message_bytes(buf, buf.len());
     let start = trailer_block_start(buf, end);
 
@@ -90,6 +91,14 @@ pub fn parse(message: &str) -> Vec<Trailer> {
             })
         })
         .collect()
+}
+
+/// git's `skip_blank_lines`: drops leading lines that hold only spaces.
+fn skip_blank_lines(mut buf: &[u8]) -> &[u8] {
+    while !buf.is_empty() && is_blank_line(buf, 0) {
+        buf = &buf[next_line(buf, 0)..];
+    }
+    buf
 }
 
 /// git's `strbuf_trim`.
@@ -301,6 +310,7 @@ mod tests {
             ("s\n\n---\nKey: a\n", ""),
             ("s\n\nKey: a\0\nOther: b\n", "Key: a\n"),
             ("", ""),
+            ("\n  \nsubject\n\nKey: a\n", "Key: a\n"),
         ];
         for (message, expected) in cases {
             assert_eq!(render(message), *expected, "message: {message:?}");

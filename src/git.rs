@@ -1,0 +1,273 @@
+//! The git edge: the only module that uses git2. It opens repositories
+//! (confined to the configured roots, with a push's quarantine as an
+//! alternate object directory), walks the commits that a ref update brings
+//! in, and turns each into plain [`CommitFacts`].
+//!
+//! A `git2::Repository` is `Send` but not `Sync`, and one that had an
+//! alternate added must not be reused: open one per request, on a blocking
+//! thread, and hand back owned data only.
+
+use std::path::{Path, PathBuf};
+
+use git2::{ObjectType, Oid, Repository, RepositoryOpenFlags, Revwalk, Sort};
+
+use crate::facts::CommitFacts;
+use crate::identity::Identity;
+use crate::refs::{ProtectedRefs, RefUpdate, is_zero};
+
+/// What went wrong talking to a repository.
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    /// The repository path does not exist or cannot be resolved.
+    #[error("repository {path} does not exist")]
+    NoSuchPath {
+        /// The path as given.
+        path: PathBuf,
+    },
+    /// The repository is not under any configured root.
+    #[error("repository {path} is outside the configured repo_roots")]
+    OutsideRoots {
+        /// The canonical path.
+        path: PathBuf,
+    },
+    /// The path is not a git repository.
+    #[error("{path} is not a git repository")]
+    NotARepository {
+        /// The path.
+        path: PathBuf,
+        /// What libgit2 said.
+        #[source]
+        source: git2::Error,
+    },
+    /// The quarantine directory is not inside the repository's objects.
+    #[error("quarantine {path} is not inside {objects}")]
+    QuarantineOutside {
+        /// The quarantine path, canonical when it exists.
+        path: PathBuf,
+        /// The repository's object directory.
+        objects: PathBuf,
+    },
+    /// An object the push names is not in the repository or its quarantine.
+    #[error("object {id} is not in the repository")]
+    MissingObject {
+        /// The object id.
+        id: String,
+    },
+    /// A revision given to `check` does not resolve to a commit.
+    #[error("cannot resolve revision `{spec}`")]
+    BadRevision {
+        /// The revision as given.
+        spec: String,
+        /// What libgit2 said.
+        #[source]
+        source: git2::Error,
+    },
+    /// Any other libgit2 failure, with what we were doing.
+    #[error("{context}")]
+    Git {
+        /// What we were doing.
+        context: String,
+        /// What libgit2 said.
+        #[source]
+        source: git2::Error,
+    },
+}
+
+fn git_error(context: impl Into<String>) -> impl FnOnce(git2::Error) -> GitError {
+    let context = context.into();
+    move |source| GitError::Git { context, source }
+}
+
+/// What a pushed tip is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Tip {
+    /// A commit, or a tag that peels to one.
+    Commit(String),
+    /// Some other object (a tree or blob, or a tag of one): `(kind, id)`.
+    NotACommit(&'static str),
+}
+
+/// An open repository.
+pub struct GitRepo {
+    repo: Repository,
+}
+
+/// Canonical repository roots, ready for containment checks.
+pub fn canonical_roots(roots: &[PathBuf]) -> Vec<PathBuf> {
+    roots.iter().filter_map(|root| root.canonicalize().ok()).collect()
+}
+
+impl GitRepo {
+    /// Opens the repository at `path` for a push: the canonical path must lie
+    /// under one of `roots` (already canonical), and `quarantine`, when given,
+    /// must lie inside the repository's `objects/` directory; it is added as
+    /// an alternate so the pushed objects can be read.
+    pub fn open_for_push(path: &Path, quarantine: Option<&Path>, roots: &[PathBuf]) -> Result<GitRepo, GitError> {
+        let canonical = path.canonicalize().map_err(|_| GitError::NoSuchPath { path: path.to_owned() })?;
+        if !roots.iter().any(|root| canonical.starts_with(root)) {
+            return Err(GitError::OutsideRoots { path: canonical });
+        }
+        let repo = Repository::open_ext(&canonical, RepositoryOpenFlags::NO_SEARCH, std::iter::empty::<&std::ffi::OsStr>())
+            .map_err(|source| GitError::NotARepository { path: canonical.clone(), source })?;
+        // The git dir itself must be inside the roots too (a `.git` file
+        // could point elsewhere).
+        let git_dir = repo.path().canonicalize().map_err(|_| GitError::NoSuchPath { path: repo.path().to_owned() })?;
+        if !roots.iter().any(|root| git_dir.starts_with(root)) {
+            return Err(GitError::OutsideRoots { path: git_dir });
+        }
+        if let Some(quarantine) = quarantine {
+            let objects = git_dir.join("objects");
+            let resolved = quarantine.canonicalize().unwrap_or_else(|_| quarantine.to_owned());
+            if !resolved.starts_with(&objects) || resolved == objects || !resolved.is_dir() {
+                return Err(GitError::QuarantineOutside { path: resolved, objects });
+            }
+            let odb = repo.odb().map_err(git_error("cannot open the object database"))?;
+            odb.add_disk_alternate(&resolved.to_string_lossy())
+                .map_err(git_error(format!("cannot read the quarantine {}", resolved.display())))?;
+        }
+        Ok(GitRepo { repo })
+    }
+
+    /// Opens the repository containing `dir`, as git would from there (for
+    /// `check`, which runs in a working copy or a bare repository).
+    pub fn discover(dir: &Path) -> Result<GitRepo, GitError> {
+        let repo = Repository::discover(dir).map_err(|source| GitError::NotARepository { path: dir.to_owned(), source })?;
+        Ok(GitRepo { repo })
+    }
+
+    /// What the object `id` is: a commit (tags are peeled) or not.
+    pub fn tip(&self, id: &str) -> Result<Tip, GitError> {
+        let oid = Oid::from_str(id).map_err(|_| GitError::MissingObject { id: id.to_owned() })?;
+        let object = self.repo.find_object(oid, None).map_err(|_| GitError::MissingObject { id: id.to_owned() })?;
+        match object.peel(ObjectType::Commit) {
+            Ok(commit) => Ok(Tip::Commit(commit.id().to_string())),
+            Err(_) => {
+                let kind = object.peel(ObjectType::Any).ok().and_then(|o| o.kind()).or(object.kind());
+                Ok(Tip::NotACommit(match kind {
+                    Some(ObjectType::Tree) => "a tree",
+                    Some(ObjectType::Blob) => "a blob",
+                    Some(ObjectType::Tag) => "a tag",
+                    _ => "an object",
+                }))
+            }
+        }
+    }
+
+    /// Calls `visit` for each commit reachable from `new_commit` that is
+    /// neither reachable from the update's old tip nor from the current tip of
+    /// any protected ref, newest first in topological order. Only those few
+    /// tips are hidden, never all refs: hiding every ref costs seconds on
+    /// large repositories.
+    pub fn walk_entering(
+        &self,
+        update: &RefUpdate,
+        new_commit: &str,
+        protected: &ProtectedRefs,
+        mut visit: impl FnMut(CommitFacts),
+    ) -> Result<(), GitError> {
+        let mut walk = self.repo.revwalk().map_err(git_error("cannot start a history walk"))?;
+        walk.set_sorting(Sort::TOPOLOGICAL).map_err(git_error("cannot sort the history walk"))?;
+        let new = Oid::from_str(new_commit).map_err(|_| GitError::MissingObject { id: new_commit.to_owned() })?;
+        walk.push(new).map_err(|_| GitError::MissingObject { id: new_commit.to_owned() })?;
+        if !is_zero(&update.old) {
+            if let Some(old) = Oid::from_str(&update.old).ok().and_then(|oid| self.peel_commit(oid)) {
+                // A missing old tip (a corrupt repository) only means more is checked.
+                let _ = walk.hide(old);
+            }
+        }
+        for tip in self.protected_tips(protected)? {
+            let _ = walk.hide(tip);
+        }
+        self.drain(walk, &mut visit)
+    }
+
+    /// Calls `visit` for each commit `git rev-list SPEC…` would list, as the
+    /// walk produces them (nothing is held), in git's default order.
+    pub fn walk_revisions(&self, specs: &[String], mut visit: impl FnMut(CommitFacts)) -> Result<(), GitError> {
+        let mut walk = self.repo.revwalk().map_err(git_error("cannot start a history walk"))?;
+        walk.set_sorting(Sort::NONE).map_err(git_error("cannot sort the history walk"))?;
+        for spec in specs {
+            let bad = |source| GitError::BadRevision { spec: spec.clone(), source };
+            if let Some(hidden) = spec.strip_prefix('^') {
+                let commit = self.repo.revparse_single(hidden).and_then(|o| o.peel_to_commit()).map_err(bad)?;
+                walk.hide(commit.id()).map_err(bad)?;
+            } else if spec.contains("..") {
+                let range = self.repo.revparse(spec).map_err(bad)?;
+                let peel = |object: Option<&git2::Object<'_>>| -> Result<Oid, GitError> {
+                    let object = object.ok_or_else(|| bad(git2::Error::from_str("incomplete range")))?;
+                    object.peel_to_commit().map(|c| c.id()).map_err(bad)
+                };
+                let from = peel(range.from())?;
+                let to = peel(range.to())?;
+                walk.push(to).map_err(bad)?;
+                if range.mode().contains(git2::RevparseMode::MERGE_BASE) {
+                    walk.push(from).map_err(bad)?;
+                    let bases = self.repo.merge_bases(from, to).map_err(bad)?;
+                    for base in bases.iter() {
+                        walk.hide(*base).map_err(bad)?;
+                    }
+                } else {
+                    walk.hide(from).map_err(bad)?;
+                }
+            } else {
+                let commit = self.repo.revparse_single(spec).and_then(|o| o.peel_to_commit()).map_err(bad)?;
+                walk.push(commit.id()).map_err(bad)?;
+            }
+        }
+        self.drain(walk, &mut visit)
+    }
+
+    fn drain(&self, walk: Revwalk<'_>, visit: &mut impl FnMut(CommitFacts)) -> Result<(), GitError> {
+        for oid in walk {
+            let oid = oid.map_err(git_error("history walk failed"))?;
+            visit(self.facts(oid)?);
+        }
+        Ok(())
+    }
+
+    fn peel_commit(&self, oid: Oid) -> Option<Oid> {
+        self.repo.find_object(oid, None).ok()?.peel_to_commit().ok().map(|c| c.id())
+    }
+
+    /// The current commit of every protected ref.
+    fn protected_tips(&self, protected: &ProtectedRefs) -> Result<Vec<Oid>, GitError> {
+        let mut tips = Vec::new();
+        for pattern in protected.patterns() {
+            let is_glob = pattern.contains(['*', '?', '[', '{']);
+            if !is_glob {
+                if let Ok(reference) = self.repo.find_reference(pattern) {
+                    tips.extend(reference.peel_to_commit().ok().map(|c| c.id()));
+                }
+                continue;
+            }
+            let references = self.repo.references_glob(pattern).map_err(git_error("cannot list refs"))?;
+            for reference in references.flatten() {
+                let matches = reference.name().is_ok_and(|name| protected.matches(name));
+                if matches {
+                    tips.extend(reference.peel_to_commit().ok().map(|c| c.id()));
+                }
+            }
+        }
+        tips.sort();
+        tips.dedup();
+        Ok(tips)
+    }
+
+    /// Reads one commit into plain facts.
+    pub fn facts(&self, oid: Oid) -> Result<CommitFacts, GitError> {
+        let commit = self.repo.find_commit(oid).map_err(|_| GitError::MissingObject { id: oid.to_string() })?;
+        let identity = |signature: git2::Signature<'_>| {
+            Identity::new(
+                String::from_utf8_lossy(signature.name_bytes()).into_owned(),
+                String::from_utf8_lossy(signature.email_bytes()).into_owned(),
+            )
+        };
+        Ok(CommitFacts {
+            id: oid.to_string(),
+            parent_ids: commit.parent_ids().map(|id| id.to_string()).collect(),
+            author: identity(commit.author()),
+            committer: identity(commit.committer()),
+            message: String::from_utf8_lossy(commit.message_raw_bytes()).into_owned(),
+        })
+    }
+}

@@ -1,0 +1,276 @@
+//! The text a pusher reads (as `remote:` lines) and `check` prints: which
+//! commit, why, and the exact command that fixes it. This is user interface:
+//! short, specific, actionable, and snapshot-tested.
+
+use std::fmt::Write as _;
+
+use crate::decision::{PushDecision, RefDecision};
+use crate::facts::short_id;
+use crate::policy::CommitReport;
+
+/// Markers shown per commit; the rest are counted.
+const MAX_MARKERS_SHOWN: usize = 3;
+/// Subjects longer than this are shortened.
+const MAX_SUBJECT_CHARS: usize = 72;
+
+/// What the text needs from the policy in force.
+#[derive(Debug, Clone)]
+pub struct Wording<'a> {
+    /// The approval trailer key, e.g. `Approved-by`.
+    pub approval_trailer: &'a str,
+    /// Who may approve, e.g. `senior or above`.
+    pub level_phrase: String,
+    /// The configured closing advice (may be empty).
+    pub help: &'a str,
+}
+
+/// The full answer shown to a pusher: a refusal with fixes, or (for an
+/// accepted push with approved AI-assisted commits) one confirming line.
+/// Empty when there is nothing worth saying.
+pub fn push_text(decision: &PushDecision, wording: &Wording<'_>) -> String {
+    if decision.accepted() {
+        return acceptance(decision);
+    }
+    let mut out = String::new();
+    let refused = decision.refused_count();
+    let headline = match refused {
+        0 => "signoff-gate: push refused".to_owned(),
+        1 => format!("signoff-gate: push refused: 1 AI-assisted commit needs a sign-off from an engineer of level {}", wording.level_phrase),
+        n => format!("signoff-gate: push refused: {n} AI-assisted commits need a sign-off from an engineer of level {}", wording.level_phrase),
+    };
+    out.push_str(&headline);
+    out.push('\n');
+
+    let mut listed = 0;
+    for decision in &decision.refs {
+        for problem in &decision.problems {
+            let _ = write!(out, "\n{}: {}: {}\n", decision.update.refname, problem.code, problem.message);
+        }
+        if decision.refused_count == 0 {
+            continue;
+        }
+        let count = decision.refused_count;
+        let _ = write!(out, "\n{}: {count} of {} new commit{} refused\n", decision.update.refname, decision.checked, plural(decision.checked));
+        for report in &decision.refused {
+            out.push_str(&commit_block(report));
+            listed += 1;
+        }
+        let unlisted = count - decision.refused.len();
+        if unlisted > 0 {
+            let _ = writeln!(out, "  ... and {unlisted} more refused commit{}", plural(unlisted));
+        }
+    }
+    let _ = listed;
+
+    let fixes = fixes(decision, wording);
+    if !fixes.is_empty() {
+        out.push('\n');
+        out.push_str(&fixes);
+    }
+    if !wording.help.is_empty() {
+        out.push('\n');
+        out.push_str(wording.help);
+        out.push('\n');
+    }
+    out
+}
+
+/// One refused (or, for `check`, any AI-assisted) commit: id, subject, the
+/// evidence, and each reason.
+pub fn commit_block(report: &CommitReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "  {} {}", report.commit.short_id(), shorten(report.commit.subject(), MAX_SUBJECT_CHARS));
+    for marker in report.markers.iter().take(MAX_MARKERS_SHOWN) {
+        let _ = writeln!(out, "      AI-assisted ({}): {}", marker.tool, marker.evidence);
+    }
+    if report.markers.len() > MAX_MARKERS_SHOWN {
+        let more = report.markers.len() - MAX_MARKERS_SHOWN;
+        let _ = writeln!(out, "      ... and {more} more marker{}", plural(more));
+    }
+    for reason in &report.reasons {
+        let _ = writeln!(out, "      {}: {}", reason.code, reason.message);
+    }
+    out
+}
+
+/// The commands that fix the refused commits.
+fn fixes(decision: &PushDecision, wording: &Wording<'_>) -> String {
+    let refusing: Vec<&RefDecision> = decision.refs.iter().filter(|r| r.refused_count > 0).collect();
+    if refusing.is_empty() {
+        return String::new();
+    }
+    let trailer = format!("--trailer \"{}: Name <email>\"", wording.approval_trailer);
+    let amend = format!("git commit --amend --no-edit {trailer}");
+    let mut out = format!("To fix: have an engineer of level {} review, then add their approval", wording.level_phrase);
+
+    // One refused commit at the tip of the pushed ref: amend it.
+    if let [only] = refusing.as_slice() {
+        let at_tip = only.refused_count == 1
+            && only.oldest_refused.as_ref().map(|(id, _)| id) == only.tip_commit.as_ref();
+        if at_tip {
+            let _ = write!(out, ":\n  {amend}\n  git push\n");
+            return out;
+        }
+    }
+    out.push_str(" to each commit:\n");
+    for decision in &refusing {
+        let base = match decision.oldest_refused.as_ref().and_then(|(_, parent)| parent.as_deref()) {
+            Some(parent) => short_id(parent).to_owned(),
+            None => "--root".to_owned(),
+        };
+        let merges = if decision.has_merges { " --rebase-merges" } else { "" };
+        if refusing.len() > 1 {
+            let _ = writeln!(out, "  # on the branch you pushed to {}", decision.update.refname);
+        }
+        let _ = writeln!(out, "  git rebase{merges} --exec '{amend}' {base}");
+    }
+    out.push_str("  git push\n");
+    out
+}
+
+/// The line shown when a push with AI-assisted commits is accepted.
+fn acceptance(decision: &PushDecision) -> String {
+    let approved: usize = decision.refs.iter().map(|r| r.approved_count).sum();
+    if approved == 0 {
+        return String::new();
+    }
+    let named: Vec<String> = decision
+        .refs
+        .iter()
+        .flat_map(|r| r.approved.iter())
+        .map(|(id, approvers)| format!("{id} by {}", approvers.join(" and ")))
+        .collect();
+    let more = approved - named.len();
+    let more = if more > 0 { format!(", and {more} more") } else { String::new() };
+    format!(
+        "signoff-gate: ok: {approved} AI-assisted commit{} signed off ({}{more})\n",
+        plural(approved),
+        named.join(", ")
+    )
+}
+
+fn plural(count: usize) -> &'static str {
+    if count == 1 { "" } else { "s" }
+}
+
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut short: String = text.chars().take(max - 1).collect();
+    short.push('…');
+    short
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::facts::CommitFacts;
+    use crate::identity::Identity;
+    use crate::policy::{Gate, deletion_refused};
+    use crate::refs::RefUpdate;
+    use crate::roster::Roster;
+    use std::path::Path;
+
+    fn gate() -> Gate {
+        let config = Config::parse(Path::new("sg.toml"), "").expect("config");
+        let roster = Roster::parse(
+            Path::new("roster.toml"),
+            "[[engineer]]\nname = \"Alice Senior\"\nemail = \"alice@corp.example\"\nlevel = \"senior\"\n\n[[engineer]]\nname = \"Mia Mid\"\nemail = \"mia@corp.example\"\nlevel = \"mid\"\n",
+        )
+        .expect("roster");
+        Gate::new(&config, roster).expect("gate")
+    }
+
+    fn wording(gate: &Gate) -> Wording<'_> {
+        Wording { approval_trailer: &gate.policy.approval_trailer, level_phrase: gate.level_phrase(), help: &gate.policy.help }
+    }
+
+    fn commit(n: u8, parent: Option<u8>, message: &str) -> CommitFacts {
+        let id = |n: u8| format!("{n:02x}").repeat(20);
+        let author = Identity::new("Dev Eloper", "dev@corp.example");
+        CommitFacts {
+            id: id(n),
+            parent_ids: parent.map(id).into_iter().collect(),
+            committer: author.clone(),
+            author,
+            message: message.to_owned(),
+        }
+    }
+
+    fn update(refname: &str, old: u8, new: u8) -> RefUpdate {
+        let id = |n: u8| if n == 0 { "0".repeat(40) } else { format!("{n:02x}").repeat(20) };
+        RefUpdate { old: id(old), new: id(new), refname: refname.to_owned() }
+    }
+
+    const CLAUDE: &str = "Add retry to the deploy script\n\nRetries three times.\n\n🤖 Generated with [Claude Code](https://claude.com/claude-code)\n\nCo-Authored-By: Claude <noreply@anthropic.com>\n";
+
+    #[test]
+    fn one_unapproved_commit_at_the_tip() {
+        let gate = gate();
+        let mut decision = PushDecision::default();
+        let index = decision.begin_ref(update("refs/heads/main", 1, 2));
+        decision.refs[index].tip_commit = Some(commit(2, Some(1), "").id);
+        decision.record(index, gate.evaluate(commit(2, Some(1), CLAUDE)));
+        insta::assert_snapshot!(push_text(&decision, &wording(&gate)));
+    }
+
+    #[test]
+    fn several_commits_with_bad_approvals() {
+        let gate = gate();
+        let mut decision = PushDecision::default();
+        let index = decision.begin_ref(update("refs/heads/main", 1, 5));
+        decision.refs[index].tip_commit = Some(commit(5, Some(4), "").id);
+        let messages = [
+            (5, 4, "Tidy docs\n"),
+            (4, 3, "Refactor env setup\n\nCo-authored-by: Codex <noreply@openai.com>\nApproved-by: Mia Mid <mia@corp.example>\n"),
+            (3, 2, "Fix flaky test\n\nCo-authored-by: Cursor <cursoragent@cursor.com>\nApproved-by: Dev Eloper <dev@corp.example>\nApproved-by: LGTM\n"),
+            (2, 1, CLAUDE),
+        ];
+        for (id, parent, message) in messages {
+            decision.record(index, gate.evaluate(commit(id, Some(parent), message)));
+        }
+        insta::assert_snapshot!(push_text(&decision, &wording(&gate)));
+    }
+
+    #[test]
+    fn deleting_a_protected_branch() {
+        let gate = gate();
+        let mut decision = PushDecision::default();
+        let index = decision.begin_ref(update("refs/heads/main", 1, 0));
+        decision.refs[index].problems.push(deletion_refused("refs/heads/main"));
+        insta::assert_snapshot!(push_text(&decision, &wording(&gate)));
+    }
+
+    #[test]
+    fn lists_at_most_twenty() {
+        let gate = gate();
+        let mut decision = PushDecision::default();
+        let index = decision.begin_ref(update("refs/heads/release/2", 0, 30));
+        for n in (1..=30).rev() {
+            decision.record(index, gate.evaluate(commit(n, (n > 1).then(|| n - 1), CLAUDE)));
+        }
+        let text = push_text(&decision, &wording(&gate));
+        assert_eq!(text.matches("Add retry").count(), 20);
+        assert!(text.contains("... and 10 more refused commits"), "{text}");
+        assert!(text.contains("' --root\n"), "{text}");
+    }
+
+    #[test]
+    fn an_accepted_push_names_its_approvals() {
+        let gate = gate();
+        let mut decision = PushDecision::default();
+        let index = decision.begin_ref(update("refs/heads/main", 1, 2));
+        let approved = format!("{CLAUDE}Approved-by: Alice Senior <alice@corp.example>\n");
+        decision.record(index, gate.evaluate(commit(2, Some(1), &approved)));
+        assert_eq!(
+            push_text(&decision, &wording(&gate)),
+            "signoff-gate: ok: 1 AI-assisted commit signed off (020202020202 by Alice Senior)\n"
+        );
+        let mut quiet = PushDecision::default();
+        let index = quiet.begin_ref(update("refs/heads/main", 1, 2));
+        quiet.record(index, gate.evaluate(commit(2, Some(1), "Plain change\n")));
+        assert_eq!(push_text(&quiet, &wording(&gate)), "");
+    }
+}
