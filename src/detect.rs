@@ -10,7 +10,7 @@ use crate::identity::Identity;
 use crate::trailers::Trailer;
 
 /// One reason to call a commit AI-assisted.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Marker {
     /// The tool, e.g. `Claude Code`, or what a disclosure trailer names.
     pub tool: String,

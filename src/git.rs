@@ -7,6 +7,7 @@
 //! alternate added must not be reused: open one per request, on a blocking
 //! thread, and hand back owned data only.
 
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use git2::{ObjectType, Oid, Repository, RepositoryOpenFlags, Revwalk, Sort};
@@ -178,12 +179,16 @@ impl GitRepo {
         for tip in self.protected_tips(protected)? {
             let _ = walk.hide(tip);
         }
-        self.drain(walk, &mut visit)
+        self.drain(walk, &mut |facts| {
+            visit(facts);
+            ControlFlow::Continue(())
+        })
     }
 
     /// Calls `visit` for each commit `git rev-list SPEC…` would list, as the
-    /// walk produces them (nothing is held), in git's default order.
-    pub fn walk_revisions(&self, specs: &[String], mut visit: impl FnMut(CommitFacts)) -> Result<(), GitError> {
+    /// walk produces them (nothing is held), in git's default order, until
+    /// `visit` breaks.
+    pub fn walk_revisions(&self, specs: &[String], mut visit: impl FnMut(CommitFacts) -> ControlFlow<()>) -> Result<(), GitError> {
         let mut walk = self.repo.revwalk().map_err(git_error("cannot start a history walk"))?;
         walk.set_sorting(Sort::NONE).map_err(git_error("cannot sort the history walk"))?;
         for spec in specs {
@@ -217,10 +222,12 @@ impl GitRepo {
         self.drain(walk, &mut visit)
     }
 
-    fn drain(&self, walk: Revwalk<'_>, visit: &mut impl FnMut(CommitFacts)) -> Result<(), GitError> {
+    fn drain(&self, walk: Revwalk<'_>, visit: &mut impl FnMut(CommitFacts) -> ControlFlow<()>) -> Result<(), GitError> {
         for oid in walk {
             let oid = oid.map_err(git_error("history walk failed"))?;
-            visit(self.facts(oid)?);
+            if visit(self.facts(oid)?).is_break() {
+                break;
+            }
         }
         Ok(())
     }

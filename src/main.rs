@@ -1,1 +1,7 @@
-fn main() {}
+//! The `signoff-gate` binary: parse the command line, run, map to an exit code.
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    signoff_gate::cli::run()
+}

@@ -1,0 +1,106 @@
+//! The command line: arguments, logging set-up, and dispatch to `cmd::*`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use tracing_subscriber::EnvFilter;
+
+use crate::cmd;
+use crate::server::error_chain;
+
+/// Keeps AI-assisted commits off protected branches until a senior engineer
+/// has signed off on them.
+#[derive(Debug, Parser)]
+#[command(name = "signoff-gate", version, about, propagate_version = true)]
+pub struct Cli {
+    /// The configuration file [default: config/signoff-gate.toml]
+    #[arg(long, global = true, env = "SIGNOFF_GATE_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP service that decides pushes.
+    Serve,
+    /// Run as git's pre-receive hook: forward this push to the service (used by hooks/pre-receive).
+    Hook,
+    /// Check commits locally with the same policy, e.g. `check origin/main..HEAD`.
+    Check(CheckArgs),
+    /// Work with the roster.
+    Roster {
+        /// What to do with it.
+        #[command(subcommand)]
+        command: RosterCommand,
+    },
+    /// Show a real push accepted, refused, and accepted after approval, then keep serving.
+    Demo,
+}
+
+/// Arguments of `check`.
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// The repository (or a folder inside it) [default: the current folder]
+    #[arg(long, value_name = "DIR")]
+    pub repo: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Revisions as `git rev-list` takes them: `origin/main..HEAD`, `HEAD`, `^old new`.
+    #[arg(required = true, value_name = "REV", allow_hyphen_values = false)]
+    pub revisions: Vec<String>,
+}
+
+/// Output formats of `check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Refused commits and a summary, for people.
+    Text,
+    /// Every commit, as one JSON document.
+    Json,
+}
+
+/// Subcommands of `roster`.
+#[derive(Debug, Subcommand)]
+pub enum RosterCommand {
+    /// Validate a roster: a one-line summary, or every problem with file:line:col.
+    Check {
+        /// The roster file [default: the one the configuration names]
+        path: Option<PathBuf>,
+    },
+}
+
+/// Parses the command line, runs it, and returns the exit code. Errors are
+/// printed once, with their chain.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let verbose = matches!(cli.command, Command::Serve);
+    init_logging(verbose);
+    let result = match cli.command {
+        Command::Serve => cmd::serve::run(cli.config.as_deref()),
+        Command::Hook => Ok(cmd::hook::run()),
+        Command::Check(args) => cmd::check::run(cli.config.as_deref(), &args),
+        Command::Roster { command: RosterCommand::Check { path } } => cmd::roster::check(cli.config.as_deref(), path.as_deref()),
+        Command::Demo => cmd::demo::run(),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("signoff-gate: error: {}", error_chain(&error));
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Logs go to stderr; `RUST_LOG` filters them. The service logs `info` by
+/// default; the hook and `check` only warnings, so pushers see just the answer.
+fn init_logging(verbose: bool) {
+    let default = if verbose { "info" } else { "warn" };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}

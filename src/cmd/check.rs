@@ -1,0 +1,125 @@
+//! `signoff-gate check REV…`: the push policy on local history, for CI and
+//! for engineers before they push. Streams: one commit at a time, whatever
+//! the history's size.
+
+use std::io::{BufWriter, Write};
+use std::ops::ControlFlow;
+use std::path::Path;
+use std::process::ExitCode;
+
+use serde::Serialize;
+
+use crate::cli::{CheckArgs, Format};
+use crate::cmd::{Failure, load_gate};
+use crate::detect::Marker;
+use crate::git::GitRepo;
+use crate::policy::{ApprovalCheck, CommitReport, Reason, Verdict};
+use crate::render::commit_block;
+
+/// One commit in the JSON output.
+#[derive(Serialize)]
+struct CommitJson<'a> {
+    sha: &'a str,
+    subject: &'a str,
+    ai_assisted: bool,
+    markers: &'a [Marker],
+    approvals: &'a [ApprovalCheck],
+    verdict: Verdict,
+    reasons: &'a [Reason],
+}
+
+/// Counts over everything checked.
+#[derive(Debug, Default, Serialize)]
+struct Summary {
+    commits: usize,
+    ai_assisted: usize,
+    approved: usize,
+    rejected: usize,
+    not_ai: usize,
+}
+
+impl Summary {
+    fn add(&mut self, report: &CommitReport) {
+        self.commits += 1;
+        match report.verdict {
+            Verdict::NotAi => self.not_ai += 1,
+            Verdict::Approved => self.approved += 1,
+            Verdict::Rejected => self.rejected += 1,
+        }
+        if report.verdict != Verdict::NotAi {
+            self.ai_assisted += 1;
+        }
+    }
+}
+
+/// Checks every commit `git rev-list REV…` lists as if it entered a
+/// protected ref. Exit 0 when none is refused, 1 otherwise.
+pub fn run(config: Option<&Path>, args: &CheckArgs) -> Result<ExitCode, Failure> {
+    let (_config, gate) = load_gate(config)?;
+    let dir = args.repo.clone().unwrap_or_else(|| ".".into());
+    let repo = GitRepo::discover(&dir)?;
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let mut summary = Summary::default();
+    let mut write_error: Option<std::io::Error> = None;
+
+    let mut emit = |result: std::io::Result<()>| match result {
+        Ok(()) => ControlFlow::Continue(()),
+        Err(error) => {
+            write_error = Some(error);
+            ControlFlow::Break(())
+        }
+    };
+
+    match args.format {
+        Format::Json => {
+            if emit(out.write_all(b"{\"commits\":[")).is_continue() {
+                repo.walk_revisions(&args.revisions, |facts| {
+                    let report = gate.evaluate(facts);
+                    let separator: &[u8] = if summary.commits == 0 { b"\n" } else { b",\n" };
+                    summary.add(&report);
+                    let json = CommitJson {
+                        sha: &report.commit.id,
+                        subject: report.commit.subject(),
+                        ai_assisted: report.verdict != Verdict::NotAi,
+                        markers: &report.markers,
+                        approvals: &report.approvals,
+                        verdict: report.verdict,
+                        reasons: &report.reasons,
+                    };
+                    emit(out.write_all(separator).and_then(|()| serde_json::to_writer(&mut out, &json).map_err(std::io::Error::from)))
+                })?;
+            }
+            let tail = serde_json::to_string(&summary).map_err(|e| Failure::io("cannot encode the summary")(e.into()))?;
+            let _ = emit(out.write_all(format!("\n],\"summary\":{tail}}}\n").as_bytes()));
+        }
+        Format::Text => {
+            repo.walk_revisions(&args.revisions, |facts| {
+                let report = gate.evaluate(facts);
+                summary.add(&report);
+                if report.verdict == Verdict::Rejected {
+                    emit(out.write_all(commit_block(&report).as_bytes()))
+                } else {
+                    ControlFlow::Continue(())
+                }
+            })?;
+            let line = format!(
+                "signoff-gate: checked {} commit{}: {} AI-assisted, {} approved, {} refused\n",
+                summary.commits,
+                if summary.commits == 1 { "" } else { "s" },
+                summary.ai_assisted,
+                summary.approved,
+                summary.rejected
+            );
+            let _ = emit(out.write_all(line.as_bytes()));
+        }
+    }
+    let flushed = out.flush();
+    match write_error.map_or(flushed, Err) {
+        Ok(()) => {}
+        // A reader that stopped early (`| head`) is not a failure of ours.
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(error) => return Err(Failure::io("cannot write the report")(error)),
+    }
+    Ok(if summary.rejected == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}

@@ -1,0 +1,191 @@
+//! `signoff-gate demo`: starts the service in this process, makes a scratch
+//! bare repository with the real hook installed, and shows real pushes:
+//! accepted, refused, accepted after a senior's approval. Then it keeps
+//! serving until Ctrl-C so the reader can try their own.
+
+use std::path::Path;
+use std::process::{Command, ExitCode, Output};
+use std::sync::Arc;
+
+use crate::cmd::Failure;
+use crate::cmd::serve::shutdown_signal;
+use crate::config::Config;
+use crate::git::canonical_roots;
+use crate::policy::Gate;
+use crate::roster::Roster;
+use crate::server::{self, AppState};
+
+/// The hook script, as shipped in `hooks/pre-receive`.
+pub const HOOK_SCRIPT: &str = include_str!("../../hooks/pre-receive");
+
+const ROSTER: &str = r#"levels = ["junior", "mid", "senior", "staff", "principal"]
+
+[[engineer]]
+name = "Alice Example"
+email = "alice@example.com"
+level = "senior"
+
+[[engineer]]
+name = "Bob Example"
+email = "bob@example.com"
+level = "mid"
+"#;
+
+/// Runs the demo; fails if a push does not end as the demo says it should.
+pub fn run() -> Result<ExitCode, Failure> {
+    let scratch = tempfile::Builder::new()
+        .prefix("signoff-gate-demo-")
+        .tempdir()
+        .map_err(Failure::io("cannot make a scratch folder"))?
+        .keep();
+    let scratch = scratch.canonicalize().unwrap_or(scratch);
+    let config_file = scratch.join("signoff-gate.toml");
+    write(&scratch.join("roster.toml"), ROSTER)?;
+    write(
+        &config_file,
+        &format!("[server]\nlisten = \"127.0.0.1:0\"\nroster = \"roster.toml\"\nrepo_roots = [{:?}]\n", scratch.display().to_string()),
+    )?;
+    let config = Config::load(&config_file)?;
+    let gate = Gate::new(&config, Roster::load(&config.server.roster)?)?;
+    let state = AppState {
+        gate: Arc::new(gate),
+        roots: Arc::new(canonical_roots(&config.server.repo_roots)),
+        roster_path: Arc::new(config.server.roster.clone()),
+    };
+
+    let runtime = tokio::runtime::Runtime::new().map_err(Failure::io("cannot start the async runtime"))?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(Failure::io("cannot listen on 127.0.0.1"))?;
+        let address = listener.local_addr().map_err(Failure::io("cannot read the listening address"))?;
+        let url = format!("http://{address}");
+        let server = tokio::spawn(server::run(listener, state, shutdown_signal()));
+
+        let script_scratch = scratch.clone();
+        let script_url = url.clone();
+        tokio::task::spawn_blocking(move || script(&script_scratch, &script_url))
+            .await
+            .map_err(|error| Failure::Demo(format!("the demo script failed: {error}")))??;
+
+        println!("\nThe gate keeps serving at {url} until Ctrl-C. Try your own pushes:");
+        println!("  cd {}", scratch.join("work").display());
+        println!("  git commit --allow-empty -m 'Try it' --trailer 'Co-authored-by: Cursor <cursoragent@cursor.com>'");
+        println!("  git push origin main");
+        println!("Scratch repositories stay in {} (delete it when done).", scratch.display());
+        match server.await {
+            Ok(result) => result.map_err(Failure::io("the server failed"))?,
+            Err(error) => return Err(Failure::Demo(format!("the server task failed: {error}"))),
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn write(path: &Path, text: &str) -> Result<(), Failure> {
+    std::fs::write(path, text).map_err(Failure::io(format!("cannot write {}", path.display())))
+}
+
+/// The scripted pushes, run with real git against the bare repository.
+fn script(scratch: &Path, url: &str) -> Result<(), Failure> {
+    let bare = scratch.join("origin.git");
+    let work = scratch.join("work");
+    let exe = std::env::current_exe().map_err(Failure::io("cannot find the signoff-gate binary"))?;
+
+    println!("signoff-gate demo");
+    println!("  gate:     {url} (running in this process)");
+    println!("  bare:     {} (hooks/pre-receive installed)", bare.display());
+    println!("  clone:    {}", work.display());
+    println!("  roster:   Alice Example <alice@example.com> is senior; Bob Example <bob@example.com> is mid");
+
+    git(scratch, &["init", "--quiet", "--bare", "--initial-branch=main", "origin.git"])?;
+    let hook = bare.join("hooks").join("pre-receive");
+    write(&hook, HOOK_SCRIPT)?;
+    make_executable(&hook)?;
+    git(&bare, &["config", "signoff-gate.url", url])?;
+    git(&bare, &["config", "signoff-gate.bin", &exe.to_string_lossy()])?;
+    git(scratch, &["clone", "--quiet", "origin.git", "work"])?;
+    git(&work, &["checkout", "--quiet", "-b", "main"])?;
+
+    step("1. A human commit pushed to main");
+    write(&work.join("README.md"), "# service\n")?;
+    git(&work, &["add", "README.md"])?;
+    git(&work, &["commit", "--quiet", "-m", "Add the service skeleton"])?;
+    show_push(&work, true)?;
+
+    step("2. An AI-assisted commit (Claude Code) pushed to main without approval");
+    write(&work.join("deploy.sh"), "#!/bin/sh\nfor i in 1 2 3; do ./push-release && break; done\n")?;
+    git(&work, &["add", "deploy.sh"])?;
+    git(
+        &work,
+        &["commit", "--quiet", "-m", "Retry deploys on timeout", "--trailer", "Co-Authored-By: Claude <noreply@anthropic.com>"],
+    )?;
+    show_push(&work, false)?;
+
+    step("3. Alice, a senior engineer, reviews it and adds her approval");
+    println!("   $ git commit --amend --no-edit --trailer \"Approved-by: Alice Example <alice@example.com>\"");
+    git(&work, &["commit", "--quiet", "--amend", "--no-edit", "--trailer", "Approved-by: Alice Example <alice@example.com>"])?;
+    show_push(&work, true)?;
+    Ok(())
+}
+
+fn step(title: &str) {
+    println!("\n{title}");
+}
+
+fn show_push(work: &Path, expect_accepted: bool) -> Result<(), Failure> {
+    println!("   $ git push origin main");
+    let output = git_output(work, &["push", "origin", "main"])?;
+    for line in String::from_utf8_lossy(&output.stderr).lines() {
+        println!("   {line}");
+    }
+    let accepted = output.status.success();
+    println!("   => {}", if accepted { "accepted" } else { "refused" });
+    if accepted != expect_accepted {
+        return Err(Failure::Demo(format!(
+            "expected the push to be {}, but it was {}",
+            if expect_accepted { "accepted" } else { "refused" },
+            if accepted { "accepted" } else { "refused" }
+        )));
+    }
+    Ok(())
+}
+
+/// git with a hermetic configuration and fixed identities, so the demo runs
+/// the same on every machine.
+fn git_command(dir: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new("git");
+    command
+        .current_dir(dir)
+        .args(args)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_AUTHOR_NAME", "Dana Developer")
+        .env("GIT_AUTHOR_EMAIL", "dana@example.com")
+        .env("GIT_COMMITTER_NAME", "Alice Example")
+        .env("GIT_COMMITTER_EMAIL", "alice@example.com")
+        .env_remove("SIGNOFF_GATE_URL")
+        .env_remove("SIGNOFF_GATE_BIN");
+    command
+}
+
+fn git_output(dir: &Path, args: &[&str]) -> Result<Output, Failure> {
+    git_command(dir, args).output().map_err(Failure::io("cannot run git (is it installed?)"))
+}
+
+fn git(dir: &Path, args: &[&str]) -> Result<(), Failure> {
+    let output = git_output(dir, args)?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(Failure::Demo(format!("git {} failed: {}", args.join(" "), String::from_utf8_lossy(&output.stderr).trim())))
+    }
+}
+
+#[cfg(unix)]
+fn make_executable(path: &Path) -> Result<(), Failure> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).map_err(Failure::io(format!("cannot make {} executable", path.display())))
+}
+
+#[cfg(not(unix))]
+fn make_executable(_path: &Path) -> Result<(), Failure> {
+    Ok(())
+}

@@ -1,0 +1,80 @@
+//! One file per subcommand; what they share (loading the policy, the error
+//! type) lives here.
+
+pub mod check;
+pub mod demo;
+pub mod hook;
+pub mod roster;
+pub mod serve;
+
+use std::path::{Path, PathBuf};
+
+use crate::config::{Config, ConfigError, DEFAULT_CONFIG_PATH};
+use crate::diagnostics::{Problem, Problems};
+use crate::git::GitError;
+use crate::policy::Gate;
+use crate::roster::{Roster, RosterError};
+
+/// Why a subcommand could not do its work (a refused push or commit is not
+/// an error: it is an exit code).
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    /// The configuration is unreadable or invalid.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The roster is unreadable or invalid.
+    #[error(transparent)]
+    Roster(#[from] RosterError),
+    /// Configuration and roster disagree.
+    #[error("invalid config: {0}")]
+    Mismatch(Problems),
+    /// `serve` without any repository root.
+    #[error("{config}: `server.repo_roots` is empty, so every repository would be refused; list the folders that hold them")]
+    NoRepoRoots {
+        /// The configuration file.
+        config: PathBuf,
+    },
+    /// A repository could not be read.
+    #[error(transparent)]
+    Git(#[from] GitError),
+    /// Some other I/O failed.
+    #[error("{context}")]
+    Io {
+        /// What we were doing.
+        context: String,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The demo saw something other than what it shows.
+    #[error("demo: {0}")]
+    Demo(String),
+}
+
+impl Failure {
+    /// Wraps an I/O error with what we were doing.
+    pub fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> Failure {
+        let context = context.into();
+        move |source| Failure::Io { context, source }
+    }
+}
+
+impl From<Problem> for Failure {
+    fn from(problem: Problem) -> Self {
+        Failure::Mismatch(Problems(vec![problem]))
+    }
+}
+
+/// The configuration path: `--config`, else `SIGNOFF_GATE_CONFIG` (both via
+/// clap), else the default.
+pub fn config_path(config: Option<&Path>) -> PathBuf {
+    config.map_or_else(|| PathBuf::from(DEFAULT_CONFIG_PATH), Path::to_path_buf)
+}
+
+/// Loads the configuration and its roster into the policy in force.
+pub fn load_gate(config: Option<&Path>) -> Result<(Config, Gate), Failure> {
+    let config = Config::load(&config_path(config))?;
+    let roster = Roster::load(&config.server.roster)?;
+    let gate = Gate::new(&config, roster)?;
+    Ok((config, gate))
+}

@@ -1,0 +1,66 @@
+//! `signoff-gate serve`: run the service with the configured policy.
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use crate::cmd::{Failure, load_gate};
+use crate::git::canonical_roots;
+use crate::server::{self, AppState};
+
+/// Loads the policy, binds the configured address and serves until SIGTERM
+/// or Ctrl-C.
+pub fn run(config: Option<&Path>) -> Result<ExitCode, Failure> {
+    let (config, gate) = load_gate(config)?;
+    if config.server.repo_roots.is_empty() {
+        return Err(Failure::NoRepoRoots { config: config.path.clone() });
+    }
+    let roots = canonical_roots(&config.server.repo_roots);
+    for root in &config.server.repo_roots {
+        if !root.is_dir() {
+            tracing::warn!(root = %root.display(), "repo root does not exist; pushes to repositories under it will be refused");
+        }
+    }
+    let state = AppState { gate: Arc::new(gate), roots: Arc::new(roots), roster_path: Arc::new(config.server.roster.clone()) };
+    let runtime = tokio::runtime::Runtime::new().map_err(Failure::io("cannot start the async runtime"))?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(config.server.listen)
+            .await
+            .map_err(Failure::io(format!("cannot listen on {}", config.server.listen)))?;
+        tracing::info!(
+            address = %config.server.listen,
+            config = %config.path.display(),
+            engineers = state.gate.roster.engineers().len(),
+            approvers = state.gate.approver_count(),
+            "signoff-gate listening"
+        );
+        server::run(listener, state, shutdown_signal()).await.map_err(Failure::io("the server failed"))?;
+        tracing::info!("signoff-gate stopped");
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

@@ -1,0 +1,260 @@
+//! The hook client: the only code that knows git's hook environment. It
+//! reads the pre-receive input and environment, asks the server, prints the
+//! answer for the pusher, and fails closed: if the server cannot be reached
+//! or answers an error within the time bound, the push is refused.
+
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use http_body_util::{BodyExt, Full};
+use hyper::Request;
+use hyper::body::Bytes;
+use hyper::header::{CONTENT_TYPE, HOST};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpStream;
+
+use crate::wire::{ErrorResponse, PreReceiveRequest, PreReceiveResponse, WirePusher, WireRefUpdate};
+
+/// The server URL when neither `SIGNOFF_GATE_URL` nor
+/// `git config signoff-gate.url` names one.
+pub const DEFAULT_URL: &str = "http://127.0.0.1:8787";
+/// How long the hook waits for an answer when nothing else is configured.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Variables by which git hosts name the pusher, most specific first.
+const PUSHER_VARIABLES: [&str; 4] = ["GITHUB_USER_LOGIN", "GL_USERNAME", "GITEA_PUSHER_NAME", "REMOTE_USER"];
+
+/// How the hook ends: git reads the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HookOutcome {
+    /// Exit 0: the push may go ahead.
+    Accepted,
+    /// Exit 1: the policy refused the push.
+    Refused,
+    /// Exit 2: the gate could not decide; the push is refused.
+    GateError,
+}
+
+impl HookOutcome {
+    /// The process exit code.
+    pub fn code(self) -> u8 {
+        match self {
+            HookOutcome::Accepted => 0,
+            HookOutcome::Refused => 1,
+            HookOutcome::GateError => 2,
+        }
+    }
+}
+
+/// Where and how long to ask.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HookSettings {
+    /// The server's base URL (`http://host:port[/prefix]`).
+    pub url: String,
+    /// The bound on connecting and answering together.
+    pub timeout: Duration,
+}
+
+/// Why the gate could not give an answer.
+#[derive(Debug, thiserror::Error)]
+pub enum HookError {
+    /// The hook input or environment is not what git provides.
+    #[error("{0}")]
+    Input(String),
+    /// The URL is not one the hook can use.
+    #[error("unsupported server URL {url:?}: {reason}")]
+    Url {
+        /// The URL.
+        url: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// No connection or no answer in time.
+    #[error("could not reach the signoff-gate server at {url}: {reason}")]
+    Unreachable {
+        /// The URL.
+        url: String,
+        /// What happened.
+        reason: String,
+    },
+    /// The server answered with an error status.
+    #[error("the signoff-gate server at {url} answered {status}: {message}")]
+    Status {
+        /// The URL.
+        url: String,
+        /// The HTTP status.
+        status: u16,
+        /// The server's reason.
+        message: String,
+    },
+}
+
+/// Settings from the environment and the repository's git config:
+/// `SIGNOFF_GATE_URL` or `signoff-gate.url`; `SIGNOFF_GATE_TIMEOUT` or
+/// `signoff-gate.timeout` (seconds).
+pub fn settings_from_env() -> HookSettings {
+    let lookup = |variable: &str, key: &str| {
+        std::env::var(variable).ok().filter(|v| !v.trim().is_empty()).or_else(|| git_config(key))
+    };
+    let url = lookup("SIGNOFF_GATE_URL", "signoff-gate.url").unwrap_or_else(|| DEFAULT_URL.to_owned());
+    let timeout = lookup("SIGNOFF_GATE_TIMEOUT", "signoff-gate.timeout")
+        .and_then(|seconds| seconds.trim().parse::<f64>().ok())
+        .filter(|seconds| seconds.is_finite() && *seconds > 0.0)
+        .map_or(DEFAULT_TIMEOUT, Duration::from_secs_f64);
+    HookSettings { url: url.trim().to_owned(), timeout }
+}
+
+fn git_config(key: &str) -> Option<String> {
+    let output = Command::new("git").args(["config", "--get", key]).output().ok()?;
+    let value = String::from_utf8(output.stdout).ok()?.trim().to_owned();
+    (output.status.success() && !value.is_empty()).then_some(value)
+}
+
+/// Builds the request from pre-receive's stdin and environment.
+pub fn gather(stdin: impl BufRead, env: impl Fn(&str) -> Option<String>, cwd: &Path) -> Result<PreReceiveRequest, HookError> {
+    let mut updates = Vec::new();
+    for line in stdin.lines() {
+        let line = line.map_err(|error| HookError::Input(format!("cannot read the ref updates on stdin: {error}")))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let mut fields = line.split_whitespace();
+        let (Some(old), Some(new), Some(refname), None) = (fields.next(), fields.next(), fields.next(), fields.next()) else {
+            return Err(HookError::Input(format!("unexpected pre-receive input line {line:?}; expected \"<old> <new> <ref>\"")));
+        };
+        updates.push(WireRefUpdate { old: old.to_owned(), new: new.to_owned(), refname: refname.to_owned() });
+    }
+    if updates.is_empty() {
+        return Err(HookError::Input("no ref updates on stdin; run `signoff-gate hook` from a pre-receive hook".to_owned()));
+    }
+
+    let absolute = |path: &str| -> PathBuf {
+        let path = cwd.join(path);
+        path.canonicalize().unwrap_or(path)
+    };
+    let repository = absolute(&env("GIT_DIR").unwrap_or_else(|| ".".to_owned()));
+    let quarantine = env("GIT_QUARANTINE_PATH").or_else(|| env("GIT_OBJECT_DIRECTORY")).map(|path| absolute(&path));
+
+    let count = env("GIT_PUSH_OPTION_COUNT").and_then(|n| n.parse::<usize>().ok()).unwrap_or(0);
+    let push_options = (0..count).filter_map(|i| env(&format!("GIT_PUSH_OPTION_{i}"))).collect();
+    let pusher = PUSHER_VARIABLES.iter().find_map(|variable| {
+        env(variable).filter(|name| !name.trim().is_empty()).map(|name| WirePusher { source: (*variable).to_owned(), name })
+    });
+
+    Ok(PreReceiveRequest {
+        repository: repository.to_string_lossy().into_owned(),
+        quarantine: quarantine.map(|path| path.to_string_lossy().into_owned()),
+        updates,
+        push_options,
+        pusher,
+    })
+}
+
+/// Asks the server, bounded by `settings.timeout` overall.
+pub async fn ask(settings: &HookSettings, request: &PreReceiveRequest) -> Result<PreReceiveResponse, HookError> {
+    let body = serde_json::to_vec(request).map_err(|error| HookError::Input(format!("cannot encode the request: {error}")))?;
+    let url = settings.url.clone();
+    match tokio::time::timeout(settings.timeout, post(&url, "/v1/pre-receive", body)).await {
+        Ok(result) => result,
+        Err(_) => Err(HookError::Unreachable { url, reason: format!("no answer within {} s", settings.timeout.as_secs_f64()) }),
+    }
+}
+
+/// Splits `http://host:port/prefix` into the address to connect to, the
+/// Host header, and the path prefix.
+fn parse_url(url: &str) -> Result<(String, String), HookError> {
+    let bad = |reason| HookError::Url { url: url.to_owned(), reason };
+    let rest = url.strip_prefix("http://").ok_or_else(|| bad("only http:// URLs are supported (run the gate beside the git server)"))?;
+    let (authority, prefix) = match rest.find('/') {
+        Some(slash) => (&rest[..slash], rest[slash..].trim_end_matches('/')),
+        None => (rest, ""),
+    };
+    if authority.is_empty() || authority.contains('@') {
+        return Err(bad("expected http://host:port"));
+    }
+    Ok((authority.to_owned(), prefix.to_owned()))
+}
+
+async fn post(url: &str, path: &str, body: Vec<u8>) -> Result<PreReceiveResponse, HookError> {
+    let (authority, prefix) = parse_url(url)?;
+    let unreachable = |reason: String| HookError::Unreachable { url: url.to_owned(), reason };
+    let address = if authority.contains(':') { authority.clone() } else { format!("{authority}:80") };
+    let stream = TcpStream::connect(&address).await.map_err(|error| unreachable(error.to_string()))?;
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(|error| unreachable(error.to_string()))?;
+    tokio::spawn(async move {
+        if let Err(error) = connection.await {
+            tracing::debug!(%error, "connection to the gate ended");
+        }
+    });
+    let request = Request::post(format!("{prefix}{path}"))
+        .header(HOST, &authority)
+        .header(CONTENT_TYPE, "application/json")
+        .body(Full::new(Bytes::from(body)))
+        .map_err(|error| HookError::Input(format!("cannot build the request: {error}")))?;
+    let response = sender.send_request(request).await.map_err(|error| unreachable(error.to_string()))?;
+    let status = response.status();
+    let body = response.into_body().collect().await.map_err(|error| unreachable(error.to_string()))?.to_bytes();
+    if !status.is_success() {
+        let message = serde_json::from_slice::<ErrorResponse>(&body)
+            .map(|e| e.error)
+            .unwrap_or_else(|_| String::from_utf8_lossy(&body).chars().take(300).collect());
+        return Err(HookError::Status { url: url.to_owned(), status: status.as_u16(), message });
+    }
+    serde_json::from_slice(&body)
+        .map_err(|error| unreachable(format!("the answer is not the expected JSON: {error}")))
+}
+
+/// What the pusher reads when the gate could not decide.
+pub fn gate_error_text(error: &HookError) -> String {
+    let advice = match error {
+        HookError::Status { status, .. } if (400..500).contains(status) => "the gate could not accept this push's request; ask your git administrator",
+        HookError::Input(_) => "the hook is not installed as a pre-receive hook; ask your git administrator",
+        _ => "the gate fails closed: no push to this repository can land until it is back; ask your git administrator",
+    };
+    format!("signoff-gate: push refused: {error}\nsignoff-gate: {advice}\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn gathers_input_and_environment() {
+        let env: HashMap<&str, &str> = HashMap::from([
+            ("GIT_DIR", "."),
+            ("GIT_QUARANTINE_PATH", "/srv/git/r.git/./objects/incoming-x"),
+            ("GIT_PUSH_OPTION_COUNT", "2"),
+            ("GIT_PUSH_OPTION_0", "ci.skip"),
+            ("GIT_PUSH_OPTION_1", "signoff-gate.break-glass=outage"),
+            ("GL_USERNAME", "alice"),
+            ("REMOTE_USER", "ignored"),
+        ]);
+        let stdin = format!("{} {} refs/heads/main\n", "a".repeat(40), "b".repeat(40));
+        let request = gather(stdin.as_bytes(), |k| env.get(k).map(|v| (*v).to_owned()), Path::new("/srv/git/r.git")).expect("valid input");
+        assert_eq!(request.repository, "/srv/git/r.git/.");
+        assert_eq!(request.quarantine.as_deref(), Some("/srv/git/r.git/./objects/incoming-x"));
+        assert_eq!(request.push_options, vec!["ci.skip", "signoff-gate.break-glass=outage"]);
+        assert_eq!(request.pusher, Some(WirePusher { source: "GL_USERNAME".into(), name: "alice".into() }));
+        assert_eq!(request.updates[0].refname, "refs/heads/main");
+    }
+
+    #[test]
+    fn refuses_odd_input() {
+        let env = |_: &str| None;
+        assert!(gather("".as_bytes(), env, Path::new("/")).is_err());
+        assert!(gather("a b\n".as_bytes(), env, Path::new("/")).is_err());
+    }
+
+    #[test]
+    fn parses_urls() {
+        assert_eq!(parse_url("http://127.0.0.1:8787").expect("ok"), ("127.0.0.1:8787".into(), "".into()));
+        assert_eq!(parse_url("http://gate:9/prefix/").expect("ok"), ("gate:9".into(), "/prefix".into()));
+        assert!(parse_url("https://gate").is_err());
+        assert!(parse_url("http://").is_err());
+    }
+}

@@ -1,0 +1,52 @@
+//! Deciding one push: ties the git edge to the policy. Synchronous; the
+//! server runs it on a blocking thread.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+use crate::decision::PushDecision;
+use crate::git::{GitError, GitRepo, Tip};
+use crate::policy::{Gate, deletion_refused, not_a_commit};
+use crate::refs::{Change, RefUpdate};
+
+/// A push, in domain terms (validated from the wire by the server).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Push {
+    /// The repository's path as the hook gave it.
+    pub repository: PathBuf,
+    /// The object quarantine, when git uses one.
+    pub quarantine: Option<PathBuf>,
+    /// The ref updates, in push order.
+    pub updates: Vec<RefUpdate>,
+}
+
+/// Decides a push: opens the repository (confined to `roots`, which must be
+/// canonical), checks every protected ref update, and returns the decision.
+pub fn decide(gate: &Gate, roots: &[PathBuf], push: &Push) -> Result<PushDecision, GitError> {
+    let repo = GitRepo::open_for_push(&push.repository, push.quarantine.as_deref(), roots)?;
+    let protected = &gate.policy.protected_refs;
+    let mut decision = PushDecision::default();
+    // A commit entering several protected refs in one push is checked once.
+    let mut seen: HashSet<String> = HashSet::new();
+    for update in push.updates.iter().filter(|u| protected.matches(&u.refname)) {
+        let index = decision.begin_ref(update.clone());
+        if update.change() == Change::Delete {
+            decision.refs[index].problems.push(deletion_refused(&update.refname));
+            continue;
+        }
+        match repo.tip(&update.new)? {
+            Tip::NotACommit(kind) => {
+                decision.refs[index].problems.push(not_a_commit(&update.refname, &update.new, kind));
+            }
+            Tip::Commit(commit) => {
+                decision.refs[index].tip_commit = Some(commit.clone());
+                repo.walk_entering(update, &commit, protected, |facts| {
+                    if seen.insert(facts.id.clone()) {
+                        decision.record(index, gate.evaluate(facts));
+                    }
+                })?;
+            }
+        }
+    }
+    Ok(decision)
+}

@@ -1,0 +1,211 @@
+//! The HTTP edge: the only module that knows axum. It turns requests into
+//! calls to [`pre_receive::decide`] on a blocking thread and answers JSON.
+//!
+//! Errors: a 4xx carries the specific reason (the hook shows it to the
+//! pusher); a 5xx says only that the gate failed, while the detail is logged.
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::json;
+use tokio::net::TcpListener;
+
+use crate::git::GitError;
+use crate::policy::Gate;
+use crate::pre_receive::{self, Push};
+use crate::refs::{RefUpdate, is_object_id, is_valid_refname};
+use crate::render::{Wording, push_text};
+use crate::wire::{ErrorResponse, PreReceiveRequest, PreReceiveResponse, WireRefOutcome};
+
+/// Most ref updates one request may carry.
+pub const MAX_UPDATES: usize = 10_000;
+/// Largest request body accepted, in bytes.
+pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+
+/// What every request handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// The policy in force.
+    pub gate: Arc<Gate>,
+    /// Canonical repository roots: nothing outside them is opened.
+    pub roots: Arc<Vec<PathBuf>>,
+    /// The roster file, for readiness reports.
+    pub roster_path: Arc<PathBuf>,
+}
+
+/// The router; tests can drive it directly.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .route("/v1/pre-receive", post(pre_receive_handler))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .fallback(|| async { AppError::NotFound("no such endpoint; see README \"Wire format\"".to_owned()) })
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+/// Serves `app(state)` on an already-bound listener until `shutdown`
+/// completes, then lets requests in flight finish.
+pub async fn run(listener: TcpListener, state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
+}
+
+async fn healthz() -> Json<serde_json::Value> {
+    Json(json!({ "status": "alive" }))
+}
+
+async fn readyz(State(state): State<AppState>) -> Json<serde_json::Value> {
+    let gate = &state.gate;
+    Json(json!({
+        "status": "ready",
+        "roster": state.roster_path.display().to_string(),
+        "engineers": gate.roster.engineers().len(),
+        "approvers": gate.approver_count(),
+        "min_approver_level": gate.policy.min_approver_level,
+        "required_approvals": gate.policy.required_approvals,
+        "protected_refs": gate.policy.protected_refs.patterns(),
+    }))
+}
+
+async fn pre_receive_handler(
+    State(state): State<AppState>,
+    body: Result<Json<PreReceiveRequest>, JsonRejection>,
+) -> Result<Json<PreReceiveResponse>, AppError> {
+    let Json(request) = body.map_err(|rejection| AppError::BadRequest(rejection.body_text()))?;
+    let push = validate(&request)?;
+    let gate = Arc::clone(&state.gate);
+    let roots = Arc::clone(&state.roots);
+    let repository = push.repository.display().to_string();
+    let decision = tokio::task::spawn_blocking(move || pre_receive::decide(&gate, &roots, &push).map(|d| (d, gate)))
+        .await
+        .map_err(|error| AppError::Internal(format!("decision task failed: {error}")))?;
+    let (decision, gate) = decision.map_err(|error| AppError::from_git(error, &repository))?;
+
+    let wording = Wording { approval_trailer: &gate.policy.approval_trailer, level_phrase: gate.level_phrase(), help: &gate.policy.help };
+    let response = PreReceiveResponse {
+        accepted: decision.accepted(),
+        message: push_text(&decision, &wording),
+        checked: decision.checked_count(),
+        refused: decision.refused_count(),
+        refs: decision
+            .refs
+            .iter()
+            .map(|r| WireRefOutcome {
+                refname: r.update.refname.clone(),
+                accepted: r.accepted(),
+                checked: r.checked,
+                refused: r.refused_count,
+                problems: r.problems.iter().map(|p| p.code.to_string()).collect(),
+            })
+            .collect(),
+    };
+    tracing::info!(
+        repository,
+        pusher = request.pusher.as_ref().map(|p| p.name.as_str()),
+        updates = request.updates.len(),
+        checked = response.checked,
+        refused = response.refused,
+        accepted = response.accepted,
+        "push decided"
+    );
+    Ok(Json(response))
+}
+
+/// Turns the wire request into a domain push, or a 400 saying what is wrong.
+fn validate(request: &PreReceiveRequest) -> Result<Push, AppError> {
+    let repository = PathBuf::from(&request.repository);
+    if !repository.is_absolute() {
+        return Err(AppError::BadRequest(format!("`repository` must be an absolute path, got {:?}", request.repository)));
+    }
+    let quarantine = match &request.quarantine {
+        Some(path) if !PathBuf::from(path).is_absolute() => {
+            return Err(AppError::BadRequest(format!("`quarantine` must be an absolute path, got {path:?}")));
+        }
+        Some(path) => Some(PathBuf::from(path)),
+        None => None,
+    };
+    if request.updates.is_empty() {
+        return Err(AppError::BadRequest("`updates` is empty: a push updates at least one ref".to_owned()));
+    }
+    if request.updates.len() > MAX_UPDATES {
+        return Err(AppError::BadRequest(format!("{} ref updates in one push; at most {MAX_UPDATES} are accepted", request.updates.len())));
+    }
+    let mut updates = Vec::with_capacity(request.updates.len());
+    for update in &request.updates {
+        for (field, id) in [("old", &update.old), ("new", &update.new)] {
+            if !is_object_id(id) {
+                return Err(AppError::BadRequest(format!("`{field}` of {:?} is not a full hex object id: {id:?}", update.refname)));
+            }
+        }
+        if !is_valid_refname(&update.refname) {
+            return Err(AppError::BadRequest(format!("{:?} is not a valid ref name", update.refname)));
+        }
+        updates.push(RefUpdate { old: update.old.to_ascii_lowercase(), new: update.new.to_ascii_lowercase(), refname: update.refname.clone() });
+    }
+    Ok(Push { repository, quarantine, updates })
+}
+
+/// An error answer.
+#[derive(Debug)]
+pub enum AppError {
+    /// 400: the request is malformed; the text says how.
+    BadRequest(String),
+    /// 403: the request names something the gate may not open.
+    Forbidden(String),
+    /// 404: no such repository or endpoint.
+    NotFound(String),
+    /// 500: something failed inside; the text is logged, not sent.
+    Internal(String),
+}
+
+impl AppError {
+    fn from_git(error: GitError, repository: &str) -> AppError {
+        let chain = error_chain(&error);
+        match error {
+            GitError::OutsideRoots { .. } | GitError::QuarantineOutside { .. } => AppError::Forbidden(chain),
+            GitError::NoSuchPath { .. } => AppError::NotFound(chain),
+            GitError::NotARepository { .. } | GitError::MissingObject { .. } | GitError::BadRevision { .. } => AppError::BadRequest(chain),
+            GitError::Git { .. } => AppError::Internal(format!("{repository}: {chain}")),
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, error) = match self {
+            AppError::BadRequest(message) => (StatusCode::BAD_REQUEST, message),
+            AppError::Forbidden(message) => (StatusCode::FORBIDDEN, message),
+            AppError::NotFound(message) => (StatusCode::NOT_FOUND, message),
+            AppError::Internal(detail) => {
+                tracing::error!(error = %detail, "request failed");
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal error in the gate; the server log has the details".to_owned())
+            }
+        };
+        if status.is_client_error() {
+            tracing::warn!(%status, %error, "request refused");
+        }
+        (status, Json(ErrorResponse { error })).into_response()
+    }
+}
+
+/// An error and its sources, joined with ": ".
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
