@@ -5,34 +5,45 @@
 //!
 //! The policy core is pure (no git2, no axum, no I/O):
 //!
-//! - [`trailers`]: commit-message trailers, read exactly as git reads them.
-//! - [`identity`]: `Name <email>` values.
-//! - [`detect`]: which commits are AI-assisted, with evidence.
-//! - [`policy`]: approvals, verdicts and their stable codes.
-//! - [`refs`]: protected ref patterns and ref updates.
-//! - [`facts`]: the plain commit facts the git edge hands to the policy.
+//! - [`trailers`] reads commit-message trailers exactly as git does.
+//! - [`identity`] parses `Name <email>` values.
+//! - [`detect`] decides which commits are AI-assisted, with evidence.
+//! - [`policy`] checks approvals and gives verdicts with stable codes.
+//! - [`decision`] gathers a whole push's verdicts with bounded memory.
+//! - [`render`] writes the text a pusher reads.
+//! - [`refs`] matches protected refs and classifies ref updates.
+//! - [`facts`] holds the plain commit facts the git edge hands over.
 //!
-//! Configuration:
+//! Configuration, validated with file:line:col for every problem:
 //!
-//! - [`diagnostics`]: problems with file:line:col, collected, not stopped at.
-//! - [`config`]: `signoff-gate.toml`.
-//! - [`roster`]: who the engineers are and their levels.
+//! - [`diagnostics`] collects problems instead of stopping at the first.
+//! - [`config`] reads `signoff-gate.toml`.
+//! - [`roster`] reads who the engineers are and their levels.
+//!
+//! The edges, each the only module that knows its outside world:
+//!
+//! - [`git`] is the only user of git2: repositories, quarantine, history walks.
+//! - [`pre_receive`] decides one push by joining the git edge to the policy.
+//! - [`server`] is the only user of axum: HTTP in, JSON out.
+//! - [`wire`] holds the JSON structs spoken between hook and server.
+//! - [`hook`] is the only code that knows git's hook environment.
+//! - [`cli`] and [`cmd`] hold the command line, one file per subcommand.
 
+pub mod cli;
+pub mod cmd;
 pub mod config;
+pub mod decision;
 pub mod detect;
 pub mod diagnostics;
 pub mod facts;
+pub mod git;
+pub mod hook;
 pub mod identity;
 pub mod policy;
-pub mod refs;
-pub mod roster;
-pub mod trailers;
-pub mod decision;
-pub mod git;
-pub mod render;
-pub mod cli;
-pub mod cmd;
-pub mod hook;
 pub mod pre_receive;
+pub mod refs;
+pub mod render;
+pub mod roster;
 pub mod server;
+pub mod trailers;
 pub mod wire;

@@ -220,7 +220,7 @@ fn read(collector: &mut Collector<'_>, text: &str) -> Option<Roster> {
                 email: email.into_inner(),
                 aliases: aliases.map(|a| a.into_inner().into_iter().map(toml::Spanned::into_inner).collect()).unwrap_or_default(),
                 level: rank,
-                active: active.map_or(true, toml::Spanned::into_inner),
+                active: active.is_none_or(toml::Spanned::into_inner),
             });
         } else {
             by_email.retain(|_, &mut i| i != index);

@@ -1,0 +1,5 @@
+//! The integration tests: one binary, real git, real bare repositories, the
+//! real hook and the real server on loopback.
+
+mod push;
+mod util;

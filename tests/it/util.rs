@@ -1,0 +1,305 @@
+//! Test helpers: hermetic git, scratch bare repositories with the real hook
+//! installed, and the real server on an ephemeral loopback port.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use signoff_gate::git::canonical_roots;
+use signoff_gate::server::{self, AppState};
+
+/// The binary under test.
+pub const BIN: &str = env!("CARGO_BIN_EXE_signoff-gate");
+
+pub const ROSTER: &str = r#"levels = ["junior", "mid", "senior", "staff", "principal"]
+
+[[engineer]]
+name = "Alice Senior"
+email = "alice@corp.example"
+aliases = ["alice@users.noreply.github.com"]
+level = "senior"
+
+[[engineer]]
+name = "Sam Staff"
+email = "sam@corp.example"
+level = "staff"
+
+[[engineer]]
+name = "Mia Mid"
+email = "mia@corp.example"
+level = "mid"
+
+[[engineer]]
+name = "Dev Eloper"
+email = "dev@corp.example"
+level = "junior"
+
+[[engineer]]
+name = "Olga Former"
+email = "olga@corp.example"
+level = "principal"
+active = false
+"#;
+
+pub const DEV: (&str, &str) = ("Dev Eloper", "dev@corp.example");
+pub const ALICE: (&str, &str) = ("Alice Senior", "alice@corp.example");
+
+/// A git command with no system or global configuration, a private HOME,
+/// fixed identities and no signoff-gate variables from the outside.
+pub fn git(dir: &Path) -> Command {
+    hermetic("git", dir)
+}
+
+/// `sh -c script` with the same hermetic environment as [`git`].
+pub fn sh(dir: &Path, script: &str) -> Command {
+    let mut command = hermetic("sh", dir);
+    command.arg("-c").arg(script);
+    command
+}
+
+fn hermetic(program: &str, dir: &Path) -> Command {
+    let mut command = Command::new(program);
+    command
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("HOME", dir)
+        .env("GIT_AUTHOR_NAME", DEV.0)
+        .env("GIT_AUTHOR_EMAIL", DEV.1)
+        .env("GIT_COMMITTER_NAME", DEV.0)
+        .env("GIT_COMMITTER_EMAIL", DEV.1)
+        .env("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z")
+        .env("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z")
+        .env_remove("SIGNOFF_GATE_URL")
+        .env_remove("SIGNOFF_GATE_BIN")
+        .env_remove("SIGNOFF_GATE_CONFIG")
+        .env_remove("SIGNOFF_GATE_TIMEOUT")
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE");
+    command
+}
+
+/// Runs git and returns stdout; panics with stderr on failure.
+pub fn run_git(dir: &Path, args: &[&str]) -> String {
+    let output = git(dir).args(args).output().expect("git runs");
+    assert!(output.status.success(), "git {args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// A scratch world: a repository root with a bare repository (the real hook
+/// installed), a clone to work in, a config and a roster.
+pub struct World {
+    pub dir: tempfile::TempDir,
+    pub root: PathBuf,
+    pub bare: PathBuf,
+    pub work: PathBuf,
+    pub config: PathBuf,
+    commits: AtomicU32,
+}
+
+impl World {
+    pub fn new() -> World {
+        World::with_config("")
+    }
+
+    /// `extra` is appended to the `[policy]` table.
+    pub fn with_config(extra_policy: &str) -> World {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let base = dir.path().canonicalize().expect("canonical tempdir");
+        let root = base.join("repos");
+        std::fs::create_dir(&root).expect("repos dir");
+        let bare = root.join("origin.git");
+        run_git(&root, &["init", "--quiet", "--bare", "--initial-branch=main", "origin.git"]);
+        install_hook(&bare);
+        let work = base.join("work");
+        run_git(&base, &["clone", "--quiet", bare.to_str().expect("utf-8 path"), "work"]);
+        run_git(&work, &["checkout", "--quiet", "-b", "main"]);
+        std::fs::write(base.join("roster.toml"), ROSTER).expect("roster");
+        let config = base.join("signoff-gate.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "[server]\nlisten = \"127.0.0.1:0\"\nroster = \"roster.toml\"\nrepo_roots = [{:?}]\n\n[policy]\n{extra_policy}\n",
+                root.display().to_string()
+            ),
+        )
+        .expect("config");
+        World { dir, root, bare, work, config, commits: AtomicU32::new(0) }
+    }
+
+    /// Points the bare repository's hook at `url` with a time bound.
+    pub fn connect(&self, url: &str, timeout_seconds: u32) {
+        run_git(&self.bare, &["config", "signoff-gate.url", url]);
+        run_git(&self.bare, &["config", "signoff-gate.timeout", &timeout_seconds.to_string()]);
+    }
+
+    /// Commits a change by `author` with `message`; returns the full id.
+    pub fn commit(&self, author: (&str, &str), message: &str) -> String {
+        let n = self.commits.fetch_add(1, Ordering::SeqCst) + 1;
+        std::fs::write(self.work.join(format!("file-{n}.txt")), format!("change {n}\n")).expect("write");
+        run_git(&self.work, &["add", "."]);
+        let date = format!("2026-01-01T00:{:02}:{:02}Z", n / 60, n % 60);
+        let message_file = self.dir.path().join("message.txt");
+        std::fs::write(&message_file, message).expect("message");
+        let output = git(&self.work)
+            .args(["commit", "--quiet", "-F"])
+            .arg(&message_file)
+            .env("GIT_AUTHOR_NAME", author.0)
+            .env("GIT_AUTHOR_EMAIL", author.1)
+            .env("GIT_AUTHOR_DATE", &date)
+            .env("GIT_COMMITTER_DATE", &date)
+            .output()
+            .expect("git commit");
+        assert!(output.status.success(), "commit failed: {}", String::from_utf8_lossy(&output.stderr));
+        run_git(&self.work, &["rev-parse", "HEAD"]).trim().to_owned()
+    }
+
+    /// `git push origin <refspec>` from the clone.
+    pub fn push(&self, refspec: &str) -> Pushed {
+        let output = git(&self.work).args(["push", "origin", refspec]).output().expect("git push");
+        Pushed::from(output)
+    }
+}
+
+/// Installs the shipped `hooks/pre-receive` and points it at the binary.
+pub fn install_hook(bare: &Path) {
+    let hook = bare.join("hooks").join("pre-receive");
+    std::fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join("hooks/pre-receive"), &hook).expect("copy hook");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).expect("chmod hook");
+    }
+    run_git(bare, &["config", "signoff-gate.bin", BIN]);
+}
+
+/// The result of a real push.
+pub struct Pushed {
+    pub accepted: bool,
+    /// What the hook printed, without git's `remote: ` prefix and padding.
+    pub remote: String,
+    /// All of git's stderr.
+    pub stderr: String,
+}
+
+impl From<Output> for Pushed {
+    fn from(output: Output) -> Self {
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        let remote = stderr
+            .lines()
+            .filter_map(|line| line.strip_prefix("remote:"))
+            .map(|line| line.strip_prefix(' ').unwrap_or(line).trim_end())
+            .collect::<Vec<_>>()
+            .join("\n");
+        Pushed { accepted: output.status.success(), remote, stderr }
+    }
+}
+
+/// The real server, in this process, on an ephemeral loopback port.
+pub struct TestServer {
+    pub address: SocketAddr,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl TestServer {
+    pub fn start(config: &Path) -> TestServer {
+        let (config, gate) = signoff_gate::cmd::load_gate(Some(config)).expect("valid test config");
+        let state = AppState {
+            gate: Arc::new(gate),
+            roots: Arc::new(canonical_roots(&config.server.repo_roots)),
+            roster_path: Arc::new(config.server.roster.clone()),
+        };
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        let address = listener.local_addr().expect("address");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Runtime::new().expect("runtime");
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
+                server::run(listener, state, async move {
+                    let _ = stopped.await;
+                })
+                .await
+                .expect("server runs");
+            });
+        });
+        let server = TestServer { address, shutdown: Some(shutdown), thread: Some(thread) };
+        wait_healthy(address);
+        server
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// Stops the server and waits until it is gone.
+    pub fn stop(mut self) {
+        self.shutdown_now();
+    }
+
+    fn shutdown_now(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.shutdown_now();
+    }
+}
+
+/// A minimal HTTP/1.1 request over a fresh connection: (status, body).
+pub fn http(address: SocketAddr, method: &str, path: &str, body: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(address).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).expect("send");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    let status = response.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    (status, body)
+}
+
+/// Polls `/healthz` until it answers 200, for at most 10 seconds.
+pub fn wait_healthy(address: SocketAddr) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if TcpStream::connect(address).is_ok() && http(address, "GET", "/healthz", "").0 == 200 {
+            return;
+        }
+        assert!(Instant::now() < deadline, "server at {address} did not become healthy");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Runs the binary with arguments in `dir`; returns (exit code, stdout, stderr).
+pub fn signoff_gate(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let output = Command::new(BIN)
+        .current_dir(dir)
+        .args(args)
+        .env_remove("SIGNOFF_GATE_CONFIG")
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .output()
+        .expect("binary runs");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
