@@ -2,4 +2,5 @@
 //! real hook and the real server on loopback.
 
 mod push;
+mod trailers;
 mod util;
