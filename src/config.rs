@@ -150,7 +150,10 @@ fn read(collector: &mut Collector<'_>, path: &Path) -> Option<Config> {
         Some(listen) => match listen.get_ref().parse::<SocketAddr>() {
             Ok(address) => Some(address),
             Err(_) => {
-                collector.at_span(&listen.span(), format!("`listen` = \"{}\" is not an address and port like \"127.0.0.1:8787\"", listen.get_ref()));
+                collector.at_span(
+                    &listen.span(),
+                    format!("`listen` = \"{}\" is not an address and port like \"127.0.0.1:8787\"", listen.get_ref()),
+                );
                 None
             }
         },
@@ -197,7 +200,8 @@ fn read(collector: &mut Collector<'_>, path: &Path) -> Option<Config> {
     };
     let approval_trailer = match policy.get::<String>(collector, "approval_trailer") {
         Some(key) if !is_trailer_key(key.get_ref()) => {
-            collector.at_span(&key.span(), format!("`approval_trailer` = \"{}\" is not a trailer key (letters, digits and `-`)", key.get_ref()));
+            collector
+                .at_span(&key.span(), format!("`approval_trailer` = \"{}\" is not a trailer key (letters, digits and `-`)", key.get_ref()));
             None
         }
         Some(key) => Some(key.into_inner()),
@@ -245,7 +249,10 @@ fn read(collector: &mut Collector<'_>, path: &Path) -> Option<Config> {
                 if is_trailer_key(key.get_ref()) {
                     valid.push(key.into_inner());
                 } else {
-                    collector.at_span(&key.span(), format!("disclosure trailer `{}` is not a trailer key (letters, digits and `-`)", key.get_ref()));
+                    collector.at_span(
+                        &key.span(),
+                        format!("disclosure trailer `{}` is not a trailer key (letters, digits and `-`)", key.get_ref()),
+                    );
                     ok = false;
                 }
             }
@@ -255,18 +262,19 @@ fn read(collector: &mut Collector<'_>, path: &Path) -> Option<Config> {
         None => Some(DEFAULT_DISCLOSURES.map(String::from).to_vec()),
     };
 
-    let (Some(listen), Some(roster), Some(protected_refs), Some(approval_trailer), Some(min_approver_level), Some(required_approvals), Some(help), Some(builtin), Some(disclosure_trailers), true) = (
-        listen,
-        roster,
-        protected_refs,
-        approval_trailer,
-        min_approver_level,
-        required_approvals,
-        help,
-        builtin,
-        disclosure_trailers,
-        ok,
-    ) else {
+    let (
+        Some(listen),
+        Some(roster),
+        Some(protected_refs),
+        Some(approval_trailer),
+        Some(min_approver_level),
+        Some(required_approvals),
+        Some(help),
+        Some(builtin),
+        Some(disclosure_trailers),
+        true,
+    ) = (listen, roster, protected_refs, approval_trailer, min_approver_level, required_approvals, help, builtin, disclosure_trailers, ok)
+    else {
         return None;
     };
     Some(Config {

@@ -120,14 +120,7 @@ const CATALOGUE: &[Tool] = &[
         trailer_keys: &[],
         body_lines: &[],
     },
-    Tool {
-        name: "Google Jules",
-        emails: &[],
-        github_logins: &["google-labs-jules[bot]"],
-        names: &[],
-        trailer_keys: &[],
-        body_lines: &[],
-    },
+    Tool { name: "Google Jules", emails: &[], github_logins: &["google-labs-jules[bot]"], names: &[], trailer_keys: &[], body_lines: &[] },
     Tool {
         name: "Gemini Code Assist",
         emails: &[],
@@ -136,22 +129,8 @@ const CATALOGUE: &[Tool] = &[
         trailer_keys: &[],
         body_lines: &[],
     },
-    Tool {
-        name: "Factory",
-        emails: &[],
-        github_logins: &["factory-droid[bot]"],
-        names: &[],
-        trailer_keys: &[],
-        body_lines: &[],
-    },
-    Tool {
-        name: "Sweep",
-        emails: &[],
-        github_logins: &["sweep-ai[bot]"],
-        names: &[],
-        trailer_keys: &[],
-        body_lines: &[],
-    },
+    Tool { name: "Factory", emails: &[], github_logins: &["factory-droid[bot]"], names: &[], trailer_keys: &[], body_lines: &[] },
+    Tool { name: "Sweep", emails: &[], github_logins: &["sweep-ai[bot]"], names: &[], trailer_keys: &[], body_lines: &[] },
 ];
 
 /// Trailer keys that credit a co-author (compared ignoring case).
@@ -262,10 +241,8 @@ fn github_noreply_login(email: &str) -> Option<&str> {
 /// enough: people carry those names.
 pub fn names_a_model(name: &str) -> bool {
     let lower = name.trim().to_ascii_lowercase();
-    let tokens: Vec<&str> = lower
-        .split(|c: char| c.is_whitespace() || c == '-' || c == '_' || c == '/')
-        .filter(|token| !token.is_empty())
-        .collect();
+    let tokens: Vec<&str> =
+        lower.split(|c: char| c.is_whitespace() || c == '-' || c == '_' || c == '/').filter(|token| !token.is_empty()).collect();
     let Some(first) = tokens.first().copied() else {
         return false;
     };
@@ -304,10 +281,7 @@ fn tool_of_body_line(line: &str) -> Option<&'static str> {
         return None;
     }
     let normalized: String = trimmed.chars().filter(|&c| c != '[' && c != ']').collect::<String>().to_ascii_lowercase();
-    CATALOGUE
-        .iter()
-        .find(|tool| tool.body_lines.iter().any(|prefix| normalized.starts_with(prefix)))
-        .map(|tool| tool.name)
+    CATALOGUE.iter().find(|tool| tool.body_lines.iter().any(|prefix| normalized.starts_with(prefix))).map(|tool| tool.name)
 }
 
 /// The tool a disclosure trailer names, or `None` when it declares no AI or
@@ -346,21 +320,12 @@ mod tests {
     use crate::trailers;
 
     fn detector() -> Detector {
-        Detector {
-            builtin: true,
-            disclosure_trailers: vec!["AI-Assisted".into(), "Assisted-by".into(), "Generated-by".into()],
-        }
+        Detector { builtin: true, disclosure_trailers: vec!["AI-Assisted".into(), "Assisted-by".into(), "Generated-by".into()] }
     }
 
     fn commit(author: &str, message: &str) -> CommitFacts {
         let author = Identity::parse(author).expect("test author parses");
-        CommitFacts {
-            id: "0".repeat(40),
-            parent_ids: vec![],
-            committer: author.clone(),
-            author,
-            message: message.to_owned(),
-        }
+        CommitFacts { id: "0".repeat(40), parent_ids: vec![], committer: author.clone(), author, message: message.to_owned() }
     }
 
     fn tools(author: &str, message: &str) -> Vec<String> {
@@ -381,13 +346,21 @@ mod tests {
             (HUMAN, "Fix\n\n🤖 Generated with [Claude Code](https://claude.com/claude-code)\n", &["Claude Code"]),
             (HUMAN, "Fix\n\nClaude-Session: abc123\n", &["Claude Code"]),
             (HUMAN, "Fix\n\nCo-authored-by: Copilot <175728472+Copilot@users.noreply.github.com>\n", &["GitHub Copilot"]),
-            (HUMAN, "Fix\n\nCo-authored-by: Copilot Autofix powered by AI <62310815+github-advanced-security[bot]@users.noreply.github.com>\n", &["GitHub Copilot"]),
+            (
+                HUMAN,
+                "Fix\n\nCo-authored-by: Copilot Autofix powered by AI <62310815+github-advanced-security[bot]@users.noreply.github.com>\n",
+                &["GitHub Copilot"],
+            ),
             ("copilot-swe-agent[bot] <198982749+Copilot@users.noreply.github.com>", "Fix\n", &["GitHub Copilot"]),
             (HUMAN, "Fix\n\nAgent-Logs-Url: https://github.com/o/r/sessions/1\n", &["GitHub Copilot"]),
             (HUMAN, "Fix\n\nCo-authored-by: Codex <noreply@openai.com>\n", &["OpenAI Codex"]),
             (HUMAN, "Fix\n\nCo-authored-by: Cursor <cursoragent@cursor.com>\n", &["Cursor"]),
             ("devin-ai-integration[bot] <158243242+devin-ai-integration[bot]@users.noreply.github.com>", "Fix\n", &["Devin"]),
-            (HUMAN, "Fix\n\nCo-authored-by: devin-ai-integration[bot] <158243242+devin-ai-integration[bot]@users.noreply.github.com>\n", &["Devin"]),
+            (
+                HUMAN,
+                "Fix\n\nCo-authored-by: devin-ai-integration[bot] <158243242+devin-ai-integration[bot]@users.noreply.github.com>\n",
+                &["Devin"],
+            ),
             (HUMAN, "Fix\n\nGenerated with [Devin](https://devin.ai/)\n", &["Devin"]),
             (HUMAN, "Fix\n\nCo-authored-by: aider (openai/gpt-4o) <aider@aider.chat>\n", &["Aider"]),
             (HUMAN, "Fix\n\nCo-authored-by: aider (sonnet) <aider@aider.dev>\n", &["Aider"]),

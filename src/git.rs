@@ -93,6 +93,21 @@ pub struct GitRepo {
     repo: Repository,
 }
 
+/// `path` with `.` and `..` resolved lexically (no filesystem access).
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 /// Canonical repository roots, ready for containment checks.
 pub fn canonical_roots(roots: &[PathBuf]) -> Vec<PathBuf> {
     roots.iter().filter_map(|root| root.canonicalize().ok()).collect()
@@ -104,6 +119,12 @@ impl GitRepo {
     /// must lie inside the repository's `objects/` directory; it is added as
     /// an alternate so the pushed objects can be read.
     pub fn open_for_push(path: &Path, quarantine: Option<&Path>, roots: &[PathBuf]) -> Result<GitRepo, GitError> {
+        // Judge the path before touching it, so answers do not reveal what
+        // exists outside the roots; then again once symlinks are resolved.
+        let lexical = normalize(path);
+        if !roots.iter().any(|root| lexical.starts_with(root)) {
+            return Err(GitError::OutsideRoots { path: lexical });
+        }
         let canonical = path.canonicalize().map_err(|_| GitError::NoSuchPath { path: path.to_owned() })?;
         if !roots.iter().any(|root| canonical.starts_with(root)) {
             return Err(GitError::OutsideRoots { path: canonical });

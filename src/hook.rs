@@ -95,9 +95,7 @@ pub enum HookError {
 /// `SIGNOFF_GATE_URL` or `signoff-gate.url`; `SIGNOFF_GATE_TIMEOUT` or
 /// `signoff-gate.timeout` (seconds).
 pub fn settings_from_env() -> HookSettings {
-    let lookup = |variable: &str, key: &str| {
-        std::env::var(variable).ok().filter(|v| !v.trim().is_empty()).or_else(|| git_config(key))
-    };
+    let lookup = |variable: &str, key: &str| std::env::var(variable).ok().filter(|v| !v.trim().is_empty()).or_else(|| git_config(key));
     let url = lookup("SIGNOFF_GATE_URL", "signoff-gate.url").unwrap_or_else(|| DEFAULT_URL.to_owned());
     let timeout = lookup("SIGNOFF_GATE_TIMEOUT", "signoff-gate.timeout")
         .and_then(|seconds| seconds.trim().parse::<f64>().ok())
@@ -182,9 +180,8 @@ async fn post(url: &str, path: &str, body: Vec<u8>) -> Result<PreReceiveResponse
     let unreachable = |reason: String| HookError::Unreachable { url: url.to_owned(), reason };
     let address = if authority.contains(':') { authority.clone() } else { format!("{authority}:80") };
     let stream = TcpStream::connect(&address).await.map_err(|error| unreachable(error.to_string()))?;
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .map_err(|error| unreachable(error.to_string()))?;
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map_err(|error| unreachable(error.to_string()))?;
     tokio::spawn(async move {
         if let Err(error) = connection.await {
             tracing::debug!(%error, "connection to the gate ended");
@@ -204,14 +201,15 @@ async fn post(url: &str, path: &str, body: Vec<u8>) -> Result<PreReceiveResponse
             .unwrap_or_else(|_| String::from_utf8_lossy(&body).chars().take(300).collect());
         return Err(HookError::Status { url: url.to_owned(), status: status.as_u16(), message });
     }
-    serde_json::from_slice(&body)
-        .map_err(|error| unreachable(format!("the answer is not the expected JSON: {error}")))
+    serde_json::from_slice(&body).map_err(|error| unreachable(format!("the answer is not the expected JSON: {error}")))
 }
 
 /// What the pusher reads when the gate could not decide.
 pub fn gate_error_text(error: &HookError) -> String {
     let advice = match error {
-        HookError::Status { status, .. } if (400..500).contains(status) => "the gate could not accept this push's request; ask your git administrator",
+        HookError::Status { status, .. } if (400..500).contains(status) => {
+            "the gate could not accept this push's request; ask your git administrator"
+        }
         HookError::Input(_) => "the hook is not installed as a pre-receive hook; ask your git administrator",
         _ => "the gate fails closed: no push to this repository can land until it is back; ask your git administrator",
     };

@@ -40,11 +40,7 @@ impl Identity {
 
 impl std::fmt::Display for Identity {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.name.is_empty() {
-            write!(f, "<{}>", self.email)
-        } else {
-            write!(f, "{} <{}>", self.name, self.email)
-        }
+        if self.name.is_empty() { write!(f, "<{}>", self.email) } else { write!(f, "{} <{}>", self.name, self.email) }
     }
 }
 
@@ -57,14 +53,8 @@ pub fn is_valid_email(email: &str) -> bool {
     };
     let forbidden = |c: char| c.is_whitespace() || c.is_control() || "<>,;\"'()[]\\@".contains(c);
     // GitHub bot logins put `[bot]` in the local part of noreply addresses.
-    let local_ok = !local.is_empty()
-        && !local
-            .replace("[bot]", "")
-            .chars()
-            .any(forbidden);
-    let domain_ok = !domain.is_empty()
-        && !domain.chars().any(forbidden)
-        && domain.split('.').all(|label| !label.is_empty());
+    let local_ok = !local.is_empty() && !local.replace("[bot]", "").chars().any(forbidden);
+    let domain_ok = !domain.is_empty() && !domain.chars().any(forbidden) && domain.split('.').all(|label| !label.is_empty());
     local_ok && domain_ok
 }
 
@@ -78,16 +68,10 @@ mod tests {
             ("Alice Example <alice@example.com>", Some(("Alice Example", "alice@example.com"))),
             ("<alice@example.com>", Some(("", "alice@example.com"))),
             ("alice@example.com", Some(("", "alice@example.com"))),
-            (
-                "Copilot <175728472+Copilot@users.noreply.github.com>",
-                Some(("Copilot", "175728472+Copilot@users.noreply.github.com")),
-            ),
+            ("Copilot <175728472+Copilot@users.noreply.github.com>", Some(("Copilot", "175728472+Copilot@users.noreply.github.com"))),
             (
                 "devin-ai-integration[bot] <158243242+devin-ai-integration[bot]@users.noreply.github.com>",
-                Some((
-                    "devin-ai-integration[bot]",
-                    "158243242+devin-ai-integration[bot]@users.noreply.github.com",
-                )),
+                Some(("devin-ai-integration[bot]", "158243242+devin-ai-integration[bot]@users.noreply.github.com")),
             ),
             ("Alice Example", None),
             ("Alice <alice>", None),

@@ -165,13 +165,8 @@ impl Gate {
             let identity = Identity::parse(&trailer.value);
             let engineer = identity.as_ref().and_then(|i| self.roster.engineer_by_email(&i.email));
             let problem = match (&identity, engineer) {
-                (None, _) => Some((
-                    Code::MalformedApproval,
-                    format!("\"{line}\" names no approver; write \"{key}: Name <email>\""),
-                )),
-                (Some(identity), None) => {
-                    Some((Code::ApproverUnknown, format!("\"{line}\": {} is not on the roster", identity.email)))
-                }
+                (None, _) => Some((Code::MalformedApproval, format!("\"{line}\" names no approver; write \"{key}: Name <email>\""))),
+                (Some(identity), None) => Some((Code::ApproverUnknown, format!("\"{line}\": {} is not on the roster", identity.email))),
                 (Some(_), Some(engineer)) if !engineer.active => {
                     Some((Code::ApproverInactive, format!("\"{line}\": {} is not active on the roster", engineer.name)))
                 }
@@ -187,10 +182,7 @@ impl Gate {
                 (Some(identity), Some(engineer))
                     if authors.iter().any(|a| engineer.owns_email(&a.email) || a.email.eq_ignore_ascii_case(&identity.email)) =>
                 {
-                    Some((
-                        Code::SelfApproval,
-                        format!("\"{line}\": {} is an author of this commit and cannot approve it", engineer.name),
-                    ))
+                    Some((Code::SelfApproval, format!("\"{line}\": {} is an author of this commit and cannot approve it", engineer.name)))
                 }
                 (Some(_), Some(_)) => None,
             };
@@ -227,7 +219,10 @@ impl Gate {
             // they do not account for every required approval.
             if approvers.len() + reasons.len() < required {
                 let message = if required == 1 {
-                    format!("no approval: needs \"{key}: Name <email>\" of an active engineer of level {} who is not an author", self.level_phrase())
+                    format!(
+                        "no approval: needs \"{key}: Name <email>\" of an active engineer of level {} who is not an author",
+                        self.level_phrase()
+                    )
                 } else {
                     format!(
                         "{} of {required} required approvals: needs \"{key}:\" of {required} distinct active engineers of level {} who are not authors",
@@ -266,18 +261,12 @@ impl RefReport {
 
 /// The reason for deleting a protected ref.
 pub fn deletion_refused(refname: &str) -> Reason {
-    Reason {
-        code: Code::ProtectedRefDeletion,
-        message: format!("{refname} is protected and cannot be deleted"),
-    }
+    Reason { code: Code::ProtectedRefDeletion, message: format!("{refname} is protected and cannot be deleted") }
 }
 
 /// The reason for pointing a protected ref at a non-commit.
 pub fn not_a_commit(refname: &str, id: &str, kind: &str) -> Reason {
-    Reason {
-        code: Code::NotACommit,
-        message: format!("{refname} would point at {kind} {id}, not at a commit"),
-    }
+    Reason { code: Code::NotACommit, message: format!("{refname} would point at {kind} {id}, not at a commit") }
 }
 
 #[cfg(test)]
@@ -340,8 +329,18 @@ active = false
             (DEV, &[AI, "Approved-by: Olga <olga@corp.example>"], Verdict::Rejected, &[ApproverInactive]),
             (DEV, &[AI, "Approved-by: Eve <eve@elsewhere.example>"], Verdict::Rejected, &[ApproverUnknown]),
             (DEV, &[AI, "Approved-by: LGTM"], Verdict::Rejected, &[MalformedApproval]),
-            ("Alice <alice@users.noreply.example.com>", &[AI, "Approved-by: Alice Senior <alice@corp.example>"], Verdict::Rejected, &[SelfApproval]),
-            (DEV, &[AI, "Co-authored-by: Alice <alice@corp.example>", "Approved-by: Alice Senior <alice@corp.example>"], Verdict::Rejected, &[SelfApproval]),
+            (
+                "Alice <alice@users.noreply.example.com>",
+                &[AI, "Approved-by: Alice Senior <alice@corp.example>"],
+                Verdict::Rejected,
+                &[SelfApproval],
+            ),
+            (
+                DEV,
+                &[AI, "Co-authored-by: Alice <alice@corp.example>", "Approved-by: Alice Senior <alice@corp.example>"],
+                Verdict::Rejected,
+                &[SelfApproval],
+            ),
             (DEV, &[AI, "Approved-by: Mia <mia@corp.example>", "Approved-by: Sam <sam@corp.example>"], Verdict::Approved, &[]),
             (DEV, &["Approved-by:", AI], Verdict::Rejected, &[MalformedApproval]),
         ];

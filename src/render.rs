@@ -35,8 +35,13 @@ pub fn push_text(decision: &PushDecision, wording: &Wording<'_>) -> String {
     let refused = decision.refused_count();
     let headline = match refused {
         0 => "signoff-gate: push refused".to_owned(),
-        1 => format!("signoff-gate: push refused: 1 AI-assisted commit needs a sign-off from an engineer of level {}", wording.level_phrase),
-        n => format!("signoff-gate: push refused: {n} AI-assisted commits need a sign-off from an engineer of level {}", wording.level_phrase),
+        1 => {
+            format!("signoff-gate: push refused: 1 AI-assisted commit needs a sign-off from an engineer of level {}", wording.level_phrase)
+        }
+        n => format!(
+            "signoff-gate: push refused: {n} AI-assisted commits need a sign-off from an engineer of level {}",
+            wording.level_phrase
+        ),
     };
     out.push_str(&headline);
     out.push('\n');
@@ -50,7 +55,8 @@ pub fn push_text(decision: &PushDecision, wording: &Wording<'_>) -> String {
             continue;
         }
         let count = decision.refused_count;
-        let _ = write!(out, "\n{}: {count} of {} new commit{} refused\n", decision.update.refname, decision.checked, plural(decision.checked));
+        let _ =
+            write!(out, "\n{}: {count} of {} new commit{} refused\n", decision.update.refname, decision.checked, plural(decision.checked));
         for report in &decision.refused {
             out.push_str(&commit_block(report));
             listed += 1;
@@ -105,8 +111,7 @@ fn fixes(decision: &PushDecision, wording: &Wording<'_>) -> String {
 
     // One refused commit at the tip of the pushed ref: amend it.
     if let [only] = refusing.as_slice() {
-        let at_tip = only.refused_count == 1
-            && only.oldest_refused.as_ref().map(|(id, _)| id) == only.tip_commit.as_ref();
+        let at_tip = only.refused_count == 1 && only.oldest_refused.as_ref().map(|(id, _)| id) == only.tip_commit.as_ref();
         if at_tip {
             let _ = write!(out, ":\n  {amend}\n  git push\n");
             return out;
@@ -142,11 +147,7 @@ fn acceptance(decision: &PushDecision) -> String {
         .collect();
     let more = approved - named.len();
     let more = if more > 0 { format!(", and {more} more") } else { String::new() };
-    format!(
-        "signoff-gate: ok: {approved} AI-assisted commit{} signed off ({}{more})\n",
-        plural(approved),
-        named.join(", ")
-    )
+    format!("signoff-gate: ok: {approved} AI-assisted commit{} signed off ({}{more})\n", plural(approved), named.join(", "))
 }
 
 fn plural(count: usize) -> &'static str {
@@ -225,7 +226,11 @@ mod tests {
         let messages = [
             (5, 4, "Tidy docs\n"),
             (4, 3, "Refactor env setup\n\nCo-authored-by: Codex <noreply@openai.com>\nApproved-by: Mia Mid <mia@corp.example>\n"),
-            (3, 2, "Fix flaky test\n\nCo-authored-by: Cursor <cursoragent@cursor.com>\nApproved-by: Dev Eloper <dev@corp.example>\nApproved-by: LGTM\n"),
+            (
+                3,
+                2,
+                "Fix flaky test\n\nCo-authored-by: Cursor <cursoragent@cursor.com>\nApproved-by: Dev Eloper <dev@corp.example>\nApproved-by: LGTM\n",
+            ),
             (2, 1, CLAUDE),
         ];
         for (id, parent, message) in messages {

@@ -183,10 +183,8 @@ fn read(collector: &mut Collector<'_>, text: &str) -> Option<Roster> {
         let rank = level.as_ref().and_then(|level| {
             let rank = levels.iter().position(|l| l == level.get_ref());
             if rank.is_none() {
-                collector.at_span(
-                    &level.span(),
-                    format!("unknown level `{}`; the roster's levels are: {}", level.get_ref(), levels.join(", ")),
-                );
+                collector
+                    .at_span(&level.span(), format!("unknown level `{}`; the roster's levels are: {}", level.get_ref(), levels.join(", ")));
             }
             rank
         });
@@ -207,7 +205,10 @@ fn read(collector: &mut Collector<'_>, text: &str) -> Option<Roster> {
             if let Some(&first) = first_seen.get(&key) {
                 all_valid = false;
                 let (line, _) = crate::diagnostics::line_column(text, first);
-                collector.at_span(&address.span(), format!("email `{value}` is already used on line {line}; each address must belong to one engineer"));
+                collector.at_span(
+                    &address.span(),
+                    format!("email `{value}` is already used on line {line}; each address must belong to one engineer"),
+                );
                 continue;
             }
             first_seen.insert(key.clone(), address.span().start);

@@ -147,7 +147,11 @@ fn validate(request: &PreReceiveRequest) -> Result<Push, AppError> {
         if !is_valid_refname(&update.refname) {
             return Err(AppError::BadRequest(format!("{:?} is not a valid ref name", update.refname)));
         }
-        updates.push(RefUpdate { old: update.old.to_ascii_lowercase(), new: update.new.to_ascii_lowercase(), refname: update.refname.clone() });
+        updates.push(RefUpdate {
+            old: update.old.to_ascii_lowercase(),
+            new: update.new.to_ascii_lowercase(),
+            refname: update.refname.clone(),
+        });
     }
     Ok(Push { repository, quarantine, updates })
 }

@@ -85,10 +85,7 @@ pub fn parse(message: &str) -> Vec<Trailer> {
             let separator = find_separator(entry).filter(|&pos| pos >= 1)?;
             let key = trim(&entry[..separator]);
             let value = unfold(trim(&entry[separator + 1..]));
-            Some(Trailer {
-                key: String::from_utf8_lossy(key).into_owned(),
-                value: String::from_utf8_lossy(&value).into_owned(),
-            })
+            Some(Trailer { key: String::from_utf8_lossy(key).into_owned(), value: String::from_utf8_lossy(&value).into_owned() })
         })
         .collect()
 }
@@ -169,10 +166,7 @@ fn last_line(buf: &[u8], len: usize) -> Option<usize> {
 
 /// git's `is_blank_line`: only spaces up to the newline or the end.
 fn is_blank_line(buf: &[u8], from: usize) -> bool {
-    buf[from..]
-        .iter()
-        .find(|&&b| !(is_git_space(b) && b != b'\n'))
-        .is_none_or(|&b| b == b'\n')
+    buf[from..].iter().find(|&&b| !(is_git_space(b) && b != b'\n')).is_none_or(|&b| b == b'\n')
 }
 
 /// git's `wt_status_locate_end`: where a scissors line cuts the message.
@@ -181,9 +175,7 @@ fn locate_end(buf: &[u8], len: usize) -> usize {
         return 0;
     }
     let pattern_len = CUT_LINE.len() + 1;
-    let found = buf
-        .windows(pattern_len)
-        .position(|window| window[0] == b'\n' && &window[1..] == CUT_LINE);
+    let found = buf.windows(pattern_len).position(|window| window[0] == b'\n' && &window[1..] == CUT_LINE);
     match found {
         Some(position) => len.min(position + 1),
         None => len,
@@ -255,9 +247,7 @@ fn trailer_block_start(buf: &[u8], len: usize) -> usize {
                 continue;
             }
             non_trailer_lines += possible_continuation_lines;
-            if (recognized_prefix && trailer_lines * 3 >= non_trailer_lines)
-                || (trailer_lines > 0 && non_trailer_lines == 0)
-            {
+            if (recognized_prefix && trailer_lines * 3 >= non_trailer_lines) || (trailer_lines > 0 && non_trailer_lines == 0) {
                 return next_line(buf, bol);
             }
             return len;
@@ -301,7 +291,10 @@ mod tests {
             ("Key: a\n", ""),
             ("subject\n\nbody text\nKey: a\n", ""),
             ("subject\n\nbody\n---\nfoo\n\nCo-Authored-By: C <noreply@anthropic.com>\n", "Co-Authored-By: C <noreply@anthropic.com>\n"),
-            ("s\n\nApproved-by:\nCo-Authored-By: C <noreply@anthropic.com>\n", "Approved-by: \nCo-Authored-By: C <noreply@anthropic.com>\n"),
+            (
+                "s\n\nApproved-by:\nCo-Authored-By: C <noreply@anthropic.com>\n",
+                "Approved-by: \nCo-Authored-By: C <noreply@anthropic.com>\n",
+            ),
             ("s\n\nKey: a\n\tcontinued\nOther: b\n  more\n", "Key: a continued\nOther: b more\n"),
             ("s\n\ntext\nmore\nSigned-off-by: x\nKey: a\nKey2: b\n", "Signed-off-by: x\nKey: a\nKey2: b\n"),
             ("s\n\nKey: a\n\n# comment\n\n", "Key: a\n"),

@@ -33,11 +33,8 @@ level = "mid"
 
 /// Runs the demo; fails if a push does not end as the demo says it should.
 pub fn run() -> Result<ExitCode, Failure> {
-    let scratch = tempfile::Builder::new()
-        .prefix("signoff-gate-demo-")
-        .tempdir()
-        .map_err(Failure::io("cannot make a scratch folder"))?
-        .keep();
+    let scratch =
+        tempfile::Builder::new().prefix("signoff-gate-demo-").tempdir().map_err(Failure::io("cannot make a scratch folder"))?.keep();
     let scratch = scratch.canonicalize().unwrap_or(scratch);
     let config_file = scratch.join("signoff-gate.toml");
     write(&scratch.join("roster.toml"), ROSTER)?;
@@ -113,10 +110,7 @@ fn script(scratch: &Path, url: &str) -> Result<(), Failure> {
     step("2. An AI-assisted commit (Claude Code) pushed to main without approval");
     write(&work.join("deploy.sh"), "#!/bin/sh\nfor i in 1 2 3; do ./push-release && break; done\n")?;
     git(&work, &["add", "deploy.sh"])?;
-    git(
-        &work,
-        &["commit", "--quiet", "-m", "Retry deploys on timeout", "--trailer", "Co-Authored-By: Claude <noreply@anthropic.com>"],
-    )?;
+    git(&work, &["commit", "--quiet", "-m", "Retry deploys on timeout", "--trailer", "Co-Authored-By: Claude <noreply@anthropic.com>"])?;
     show_push(&work, false)?;
 
     step("3. Alice, a senior engineer, reviews it and adds her approval");
@@ -182,7 +176,8 @@ fn git(dir: &Path, args: &[&str]) -> Result<(), Failure> {
 #[cfg(unix)]
 fn make_executable(path: &Path) -> Result<(), Failure> {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).map_err(Failure::io(format!("cannot make {} executable", path.display())))
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+        .map_err(Failure::io(format!("cannot make {} executable", path.display())))
 }
 
 #[cfg(not(unix))]

@@ -1,6 +1,8 @@
 //! The integration tests: one binary, real git, real bare repositories, the
 //! real hook and the real server on loopback.
 
+mod api;
+mod cli;
 mod push;
 mod trailers;
 mod util;

@@ -78,7 +78,11 @@ fn the_rebase_fix_for_several_commits_works() {
     assert!(!pushed.accepted);
     let rebase = pushed.remote.lines().find(|l| l.trim_start().starts_with("git rebase")).expect("a rebase command").trim().to_owned();
     let rebase = rebase.replace("Name <email>", "Alice Senior <alice@corp.example>");
-    let shell = crate::util::sh(&world.work, &rebase).env("GIT_COMMITTER_NAME", ALICE.0).env("GIT_COMMITTER_EMAIL", ALICE.1).output().expect("sh runs");
+    let shell = crate::util::sh(&world.work, &rebase)
+        .env("GIT_COMMITTER_NAME", ALICE.0)
+        .env("GIT_COMMITTER_EMAIL", ALICE.1)
+        .output()
+        .expect("sh runs");
     assert!(shell.status.success(), "{rebase}: {}", String::from_utf8_lossy(&shell.stderr));
     let pushed = world.push("HEAD:refs/heads/main");
     assert!(pushed.accepted, "{}", pushed.remote);
@@ -92,7 +96,9 @@ fn a_mid_level_approval_is_refused() {
     let pushed = world.push("HEAD:refs/heads/main");
     assert!(!pushed.accepted);
     assert!(
-        pushed.remote.contains("approver-level-too-low: \"Approved-by: Mia Mid <mia@corp.example>\": Mia Mid is mid; approvals need senior or above"),
+        pushed.remote.contains(
+            "approver-level-too-low: \"Approved-by: Mia Mid <mia@corp.example>\": Mia Mid is mid; approvals need senior or above"
+        ),
         "{}",
         pushed.remote
     );
@@ -167,10 +173,8 @@ fn a_push_is_all_or_nothing() {
     let (world, _server) = world_with_server();
     seed(&world);
     world.commit(DEV, &format!("AI change\n\n{CLAUDE}\n"));
-    let output = crate::util::git(&world.work)
-        .args(["push", "origin", "HEAD:refs/heads/topic", "HEAD:refs/heads/main"])
-        .output()
-        .expect("push");
+    let output =
+        crate::util::git(&world.work).args(["push", "origin", "HEAD:refs/heads/topic", "HEAD:refs/heads/main"]).output().expect("push");
     assert!(!output.status.success());
     let refs = run_git(&world.bare, &["for-each-ref", "--format=%(refname)"]);
     assert!(!refs.contains("refs/heads/topic"), "pre-receive refuses the whole push: {refs}");
@@ -184,7 +188,11 @@ fn a_stopped_server_refuses_the_push() {
     world.commit(DEV, "Human change while the gate is down\n");
     let pushed = world.push("HEAD:refs/heads/main");
     assert!(!pushed.accepted);
-    assert!(pushed.remote.contains("signoff-gate: push refused: could not reach the signoff-gate server at http://127.0.0.1:"), "{}", pushed.remote);
+    assert!(
+        pushed.remote.contains("signoff-gate: push refused: could not reach the signoff-gate server at http://127.0.0.1:"),
+        "{}",
+        pushed.remote
+    );
     assert!(pushed.remote.contains("the gate fails closed"), "{}", pushed.remote);
 }
 

@@ -126,8 +126,14 @@ fn our_trailers_match_gits_own() {
     // fast-import stores each message byte for byte.
     let mut stream = Vec::new();
     for (i, message) in messages.iter().enumerate() {
-        write!(stream, "commit refs/heads/main\nmark :{}\ncommitter Dev <dev@corp.example> {} +0000\ndata {}\n", i + 1, 1_700_000_000 + i, message.len())
-            .expect("write");
+        write!(
+            stream,
+            "commit refs/heads/main\nmark :{}\ncommitter Dev <dev@corp.example> {} +0000\ndata {}\n",
+            i + 1,
+            1_700_000_000 + i,
+            message.len()
+        )
+        .expect("write");
         stream.extend_from_slice(message.as_bytes());
         stream.push(b'\n');
         if i > 0 {
@@ -164,6 +170,6 @@ fn our_trailers_match_gits_own() {
     assert_eq!(compared, messages.len());
     assert!(mismatches.is_empty(), "{} mismatches:\n{}", mismatches.len(), mismatches.join("\n"));
     // The generator must produce trailers at all, or the comparison proves little.
-    let with_trailers = gits.values().filter(|t| t.trim().len() > 0).count();
+    let with_trailers = gits.values().filter(|t| !t.trim().is_empty()).count();
     assert!(with_trailers > messages.len() / 3, "only {with_trailers} messages had trailers");
 }

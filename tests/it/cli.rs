@@ -1,0 +1,267 @@
+//! The command line: `check`, `roster check`, `serve` and `demo`, run as the
+//! real binary.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use crate::util::{ALICE, BIN, DEV, World, http, run_git, signoff_gate, wait_healthy};
+
+const CLAUDE: &str = "Co-Authored-By: Claude <noreply@anthropic.com>";
+
+/// A history of five commits: human, approved AI, unapproved AI (Codex),
+/// human named Claude (not AI), declared non-AI.
+fn history(world: &World) -> Vec<String> {
+    vec![
+        world.commit(DEV, "Initial commit\n"),
+        world.commit(DEV, &format!("Approved AI change\n\n{CLAUDE}\nApproved-by: Alice Senior <alice@corp.example>\n")),
+        world.commit(DEV, "Unapproved AI change\n\nCo-authored-by: Codex <noreply@openai.com>\n"),
+        world.commit(
+            ("Claude Dubois", "claude@corp.example"),
+            "A person named Claude\n\nCo-authored-by: Jules Verne <jules@corp.example>\n",
+        ),
+        world.commit(ALICE, "Declared\n\nAI-Assisted: no\n"),
+    ]
+}
+
+#[test]
+fn check_json_flags_exactly_the_ai_commits() {
+    let world = World::new();
+    let ids = history(&world);
+    let config = world.config.to_string_lossy().into_owned();
+    let (code, stdout, stderr) = signoff_gate(&world.work, &["--config", &config, "check", "--format", "json", "HEAD"]);
+    assert_eq!(code, 1, "one commit is refused: {stderr}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).expect("valid JSON");
+    let commits = json["commits"].as_array().expect("commits");
+    assert_eq!(commits.len(), 5);
+    let verdict = |id: &str| commits.iter().find(|c| c["sha"] == id).map(|c| c["verdict"].as_str().unwrap_or("").to_owned());
+    assert_eq!(verdict(&ids[0]).as_deref(), Some("not-ai"));
+    assert_eq!(verdict(&ids[1]).as_deref(), Some("approved"));
+    assert_eq!(verdict(&ids[2]).as_deref(), Some("rejected"));
+    assert_eq!(verdict(&ids[3]).as_deref(), Some("not-ai"));
+    assert_eq!(verdict(&ids[4]).as_deref(), Some("not-ai"));
+    let rejected = commits.iter().find(|c| c["sha"] == ids[2].as_str()).expect("rejected commit");
+    assert_eq!(rejected["ai_assisted"], true);
+    assert_eq!(rejected["markers"][0]["tool"], "OpenAI Codex");
+    assert_eq!(rejected["markers"][0]["evidence"], "Co-authored-by: Codex <noreply@openai.com>");
+    assert_eq!(rejected["reasons"][0]["code"], "ai-unapproved");
+    let approved = commits.iter().find(|c| c["sha"] == ids[1].as_str()).expect("approved commit");
+    assert_eq!(approved["approvals"][0]["approver"], "Alice Senior");
+    assert_eq!(approved["approvals"][0]["valid"], true);
+    assert_eq!(json["summary"], serde_json::json!({"commits": 5, "ai_assisted": 2, "approved": 1, "rejected": 1, "not_ai": 3}));
+}
+
+#[test]
+fn check_text_and_ranges() {
+    let world = World::new();
+    let ids = history(&world);
+    let config = world.config.to_string_lossy().into_owned();
+    let (code, stdout, _) = signoff_gate(&world.work, &["--config", &config, "check", "HEAD"]);
+    assert_eq!(code, 1);
+    assert!(stdout.contains(&format!("  {} Unapproved AI change\n", &ids[2][..12])), "{stdout}");
+    assert!(stdout.ends_with("signoff-gate: checked 5 commits: 2 AI-assisted, 1 approved, 1 refused\n"), "{stdout}");
+
+    let range = format!("{}..HEAD", ids[2]);
+    let (code, stdout, _) = signoff_gate(&world.work, &["--config", &config, "check", &range]);
+    assert_eq!(code, 0, "the refused commit is outside the range: {stdout}");
+    assert_eq!(stdout, "signoff-gate: checked 2 commits: 0 AI-assisted, 0 approved, 0 refused\n");
+
+    let excluded = format!("^{}", ids[1]);
+    let (code, stdout, _) =
+        signoff_gate(world.dir.path(), &["--config", &config, "check", "--repo", &world.work.to_string_lossy(), "HEAD", &excluded]);
+    assert_eq!(
+        (code, stdout.lines().last()),
+        (1, Some("signoff-gate: checked 3 commits: 1 AI-assisted, 0 approved, 1 refused")),
+        "{stdout}"
+    );
+
+    let (code, _, stderr) = signoff_gate(&world.work, &["--config", &config, "check", "no-such-rev"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("cannot resolve revision `no-such-rev`"), "{stderr}");
+}
+
+#[test]
+fn check_agrees_with_gits_trailers_on_this_history() {
+    // The markers `check` reports as trailers are exactly trailers git reads.
+    let world = World::new();
+    history(&world);
+    let config = world.config.to_string_lossy().into_owned();
+    let (_, stdout, _) = signoff_gate(&world.work, &["--config", &config, "check", "--format", "json", "HEAD"]);
+    let json: serde_json::Value = serde_json::from_str(&stdout).expect("valid JSON");
+    for commit in json["commits"].as_array().expect("commits") {
+        let sha = commit["sha"].as_str().expect("sha");
+        let gits = run_git(&world.work, &["log", "-1", "--format=%(trailers:only,unfold)", sha]);
+        for marker in commit["markers"].as_array().expect("markers") {
+            let evidence = marker["evidence"].as_str().expect("evidence");
+            if evidence.contains(": ") && !evidence.starts_with("author:") && !evidence.starts_with("committer:") {
+                assert!(gits.lines().any(|line| line == evidence), "{evidence:?} not among git's trailers {gits:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn roster_check_reports_every_mistake_with_its_place() {
+    let world = World::new();
+    let roster = world.dir.path().join("broken-roster.toml");
+    std::fs::write(
+        &roster,
+        r#"levels = ["junior", "mid", "senior", "staff", "principal"]
+
+[[engineer]]
+name = "Alice Senior"
+email = "alice@corp.example"
+level = "senior"
+actve = false
+
+[[engineer]]
+name = "Sam Staff"
+email = "ALICE@corp.example"
+level = "staff"
+
+[[engineer]]
+name = "Mia Mid"
+email = "mia@corp.example"
+level = "middle"
+"#,
+    )
+    .expect("write roster");
+    let config = world.config.to_string_lossy().into_owned();
+    let path = roster.to_string_lossy().into_owned();
+    let (code, stdout, stderr) = signoff_gate(&world.work, &["--config", &config, "roster", "check", &path]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        stdout,
+        format!(
+            "{path}:7:1: unknown key `actve` in [[engineer]]; expected one of `name`, `email`, `aliases`, `level`, `active`\n\
+             {path}:11:9: email `ALICE@corp.example` is already used on line 5; each address must belong to one engineer\n\
+             {path}:17:9: unknown level `middle`; the roster's levels are: junior, mid, senior, staff, principal\n"
+        )
+    );
+    assert!(stderr.contains("3 problems"), "{stderr}");
+
+    let (code, stdout, _) = signoff_gate(&world.work, &["--config", &config, "roster", "check"]);
+    assert_eq!(code, 0);
+    assert!(stdout.ends_with("roster.toml: ok: 5 engineers, 2 can approve (active, level senior or above)\n"), "{stdout}");
+}
+
+#[test]
+fn the_config_path_comes_from_flag_then_environment_then_default() {
+    let world = World::new();
+    let config = world.config.to_string_lossy().into_owned();
+    let output =
+        Command::new(BIN).current_dir(&world.work).args(["roster", "check"]).env("SIGNOFF_GATE_CONFIG", &config).output().expect("runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let (code, _, stderr) = signoff_gate(&world.work, &["roster", "check"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("cannot read config config/signoff-gate.toml"), "{stderr}");
+    // The shipped example is valid.
+    let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/config/signoff-gate.toml");
+    let (code, stdout, stderr) = signoff_gate(&world.work, &["--config", shipped, "roster", "check"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains(": ok: "), "{stdout}");
+}
+
+/// A free loopback port (bound, then released for the child to take).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("address").port()
+}
+
+#[test]
+fn serve_answers_health_and_pushes_then_stops_on_sigterm() {
+    let world = World::new();
+    let port = free_port();
+    let config = world.dir.path().join("serve.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[server]\nlisten = \"127.0.0.1:{port}\"\nroster = \"roster.toml\"\nrepo_roots = [{:?}]\n",
+            world.root.display().to_string()
+        ),
+    )
+    .expect("config");
+    let mut child = Command::new(BIN)
+        .args(["serve", "--config"])
+        .arg(&config)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("serve starts");
+    let address = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    wait_healthy(address);
+
+    let (status, body) = http(address, "GET", "/readyz", "");
+    assert_eq!(status, 200);
+    let ready: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(ready["engineers"], 5);
+    assert_eq!(ready["approvers"], 2);
+
+    world.connect(&format!("http://{address}"), 10);
+    world.commit(DEV, &format!("AI change\n\n{CLAUDE}\n"));
+    let pushed = world.push("HEAD:refs/heads/main");
+    assert!(!pushed.accepted);
+    assert!(pushed.remote.contains("ai-unapproved"), "{}", pushed.remote);
+
+    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill");
+    assert!(killed.success());
+    let status = child.wait().expect("serve exits");
+    assert!(status.success(), "serve exits 0 on SIGTERM: {status:?}");
+    let mut log = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut log).expect("log");
+    assert!(log.contains("push decided"), "{log}");
+}
+
+#[test]
+fn serve_refuses_a_config_without_repo_roots() {
+    let world = World::new();
+    let config = world.dir.path().join("no-roots.toml");
+    std::fs::write(&config, "[server]\nroster = \"roster.toml\"\n").expect("config");
+    let (code, _, stderr) = signoff_gate(&world.work, &["serve", "--config", &config.to_string_lossy()]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("`server.repo_roots` is empty"), "{stderr}");
+}
+
+#[test]
+fn demo_shows_accepted_refused_accepted() {
+    let mut child = Command::new(BIN)
+        .arg("demo")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("demo starts");
+    let mut transcript = String::new();
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let mut scratch = None;
+    for line in lines.by_ref() {
+        let line = line.expect("line");
+        transcript.push_str(&line);
+        transcript.push('\n');
+        if let Some(path) = line.strip_prefix("Scratch repositories stay in ") {
+            scratch = path.split(" (").next().map(std::path::PathBuf::from);
+            break;
+        }
+    }
+    let killed = Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill");
+    assert!(killed.success());
+    let status = child.wait().expect("demo exits");
+    let outcomes: Vec<&str> = transcript.lines().filter_map(|l| l.trim().strip_prefix("=> ")).collect();
+    assert_eq!(outcomes, ["accepted", "refused", "accepted"], "{transcript}");
+    assert!(transcript.contains("remote: signoff-gate: push refused: 1 AI-assisted commit"), "{transcript}");
+    assert!(status.success(), "demo exits 0 on Ctrl-C: {status:?}");
+    if let Some(scratch) = scratch {
+        let _ = std::fs::remove_dir_all(scratch);
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn the_shipped_hook_is_an_executable_sh_script() {
+    use std::os::unix::fs::PermissionsExt;
+    let hook = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("hooks/pre-receive");
+    let text = std::fs::read_to_string(&hook).expect("hooks/pre-receive exists");
+    assert!(text.starts_with("#!/bin/sh\n"));
+    assert_eq!(std::fs::metadata(&hook).expect("metadata").permissions().mode() & 0o111, 0o111, "hooks/pre-receive must be executable");
+    let syntax = Command::new("sh").arg("-n").arg(&hook).status().expect("sh runs");
+    assert!(syntax.success(), "hooks/pre-receive is valid sh");
+}
