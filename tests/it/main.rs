@@ -2,6 +2,7 @@
 //! real hook and the real server on loopback.
 
 mod api;
+mod architecture;
 mod cli;
 mod push;
 mod trailers;
