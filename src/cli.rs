@@ -73,6 +73,14 @@ pub enum RosterCommand {
         /// The roster file [default: the one the configuration names]
         path: Option<PathBuf>,
     },
+    /// List who is on the roster and who can approve.
+    List {
+        /// Only the engineers whose approvals count.
+        #[arg(long)]
+        approvers: bool,
+        /// The roster file [default: the one the configuration names]
+        path: Option<PathBuf>,
+    },
 }
 
 /// Parses the command line, runs it, and returns the exit code. Errors are
@@ -86,6 +94,9 @@ pub fn run() -> ExitCode {
         Command::Hook => Ok(cmd::hook::run()),
         Command::Check(args) => cmd::check::run(cli.config.as_deref(), &args),
         Command::Roster { command: RosterCommand::Check { path } } => cmd::roster::check(cli.config.as_deref(), path.as_deref()),
+        Command::Roster { command: RosterCommand::List { approvers, path } } => {
+            cmd::roster::list(cli.config.as_deref(), path.as_deref(), approvers)
+        }
         Command::Demo => cmd::demo::run(),
     };
     match result {

@@ -19,6 +19,7 @@
 //! - [`diagnostics`] collects problems instead of stopping at the first.
 //! - [`config`] reads `signoff-gate.toml`.
 //! - [`roster`] reads who the engineers are and their levels.
+//! - [`live`] holds the policy in force and reloads it when its files change.
 //!
 //! The edges, each the only module that knows its outside world:
 //!
@@ -39,6 +40,7 @@ pub mod facts;
 pub mod git;
 pub mod hook;
 pub mod identity;
+pub mod live;
 pub mod policy;
 pub mod pre_receive;
 pub mod refs;

@@ -143,6 +143,11 @@ impl Gate {
         if self.min_rank + 1 >= self.roster.levels().len() { name.to_owned() } else { format!("{name} or above") }
     }
 
+    /// Whether an engineer's approvals count (active, level high enough).
+    pub fn can_approve(&self, engineer: &crate::roster::Engineer) -> bool {
+        engineer.active && engineer.level >= self.min_rank
+    }
+
     /// How many people on the roster can approve.
     pub fn approver_count(&self) -> usize {
         self.roster.approver_count(self.min_rank)

@@ -35,6 +35,11 @@ pub struct Engineer {
     pub level: usize,
     /// Whether the engineer may approve at all.
     pub active: bool,
+    /// Logins by which git hosts name this engineer as a pusher
+    /// (`GL_USERNAME`, `GITHUB_USER_LOGIN`, …), compared ignoring case.
+    pub logins: Vec<String>,
+    /// Whether this engineer may bypass the gate in an emergency.
+    pub break_glass: bool,
 }
 
 /// Why a roster could not be loaded.
@@ -60,7 +65,7 @@ pub enum RosterError {
 }
 
 const TOP_KEYS: &[&str] = &["levels", "engineer"];
-const ENGINEER_KEYS: &[&str] = &["name", "email", "aliases", "level", "active"];
+const ENGINEER_KEYS: &[&str] = &["name", "email", "aliases", "level", "active", "logins", "break_glass"];
 
 impl Roster {
     /// Reads and validates a roster file.
@@ -103,6 +108,16 @@ impl Roster {
     /// The engineer an email (or alias) belongs to, compared ignoring case.
     pub fn engineer_by_email(&self, email: &str) -> Option<&Engineer> {
         self.by_email.get(&email.to_ascii_lowercase()).map(|&index| &self.engineers[index])
+    }
+
+    /// The engineer a git host's pusher name belongs to: one of their
+    /// logins, or their email or an alias, compared ignoring case.
+    pub fn engineer_by_pusher(&self, pusher: &str) -> Option<&Engineer> {
+        let pusher = pusher.trim();
+        self.engineers
+            .iter()
+            .find(|e| e.logins.iter().any(|login| login.eq_ignore_ascii_case(pusher)))
+            .or_else(|| self.engineer_by_email(pusher))
     }
 
     /// How many active engineers are at `min_rank` or above.
@@ -149,6 +164,7 @@ fn read(collector: &mut Collector<'_>, text: &str) -> Option<Roster> {
     let mut by_email: HashMap<String, usize> = HashMap::new();
     // Where each address was first seen, for duplicate reports.
     let mut first_seen: HashMap<String, usize> = HashMap::new();
+    let mut first_login: HashMap<String, usize> = HashMap::new();
 
     let Some(raw_engineers) = top.raw("engineer") else {
         return Some(Roster { levels, engineers, by_email });
@@ -169,6 +185,8 @@ fn read(collector: &mut Collector<'_>, text: &str) -> Option<Roster> {
         let aliases = fields.get::<Vec<toml::Spanned<String>>>(collector, "aliases");
         let level = fields.get::<String>(collector, "level");
         let active = fields.get::<bool>(collector, "active");
+        let logins = fields.get::<Vec<toml::Spanned<String>>>(collector, "logins");
+        let break_glass = fields.get::<bool>(collector, "break_glass");
 
         for (key, present) in [("name", fields.raw("name")), ("email", fields.raw("email")), ("level", fields.raw("level"))] {
             if present.is_none() {
@@ -214,6 +232,31 @@ fn read(collector: &mut Collector<'_>, text: &str) -> Option<Roster> {
             first_seen.insert(key.clone(), address.span().start);
             by_email.insert(key, index);
         }
+        let logins: Vec<String> = logins
+            .map(toml::Spanned::into_inner)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|login| {
+                let value = login.get_ref().trim();
+                let key = value.to_ascii_lowercase();
+                if value.is_empty() || value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                    all_valid = false;
+                    collector.at_span(&login.span(), format!("`{}` is not a login (no spaces, not empty)", login.get_ref()));
+                    None
+                } else if let Some(&first) = first_login.get(&key) {
+                    all_valid = false;
+                    let (line, _) = crate::diagnostics::line_column(text, first);
+                    collector.at_span(
+                        &login.span(),
+                        format!("login `{value}` is already used on line {line}; each login must belong to one engineer"),
+                    );
+                    None
+                } else {
+                    first_login.insert(key, login.span().start);
+                    Some(value.to_owned())
+                }
+            })
+            .collect();
 
         if let (Some(name), Some(email), Some(rank), true) = (name, email, rank, all_valid) {
             engineers.push(Engineer {
@@ -222,6 +265,8 @@ fn read(collector: &mut Collector<'_>, text: &str) -> Option<Roster> {
                 aliases: aliases.map(|a| a.into_inner().into_iter().map(toml::Spanned::into_inner).collect()).unwrap_or_default(),
                 level: rank,
                 active: active.is_none_or(toml::Spanned::into_inner),
+                logins,
+                break_glass: break_glass.is_some_and(toml::Spanned::into_inner),
             });
         } else {
             by_email.retain(|_, &mut i| i != index);
@@ -292,7 +337,7 @@ level = "mid"
         assert_eq!(
             problems,
             vec![
-                "roster.toml:7:1: unknown key `team` in [[engineer]]; expected one of `name`, `email`, `aliases`, `level`, `active`",
+                "roster.toml:7:1: unknown key `team` in [[engineer]]; expected one of `name`, `email`, `aliases`, `level`, `active`, `logins`, `break_glass`",
                 "roster.toml:11:9: `bob.example.com` is not a valid email address",
                 "roster.toml:12:9: unknown level `seniour`; the roster's levels are: junior, mid, senior",
                 "roster.toml:16:9: email `ALICE@example.com` is already used on line 5; each address must belong to one engineer",

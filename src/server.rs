@@ -17,8 +17,8 @@ use axum::{Json, Router};
 use serde_json::json;
 use tokio::net::TcpListener;
 
-use crate::git::GitError;
-use crate::policy::Gate;
+use crate::git::{GitError, canonical_roots};
+use crate::live::{Health, LiveGate};
 use crate::pre_receive::{self, Push};
 use crate::refs::{RefUpdate, is_object_id, is_valid_refname};
 use crate::render::{Wording, push_text};
@@ -32,12 +32,19 @@ pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 /// What every request handler shares.
 #[derive(Clone)]
 pub struct AppState {
-    /// The policy in force.
-    pub gate: Arc<Gate>,
+    /// The policy in force, reloaded when its files change.
+    pub live: Arc<LiveGate>,
     /// Canonical repository roots: nothing outside them is opened.
     pub roots: Arc<Vec<PathBuf>>,
-    /// The roster file, for readiness reports.
-    pub roster_path: Arc<PathBuf>,
+}
+
+impl AppState {
+    /// The state for the configuration `live` was loaded from: its
+    /// repository roots, canonicalised once.
+    pub fn new(live: LiveGate) -> AppState {
+        let roots = canonical_roots(&live.current().config.server.repo_roots);
+        AppState { live: Arc::new(live), roots: Arc::new(roots) }
+    }
 }
 
 /// The router; tests can drive it directly.
@@ -52,26 +59,44 @@ pub fn app(state: AppState) -> Router {
 }
 
 /// Serves `app(state)` on an already-bound listener until `shutdown`
-/// completes, then lets requests in flight finish.
+/// completes, then lets requests in flight finish. Meanwhile the
+/// configuration and roster are watched and reloaded.
 pub async fn run(listener: TcpListener, state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
+    let watcher = tokio::spawn(Arc::clone(&state.live).watch(std::future::pending()));
+    let served = axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await;
+    watcher.abort();
+    served
 }
 
 async fn healthz() -> Json<serde_json::Value> {
     Json(json!({ "status": "alive" }))
 }
 
-async fn readyz(State(state): State<AppState>) -> Json<serde_json::Value> {
-    let gate = &state.gate;
-    Json(json!({
+/// 200 when the files on disk are the policy in force; 503 with every
+/// problem while an edit that does not validate waits to be fixed (pushes are
+/// still decided with the last good version meanwhile).
+async fn readyz(State(state): State<AppState>) -> Response {
+    let loaded = state.live.current();
+    let gate = &loaded.gate;
+    let mut body = json!({
         "status": "ready",
-        "roster": state.roster_path.display().to_string(),
+        "generation": loaded.generation,
+        "roster": loaded.config.server.roster.display().to_string(),
         "engineers": gate.roster.engineers().len(),
         "approvers": gate.approver_count(),
         "min_approver_level": gate.policy.min_approver_level,
         "required_approvals": gate.policy.required_approvals,
         "protected_refs": gate.policy.protected_refs.patterns(),
-    }))
+    });
+    match &*state.live.health() {
+        Health::Ready => (StatusCode::OK, Json(body)).into_response(),
+        Health::Stale { problems } => {
+            body["status"] = json!("stale");
+            body["problems"] = json!(problems);
+            body["note"] = json!("the files on disk do not validate; pushes are decided with the last good version (this generation)");
+            (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
+        }
+    }
 }
 
 async fn pre_receive_handler(
@@ -80,13 +105,15 @@ async fn pre_receive_handler(
 ) -> Result<Json<PreReceiveResponse>, AppError> {
     let Json(request) = body.map_err(|rejection| AppError::BadRequest(rejection.body_text()))?;
     let push = validate(&request)?;
-    let gate = Arc::clone(&state.gate);
+    // One version of the policy for the whole request, whatever reloads meanwhile.
+    let loaded = state.live.current();
     let roots = Arc::clone(&state.roots);
     let repository = push.repository.display().to_string();
-    let decision = tokio::task::spawn_blocking(move || pre_receive::decide(&gate, &roots, &push).map(|d| (d, gate)))
+    let decision = tokio::task::spawn_blocking(move || pre_receive::decide(&loaded.gate, &roots, &push).map(|d| (d, loaded)))
         .await
         .map_err(|error| AppError::Internal(format!("decision task failed: {error}")))?;
-    let (decision, gate) = decision.map_err(|error| AppError::from_git(error, &repository))?;
+    let (decision, loaded) = decision.map_err(|error| AppError::from_git(error, &repository))?;
+    let gate = &loaded.gate;
 
     let wording = Wording { approval_trailer: &gate.policy.approval_trailer, level_phrase: gate.level_phrase(), help: &gate.policy.help };
     let response = PreReceiveResponse {

@@ -5,14 +5,10 @@
 
 use std::path::Path;
 use std::process::{Command, ExitCode, Output};
-use std::sync::Arc;
 
 use crate::cmd::Failure;
 use crate::cmd::serve::shutdown_signal;
-use crate::config::Config;
-use crate::git::canonical_roots;
-use crate::policy::Gate;
-use crate::roster::Roster;
+use crate::live::LiveGate;
 use crate::server::{self, AppState};
 
 /// The hook script, as shipped in `hooks/pre-receive`.
@@ -42,13 +38,7 @@ pub fn run() -> Result<ExitCode, Failure> {
         &config_file,
         &format!("[server]\nlisten = \"127.0.0.1:0\"\nroster = \"roster.toml\"\nrepo_roots = [{:?}]\n", scratch.display().to_string()),
     )?;
-    let config = Config::load(&config_file)?;
-    let gate = Gate::new(&config, Roster::load(&config.server.roster)?)?;
-    let state = AppState {
-        gate: Arc::new(gate),
-        roots: Arc::new(canonical_roots(&config.server.repo_roots)),
-        roster_path: Arc::new(config.server.roster.clone()),
-    };
+    let state = AppState::new(LiveGate::load(&config_file)?);
 
     let runtime = tokio::runtime::Runtime::new().map_err(Failure::io("cannot start the async runtime"))?;
     runtime.block_on(async move {

@@ -1,4 +1,5 @@
-//! `signoff-gate roster check [PATH]`: validate a roster and summarise it.
+//! `signoff-gate roster check [PATH]`: validate a roster and summarise it;
+//! `signoff-gate roster list [--approvers] [PATH]`: who is on it.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -11,16 +12,7 @@ use crate::roster::{Roster, RosterError};
 /// Prints a one-line summary (exit 0) or every problem with file:line:col
 /// (exit 1). Without PATH, checks the roster the configuration names.
 pub fn check(config: Option<&Path>, path: Option<&Path>) -> Result<ExitCode, Failure> {
-    let config_file = config_path(config);
-    // With an explicit roster and no configuration file, judge approvers by
-    // the default policy (senior or above).
-    let config = match Config::load(&config_file) {
-        Ok(config) => config,
-        Err(ConfigError::Read { .. }) if path.is_some() && config.is_none() => {
-            Config::parse(&config_file, "").map_err(Failure::Mismatch)?
-        }
-        Err(error) => return Err(error.into()),
-    };
+    let config = config_for(config, path)?;
     let roster_path = path.map_or_else(|| config.server.roster.clone(), Path::to_path_buf);
     let roster = match Roster::load(&roster_path) {
         Ok(roster) => roster,
@@ -49,5 +41,65 @@ pub fn check(config: Option<&Path>, path: Option<&Path>) -> Result<ExitCode, Fai
         gate.approver_count(),
         gate.level_phrase()
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The configuration that judges approvers. With an explicit roster and no
+/// configuration file, the default policy (senior or above) judges.
+fn config_for(config: Option<&Path>, roster: Option<&Path>) -> Result<Config, Failure> {
+    let config_file = config_path(config);
+    match Config::load(&config_file) {
+        Ok(config) => Ok(config),
+        Err(ConfigError::Read { .. }) if roster.is_some() && config.is_none() => Config::parse(&config_file, "").map_err(Failure::Mismatch),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Prints one line per engineer (or per approver): name, email, level,
+/// whether active, whether their approval counts, whether they may break
+/// glass; then a count. An invalid roster is an error (use `roster check`).
+pub fn list(config: Option<&Path>, path: Option<&Path>, approvers_only: bool) -> Result<ExitCode, Failure> {
+    let config = config_for(config, path)?;
+    let roster_path = path.map_or_else(|| config.server.roster.clone(), Path::to_path_buf);
+    let gate = Gate::new(&config, Roster::load(&roster_path)?)?;
+    let yes_no = |flag: bool| if flag { "yes" } else { "no" };
+    let rows: Vec<[String; 6]> = gate
+        .roster
+        .engineers()
+        .iter()
+        .filter(|engineer| !approvers_only || gate.can_approve(engineer))
+        .map(|engineer| {
+            [
+                engineer.name.clone(),
+                engineer.email.clone(),
+                gate.roster.level_name(engineer.level).to_owned(),
+                yes_no(engineer.active).to_owned(),
+                yes_no(gate.can_approve(engineer)).to_owned(),
+                yes_no(engineer.break_glass).to_owned(),
+            ]
+        })
+        .collect();
+    let header = ["NAME", "EMAIL", "LEVEL", "ACTIVE", "APPROVES", "BREAK-GLASS"].map(str::to_owned);
+    let mut widths = header.clone().map(|h| h.chars().count());
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for row in std::iter::once(&header).chain(&rows) {
+        let cells: Vec<String> = row.iter().zip(widths).map(|(cell, width)| format!("{cell:<width$}")).collect();
+        out.push_str(cells.join("  ").trim_end());
+        out.push('\n');
+    }
+    let count = rows.len();
+    let what = if approvers_only { "approver" } else { "engineer" };
+    out.push_str(&format!(
+        "{}: {count} {what}{}; approvals need an active engineer of level {}\n",
+        roster_path.display(),
+        if count == 1 { "" } else { "s" },
+        gate.level_phrase()
+    ));
+    print!("{out}");
     Ok(ExitCode::SUCCESS)
 }

@@ -1,27 +1,25 @@
 //! `signoff-gate serve`: run the service with the configured policy.
 
+use crate::cmd::{Failure, config_path};
+use crate::live::LiveGate;
+use crate::server::{self, AppState};
 use std::path::Path;
 use std::process::ExitCode;
-use std::sync::Arc;
-
-use crate::cmd::{Failure, load_gate};
-use crate::git::canonical_roots;
-use crate::server::{self, AppState};
 
 /// Loads the policy, binds the configured address and serves until SIGTERM
 /// or Ctrl-C.
 pub fn run(config: Option<&Path>) -> Result<ExitCode, Failure> {
-    let (config, gate) = load_gate(config)?;
+    let live = LiveGate::load(&config_path(config))?;
+    let config = live.current().config.clone();
     if config.server.repo_roots.is_empty() {
         return Err(Failure::NoRepoRoots { config: config.path.clone() });
     }
-    let roots = canonical_roots(&config.server.repo_roots);
     for root in &config.server.repo_roots {
         if !root.is_dir() {
             tracing::warn!(root = %root.display(), "repo root does not exist; pushes to repositories under it will be refused");
         }
     }
-    let state = AppState { gate: Arc::new(gate), roots: Arc::new(roots), roster_path: Arc::new(config.server.roster.clone()) };
+    let state = AppState::new(live);
     let runtime = tokio::runtime::Runtime::new().map_err(Failure::io("cannot start the async runtime"))?;
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(config.server.listen)
@@ -30,8 +28,8 @@ pub fn run(config: Option<&Path>) -> Result<ExitCode, Failure> {
         tracing::info!(
             address = %config.server.listen,
             config = %config.path.display(),
-            engineers = state.gate.roster.engineers().len(),
-            approvers = state.gate.approver_count(),
+            engineers = state.live.current().gate.roster.engineers().len(),
+            approvers = state.live.current().gate.approver_count(),
             "signoff-gate listening"
         );
         server::run(listener, state, shutdown_signal()).await.map_err(Failure::io("the server failed"))?;

@@ -132,7 +132,7 @@ level = "middle"
     assert_eq!(
         stdout,
         format!(
-            "{path}:7:1: unknown key `actve` in [[engineer]]; expected one of `name`, `email`, `aliases`, `level`, `active`\n\
+            "{path}:7:1: unknown key `actve` in [[engineer]]; expected one of `name`, `email`, `aliases`, `level`, `active`, `logins`, `break_glass`\n\
              {path}:11:9: email `ALICE@corp.example` is already used on line 5; each address must belong to one engineer\n\
              {path}:17:9: unknown level `middle`; the roster's levels are: junior, mid, senior, staff, principal\n"
         )
@@ -264,4 +264,26 @@ fn the_shipped_hook_is_an_executable_sh_script() {
     assert_eq!(std::fs::metadata(&hook).expect("metadata").permissions().mode() & 0o111, 0o111, "hooks/pre-receive must be executable");
     let syntax = Command::new("sh").arg("-n").arg(&hook).status().expect("sh runs");
     assert!(syntax.success(), "hooks/pre-receive is valid sh");
+}
+
+#[test]
+fn roster_list_shows_who_can_approve() {
+    let world = World::new();
+    let config = world.config.to_string_lossy().into_owned();
+    let (code, stdout, stderr) = signoff_gate(&world.work, &["--config", &config, "roster", "list"]);
+    assert_eq!(code, 0, "{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 7, "header, five engineers, summary: {stdout}");
+    assert!(lines[0].starts_with("NAME") && lines[0].contains("APPROVES"), "{stdout}");
+    let row = |name: &str| lines.iter().find(|l| l.starts_with(name)).copied().unwrap_or_else(|| panic!("{name} listed: {stdout}"));
+    assert!(row("Alice Senior").split_whitespace().collect::<Vec<_>>().ends_with(&["senior", "yes", "yes", "no"]), "{stdout}");
+    assert!(row("Mia Mid").split_whitespace().collect::<Vec<_>>().ends_with(&["mid", "yes", "no", "no"]), "{stdout}");
+    assert!(row("Olga Former").split_whitespace().collect::<Vec<_>>().ends_with(&["principal", "no", "no", "no"]), "{stdout}");
+    assert!(lines[6].ends_with("5 engineers; approvals need an active engineer of level senior or above"), "{stdout}");
+
+    let (code, stdout, _) = signoff_gate(&world.work, &["--config", &config, "roster", "list", "--approvers"]);
+    assert_eq!(code, 0);
+    let names: Vec<&str> = stdout.lines().skip(1).filter_map(|l| l.split("  ").next()).collect();
+    assert_eq!(names, ["Alice Senior", "Sam Staff", &*names[2]], "{stdout}");
+    assert!(stdout.contains(": 2 approvers;"), "{stdout}");
 }

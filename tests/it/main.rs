@@ -5,5 +5,6 @@ mod api;
 mod architecture;
 mod cli;
 mod push;
+mod reload;
 mod trailers;
 mod util;

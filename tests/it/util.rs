@@ -5,11 +5,10 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use signoff_gate::git::canonical_roots;
+use signoff_gate::live::LiveGate;
 use signoff_gate::server::{self, AppState};
 
 /// The binary under test.
@@ -208,12 +207,7 @@ pub struct TestServer {
 
 impl TestServer {
     pub fn start(config: &Path) -> TestServer {
-        let (config, gate) = signoff_gate::cmd::load_gate(Some(config)).expect("valid test config");
-        let state = AppState {
-            gate: Arc::new(gate),
-            roots: Arc::new(canonical_roots(&config.server.repo_roots)),
-            roster_path: Arc::new(config.server.roster.clone()),
-        };
+        let state = AppState::new(LiveGate::load(config).expect("valid test config"));
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
         let address = listener.local_addr().expect("address");
         listener.set_nonblocking(true).expect("nonblocking");

@@ -1,0 +1,153 @@
+//! The roster and configuration change while the server runs: good edits
+//! are swapped in, broken ones never replace the last good version, and no
+//! request fails meanwhile.
+
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::util::{ALICE, BIN, DEV, ROSTER, TestServer, World, http, run_git, wait_healthy};
+
+const CLAUDE: &str = "Co-Authored-By: Claude <noreply@anthropic.com>";
+
+/// Replaces `path` the way vim and `sed -i` save: write a new file, rename it over.
+fn save_by_rename(path: &std::path::Path, text: &str) {
+    let temporary = path.with_extension("toml.swp-new");
+    std::fs::write(&temporary, text).expect("write");
+    std::fs::rename(&temporary, path).expect("rename");
+}
+
+/// `/readyz` as (status, JSON).
+fn readyz(address: std::net::SocketAddr) -> (u16, serde_json::Value) {
+    let (status, body) = http(address, "GET", "/readyz", "");
+    (status, serde_json::from_str(&body).unwrap_or_else(|_| panic!("readyz answers JSON: {body}")))
+}
+
+/// Polls `/readyz` until `until` holds, for at most 15 seconds.
+fn wait_ready_state(address: std::net::SocketAddr, what: &str, until: impl Fn(u16, &serde_json::Value) -> bool) -> serde_json::Value {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let (status, body) = readyz(address);
+        if until(status, &body) {
+            return body;
+        }
+        assert!(Instant::now() < deadline, "readyz never showed {what}; last: {status} {body}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn roster_edits_are_picked_up_and_broken_ones_never_replace_the_good_one() {
+    let world = World::new();
+    let server = TestServer::start(&world.config);
+    world.connect(&server.url(), 10);
+    let roster = world.dir.path().join("roster.toml");
+    assert_eq!(readyz(server.address).1["generation"], 1);
+
+    // Requests run all along: an approved AI commit on a side branch,
+    // decided over and over as if it entered a release branch.
+    world.commit(DEV, "Human change\n");
+    assert!(world.push("HEAD:refs/heads/main").accepted);
+    run_git(&world.work, &["checkout", "--quiet", "-b", "side"]);
+    let approved = world.commit(DEV, &format!("AI change\n\n{CLAUDE}\nApproved-by: {} <{}>\n", ALICE.0, ALICE.1));
+    assert!(world.push("HEAD:refs/heads/side").accepted);
+    run_git(&world.work, &["checkout", "--quiet", "main"]);
+    let body = serde_json::json!({
+        "repository": world.bare.to_string_lossy(),
+        "updates": [{"old": "0".repeat(40), "new": approved, "ref": "refs/heads/release/1"}],
+    })
+    .to_string();
+    let stop = Arc::new(AtomicBool::new(false));
+    let address = server.address;
+    let hammer = {
+        let stop = Arc::clone(&stop);
+        std::thread::spawn(move || {
+            let mut answered = 0;
+            while !stop.load(Ordering::Relaxed) {
+                let (status, answer) = http(address, "POST", "/v1/pre-receive", &body);
+                assert_eq!(status, 200, "a request failed during a reload: {answer}");
+                assert!(answer.contains("\"accepted\":true") && answer.contains("\"checked\":1"), "{answer}");
+                answered += 1;
+            }
+            answered
+        })
+    };
+
+    // Mia is mid: her approval does not count yet.
+    world.commit(DEV, &format!("Second AI change\n\n{CLAUDE}\nApproved-by: Mia Mid <mia@corp.example>\n"));
+    let refused = world.push("HEAD:refs/heads/main");
+    assert!(!refused.accepted);
+    assert!(refused.remote.contains("approver-level-too-low"), "{}", refused.remote);
+
+    // A good edit (saved by rename): Mia is promoted.
+    let promoted = ROSTER.replace("email = \"mia@corp.example\"\nlevel = \"mid\"", "email = \"mia@corp.example\"\nlevel = \"senior\"");
+    assert_ne!(promoted, ROSTER);
+    save_by_rename(&roster, &promoted);
+    let ready = wait_ready_state(address, "generation 2", |status, body| status == 200 && body["generation"] == 2);
+    assert_eq!(ready["approvers"], 3);
+    assert!(world.push("HEAD:refs/heads/main").accepted, "Mia's approval counts after the reload");
+
+    // A broken edit: readiness flips to 503 with the problem and its place,
+    // while pushes are still decided with the last good roster.
+    let broken = promoted.replace("level = \"staff\"", "level = \"staf\"").replace("active = false", "acitve = false");
+    save_by_rename(&roster, &broken);
+    let stale = wait_ready_state(address, "503", |status, _| status == 503);
+    let problems = stale["problems"].as_array().expect("problems listed").iter().map(|p| p.as_str().unwrap_or("")).collect::<Vec<_>>();
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert!(problems[0].contains("roster.toml:") && problems[0].contains("unknown level `staf`"), "{problems:?}");
+    assert!(problems[1].contains("unknown key `acitve`"), "{problems:?}");
+    assert_eq!(stale["generation"], 2, "the last good version stays in force");
+    world.commit(DEV, &format!("Third AI change\n\n{CLAUDE}\nApproved-by: Mia Mid <mia@corp.example>\n"));
+    assert!(world.push("HEAD:refs/heads/main").accepted, "the last good roster still decides");
+
+    // Fixed: ready again, with a new generation.
+    save_by_rename(&roster, &promoted.replace("Sam Staff", "Sam S. Staff"));
+    wait_ready_state(address, "ready again", |status, body| status == 200 && body["generation"] == 3);
+
+    stop.store(true, Ordering::Relaxed);
+    let answered = hammer.join().expect("no request failed");
+    assert!(answered > 0);
+}
+
+#[test]
+fn an_edit_in_place_is_picked_up_too() {
+    let world = World::new();
+    let server = TestServer::start(&world.config);
+    let roster = world.dir.path().join("roster.toml");
+    // Truncate and rewrite the same file, as editors without rename do.
+    std::fs::write(&roster, ROSTER.replace("Dev Eloper", "Dev Eloper Jr")).expect("rewrite");
+    wait_ready_state(server.address, "generation 2", |status, body| status == 200 && body["generation"] == 2);
+}
+
+#[test]
+fn sighup_reloads_the_real_server() {
+    let world = World::new();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("address").port();
+    let config = world.dir.path().join("serve.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[server]\nlisten = \"127.0.0.1:{port}\"\nroster = \"roster.toml\"\nrepo_roots = [{:?}]\n",
+            world.root.display().to_string()
+        ),
+    )
+    .expect("config");
+    let mut child = Command::new(BIN)
+        .args(["serve", "--config"])
+        .arg(&config)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let address = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    wait_healthy(address);
+    assert_eq!(readyz(address).1["generation"], 1);
+    // Nothing changed on disk: only the signal can cause this reload.
+    let sent = Command::new("kill").args(["-HUP", &child.id().to_string()]).status().expect("kill");
+    assert!(sent.success());
+    wait_ready_state(address, "generation 2 after SIGHUP", |status, body| status == 200 && body["generation"] == 2);
+    assert!(child.try_wait().expect("status").is_none(), "SIGHUP must not stop the server");
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let _ = child.wait();
+}
