@@ -25,11 +25,75 @@ pub struct Config {
     pub detect: Detector,
 }
 
+/// Where the service listens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Listen {
+    /// A TCP address and port.
+    Tcp(SocketAddr),
+    /// A Unix socket (`unix:/path/to.sock`), created with mode 0660.
+    Unix(PathBuf),
+}
+
+impl std::fmt::Display for Listen {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Listen::Tcp(address) => write!(f, "{address}"),
+            Listen::Unix(path) => write!(f, "unix:{}", path.display()),
+        }
+    }
+}
+
+/// Where decisions are recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuditLog {
+    /// One JSON line per decision on standard output.
+    Stdout,
+    /// One JSON line per decision appended to this file.
+    File(PathBuf),
+}
+
+/// Limits that keep one request or a burst from hurting the service.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limits {
+    /// Largest request body, in bytes.
+    pub max_body_bytes: usize,
+    /// Most ref updates in one request.
+    pub max_updates: usize,
+    /// How long one push may take to decide; past it the push is refused.
+    pub deadline: std::time::Duration,
+    /// How many pushes are decided at once; the rest wait their turn.
+    pub max_concurrent: usize,
+}
+
+impl Eq for Limits {}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_body_bytes: 4 * 1024 * 1024, max_updates: 10_000, deadline: std::time::Duration::from_secs(8), max_concurrent: 4 }
+    }
+}
+
+/// Whether refusals are enforced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    /// Refused pushes are refused.
+    Enforce,
+    /// Refused pushes are accepted with a warning (for roll-out).
+    Warn,
+}
+
 /// The `[server]` table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerConfig {
-    /// The TCP address to listen on.
-    pub listen: SocketAddr,
+    /// Where to listen: TCP or a Unix socket.
+    pub listen: Listen,
+    /// A file holding the shared secret every `/v1/*` request must present.
+    pub token_file: Option<PathBuf>,
+    /// Where each decision is recorded.
+    pub audit_log: Option<AuditLog>,
+    /// Request limits.
+    pub limits: Limits,
     /// The roster file, resolved against the configuration file's folder.
     pub roster: PathBuf,
     /// Folders under which repositories may be opened, resolved against the
@@ -53,6 +117,8 @@ pub struct PolicyConfig {
     pub required_approvals: usize,
     /// A line of advice shown at the end of every refusal.
     pub help: String,
+    /// Enforce refusals, or only warn.
+    pub mode: Mode,
 }
 
 /// Why a configuration could not be loaded.
@@ -78,8 +144,9 @@ pub enum ConfigError {
 }
 
 const TOP_KEYS: &[&str] = &["server", "policy", "detect"];
-const SERVER_KEYS: &[&str] = &["listen", "roster", "repo_roots"];
-const POLICY_KEYS: &[&str] = &["protected_refs", "approval_trailer", "min_approver_level", "required_approvals", "help"];
+const SERVER_KEYS: &[&str] =
+    &["listen", "roster", "repo_roots", "token_file", "audit_log", "max_body_bytes", "max_updates", "deadline_seconds", "max_concurrent"];
+const POLICY_KEYS: &[&str] = &["protected_refs", "approval_trailer", "min_approver_level", "required_approvals", "help", "mode"];
 const DETECT_KEYS: &[&str] = &["builtin", "disclosure_trailers"];
 
 const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
@@ -147,19 +214,85 @@ fn read(collector: &mut Collector<'_>, path: &Path) -> Option<Config> {
     // [server]
     let server = collector.table(server_table, "[server]", SERVER_KEYS);
     let listen = match server.get::<String>(collector, "listen") {
-        Some(listen) => match listen.get_ref().parse::<SocketAddr>() {
-            Ok(address) => Some(address),
-            Err(_) => {
-                collector.at_span(
-                    &listen.span(),
-                    format!("`listen` = \"{}\" is not an address and port like \"127.0.0.1:8787\"", listen.get_ref()),
-                );
+        Some(listen) => match listen.get_ref().strip_prefix("unix:") {
+            Some(socket) if !socket.trim().is_empty() => Some(Listen::Unix(resolve(socket))),
+            Some(_) => {
+                collector.at_span(&listen.span(), "`listen` = \"unix:\" names no socket; write \"unix:/run/signoff-gate.sock\"");
                 None
             }
+            None => match listen.get_ref().parse::<SocketAddr>() {
+                Ok(address) => Some(Listen::Tcp(address)),
+                Err(_) => {
+                    collector.at_span(
+                        &listen.span(),
+                        format!(
+                            "`listen` = \"{}\" is not an address and port like \"127.0.0.1:8787\" nor a socket like \"unix:/run/signoff-gate.sock\"",
+                            listen.get_ref()
+                        ),
+                    );
+                    None
+                }
+            },
         },
         None if server.raw("listen").is_some() => None,
-        None => DEFAULT_LISTEN.parse().ok(),
+        None => DEFAULT_LISTEN.parse().ok().map(Listen::Tcp),
     };
+    let token_file = match server.get::<String>(collector, "token_file") {
+        Some(file) if file.get_ref().trim().is_empty() => {
+            collector.at_span(&file.span(), "`token_file` is empty; name the file that holds the token, or leave the key out");
+            ok = false;
+            None
+        }
+        Some(file) => Some(resolve(file.get_ref())),
+        None => {
+            ok &= server.raw("token_file").is_none();
+            None
+        }
+    };
+    let audit_log = match server.get::<String>(collector, "audit_log") {
+        Some(log) if log.get_ref().trim().is_empty() => {
+            collector.at_span(&log.span(), "`audit_log` is empty; name a file, or \"stdout\"");
+            ok = false;
+            None
+        }
+        Some(log) if log.get_ref() == "stdout" || log.get_ref() == "-" => Some(AuditLog::Stdout),
+        Some(log) => Some(AuditLog::File(resolve(log.get_ref()))),
+        None => {
+            ok &= server.raw("audit_log").is_none();
+            None
+        }
+    };
+    let defaults = Limits::default();
+    let mut bounded = |key: &str, low: i64, high: i64, default: usize| -> usize {
+        match server.get::<i64>(collector, key) {
+            Some(value) if !(low..=high).contains(value.get_ref()) => {
+                collector.at_span(&value.span(), format!("`{key}` = {} must be between {low} and {high}", value.get_ref()));
+                ok = false;
+                default
+            }
+            Some(value) => usize::try_from(value.into_inner()).unwrap_or(default),
+            None => {
+                ok &= server.raw(key).is_none();
+                default
+            }
+        }
+    };
+    let max_body_bytes = bounded("max_body_bytes", 1024, 1 << 30, defaults.max_body_bytes);
+    let max_updates = bounded("max_updates", 1, 1_000_000, defaults.max_updates);
+    let max_concurrent = bounded("max_concurrent", 1, 1024, defaults.max_concurrent);
+    let deadline = match server.get::<f64>(collector, "deadline_seconds") {
+        Some(value) if !(value.get_ref().is_finite() && (0.01..=3600.0).contains(value.get_ref())) => {
+            collector.at_span(&value.span(), format!("`deadline_seconds` = {} must be between 0.01 and 3600", value.get_ref()));
+            ok = false;
+            defaults.deadline
+        }
+        Some(value) => std::time::Duration::from_secs_f64(value.into_inner()),
+        None => {
+            ok &= server.raw("deadline_seconds").is_none();
+            defaults.deadline
+        }
+    };
+    let limits = Limits { max_body_bytes, max_updates, deadline, max_concurrent };
     let roster = match server.get::<String>(collector, "roster") {
         Some(roster) if roster.get_ref().trim().is_empty() => {
             collector.at_span(&roster.span(), "`roster` is empty; name the roster file, e.g. \"roster.toml\"");
@@ -229,6 +362,18 @@ fn read(collector: &mut Collector<'_>, path: &Path) -> Option<Config> {
         None if policy.raw("required_approvals").is_some() => None,
         None => Some(1),
     };
+    let mode = match policy.get::<String>(collector, "mode") {
+        Some(mode) => match mode.get_ref().as_str() {
+            "enforce" => Some(Mode::Enforce),
+            "warn" => Some(Mode::Warn),
+            other => {
+                collector.at_span(&mode.span(), format!("`mode` = \"{other}\" is not a mode; write \"enforce\" or \"warn\""));
+                None
+            }
+        },
+        None if policy.raw("mode").is_some() => None,
+        None => Some(Mode::Enforce),
+    };
     let help = match policy.get::<String>(collector, "help") {
         Some(help) => Some(help.into_inner().trim().to_owned()),
         None if policy.raw("help").is_some() => None,
@@ -270,17 +415,38 @@ fn read(collector: &mut Collector<'_>, path: &Path) -> Option<Config> {
         Some(min_approver_level),
         Some(required_approvals),
         Some(help),
+        Some(mode),
         Some(builtin),
         Some(disclosure_trailers),
         true,
-    ) = (listen, roster, protected_refs, approval_trailer, min_approver_level, required_approvals, help, builtin, disclosure_trailers, ok)
+    ) = (
+        listen,
+        roster,
+        protected_refs,
+        approval_trailer,
+        min_approver_level,
+        required_approvals,
+        help,
+        mode,
+        builtin,
+        disclosure_trailers,
+        ok,
+    )
     else {
         return None;
     };
     Some(Config {
         path: path.to_owned(),
-        server: ServerConfig { listen, roster, repo_roots },
-        policy: PolicyConfig { protected_refs, approval_trailer, min_approver_level, min_approver_level_at, required_approvals, help },
+        server: ServerConfig { listen, token_file, audit_log, limits, roster, repo_roots },
+        policy: PolicyConfig {
+            protected_refs,
+            approval_trailer,
+            min_approver_level,
+            min_approver_level_at,
+            required_approvals,
+            help,
+            mode,
+        },
         detect: Detector { builtin, disclosure_trailers },
     })
 }
@@ -348,9 +514,9 @@ approval_trailer = "Approved by"
         assert_eq!(
             problems,
             vec![
-                "/etc/sg/signoff-gate.toml:2:10: `listen` = \"localhost\" is not an address and port like \"127.0.0.1:8787\"",
+                "/etc/sg/signoff-gate.toml:2:10: `listen` = \"localhost\" is not an address and port like \"127.0.0.1:8787\" nor a socket like \"unix:/run/signoff-gate.sock\"",
                 "/etc/sg/signoff-gate.toml:3:10: `roster` is empty; name the roster file, e.g. \"roster.toml\"",
-                "/etc/sg/signoff-gate.toml:4:1: unknown key `repo_root` in [server]; expected one of `listen`, `roster`, `repo_roots`",
+                "/etc/sg/signoff-gate.toml:4:1: unknown key `repo_root` in [server]; expected one of `listen`, `roster`, `repo_roots`, `token_file`, `audit_log`, `max_body_bytes`, `max_updates`, `deadline_seconds`, `max_concurrent`",
                 "/etc/sg/signoff-gate.toml:7:19: protected ref pattern `heads/main` must start with `refs/`",
                 "/etc/sg/signoff-gate.toml:8:22: `required_approvals` = 0 must be between 1 and 16",
                 "/etc/sg/signoff-gate.toml:9:20: `approval_trailer` = \"Approved by\" is not a trailer key (letters, digits and `-`)",

@@ -15,7 +15,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
-use tokio::net::TcpListener;
 
 use crate::git::{GitError, canonical_roots};
 use crate::live::{Health, LiveGate};
@@ -61,7 +60,11 @@ pub fn app(state: AppState) -> Router {
 /// Serves `app(state)` on an already-bound listener until `shutdown`
 /// completes, then lets requests in flight finish. Meanwhile the
 /// configuration and roster are watched and reloaded.
-pub async fn run(listener: TcpListener, state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+pub async fn run<L>(listener: L, state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()>
+where
+    L: axum::serve::Listener,
+    L::Addr: std::fmt::Debug,
+{
     let watcher = tokio::spawn(Arc::clone(&state.live).watch(std::future::pending()));
     let served = axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await;
     watcher.abort();

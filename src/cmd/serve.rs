@@ -1,6 +1,7 @@
 //! `signoff-gate serve`: run the service with the configured policy.
 
 use crate::cmd::{Failure, config_path};
+use crate::config::Listen;
 use crate::live::LiveGate;
 use crate::server::{self, AppState};
 use std::path::Path;
@@ -22,20 +23,54 @@ pub fn run(config: Option<&Path>) -> Result<ExitCode, Failure> {
     let state = AppState::new(live);
     let runtime = tokio::runtime::Runtime::new().map_err(Failure::io("cannot start the async runtime"))?;
     runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(config.server.listen)
-            .await
-            .map_err(Failure::io(format!("cannot listen on {}", config.server.listen)))?;
-        tracing::info!(
-            address = %config.server.listen,
-            config = %config.path.display(),
-            engineers = state.live.current().gate.roster.engineers().len(),
-            approvers = state.live.current().gate.approver_count(),
-            "signoff-gate listening"
-        );
-        server::run(listener, state, shutdown_signal()).await.map_err(Failure::io("the server failed"))?;
+        let listen = &config.server.listen;
+        let cannot_listen = || Failure::io(format!("cannot listen on {listen}"));
+        let log_listening = || {
+            let loaded = state.live.current();
+            tracing::info!(
+                address = %listen,
+                config = %config.path.display(),
+                engineers = loaded.gate.roster.engineers().len(),
+                approvers = loaded.gate.approver_count(),
+                mode = ?loaded.config.policy.mode,
+                "signoff-gate listening"
+            );
+        };
+        match listen {
+            Listen::Tcp(address) => {
+                let listener = tokio::net::TcpListener::bind(address).await.map_err(cannot_listen())?;
+                log_listening();
+                server::run(listener, state, shutdown_signal()).await.map_err(Failure::io("the server failed"))?;
+            }
+            Listen::Unix(path) => {
+                let listener = bind_unix(path).map_err(cannot_listen())?;
+                log_listening();
+                let served = server::run(listener, state, shutdown_signal()).await;
+                let _ = std::fs::remove_file(path);
+                served.map_err(Failure::io("the server failed"))?;
+            }
+        }
         tracing::info!("signoff-gate stopped");
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// Binds a Unix socket with mode 0660 (owner and group: the git user and
+/// its group). A socket file left by an earlier run is replaced; any other
+/// file at that path is an error.
+#[cfg(unix)]
+pub fn bind_unix(path: &Path) -> std::io::Result<tokio::net::UnixListener> {
+    use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_socket() => std::fs::remove_file(path)?,
+        Ok(_) => {
+            return Err(std::io::Error::new(std::io::ErrorKind::AlreadyExists, "a file that is not a socket is in the way"));
+        }
+        Err(_) => {}
+    }
+    let listener = tokio::net::UnixListener::bind(path)?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o660))?;
+    Ok(listener)
 }
 
 /// Completes on Ctrl-C or SIGTERM.
