@@ -6,7 +6,7 @@
 //! person could carry it: "Claude Dubois <claude@corp.example>" is a person.
 
 use crate::facts::CommitFacts;
-use crate::identity::Identity;
+use crate::identity::{Identity, emails_in};
 use crate::trailers::Trailer;
 
 /// One reason to call a commit AI-assisted.
@@ -50,8 +50,8 @@ struct Tool {
     names: &'static [&'static str],
     /// Trailer keys only this tool writes.
     trailer_keys: &'static [&'static str],
-    /// Body lines (lowercase, `[`/`]` removed, leading emoji and spaces
-    /// skipped) that start with one of these.
+    /// Names (lowercase) this tool signs body lines with:
+    /// `🤖 Generated with [<name>](…)`.
     body_lines: &'static [&'static str],
 }
 
@@ -62,7 +62,7 @@ const CATALOGUE: &[Tool] = &[
         github_logins: &["claude[bot]"],
         names: &[],
         trailer_keys: &["Claude-Session"],
-        body_lines: &["generated with claude code"],
+        body_lines: &["claude code"],
     },
     Tool {
         name: "GitHub Copilot",
@@ -94,7 +94,7 @@ const CATALOGUE: &[Tool] = &[
         github_logins: &["devin-ai-integration[bot]"],
         names: &[],
         trailer_keys: &[],
-        body_lines: &["generated with devin"],
+        body_lines: &["devin"],
     },
     Tool {
         name: "Aider",
@@ -172,11 +172,21 @@ impl Detector {
         for trailer in trailers {
             if COAUTHOR_KEYS.iter().any(|key| trailer.key_is(key)) {
                 let identity = Identity::parse(&trailer.value);
-                let tool = if self.builtin { tool_of_coauthor(&trailer.value, identity.as_ref()) } else { None };
-                match (tool, identity) {
-                    (Some(tool), _) => add(&tool, trailer.to_string()),
-                    (None, Some(identity)) => human_coauthors.push(identity),
-                    (None, None) => {}
+                let emails = emails_in(&trailer.value);
+                if self.builtin {
+                    if let Some(tool) = tool_of_coauthor(&trailer.value, identity.as_ref(), &emails) {
+                        add(&tool, trailer.to_string());
+                    }
+                }
+                // Every address a co-author line names that is no tool's is
+                // a person who co-wrote the commit, and cannot approve it,
+                // however the line is written (`A <a@x> (pairing)`, a model
+                // name with a person's address, several people on one line).
+                for email in emails {
+                    if !is_tool_address(&email) {
+                        let name = identity.as_ref().filter(|i| i.email.eq_ignore_ascii_case(&email)).map(|i| i.name.clone());
+                        human_coauthors.push(Identity::new(name.unwrap_or_default(), email));
+                    }
                 }
                 continue;
             }
@@ -216,14 +226,23 @@ fn tool_of_identity(identity: &Identity, by_name: bool) -> Option<&'static str> 
     (by_name && name.ends_with(" (aider)")).then_some("Aider")
 }
 
-/// The tool a `Co-authored-by` value names: a catalogue identity, or a model
-/// named as the co-author (`Claude Opus 4.5 <…>`, `GPT-5 <…>`).
-fn tool_of_coauthor(value: &str, identity: Option<&Identity>) -> Option<String> {
+/// The tool a `Co-authored-by` value names: a catalogue identity (also when
+/// the value carries more than one address or extra text), or a model named
+/// as the co-author (`Claude Opus 4.5 <…>`, `GPT-5 <…>`).
+fn tool_of_coauthor(value: &str, identity: Option<&Identity>, emails: &[String]) -> Option<String> {
     if let Some(tool) = identity.and_then(|identity| tool_of_identity(identity, false)) {
         return Some(tool.to_owned());
     }
-    let name = identity.map_or(value, |identity| identity.name.as_str()).trim();
+    if let Some(tool) = emails.iter().find_map(|email| tool_of_identity(&Identity::new("", email.as_str()), false)) {
+        return Some(tool.to_owned());
+    }
+    let name = identity.map_or_else(|| value.split('<').next().unwrap_or(value), |identity| identity.name.as_str()).trim();
     names_a_model(name).then(|| name.to_owned())
+}
+
+/// Whether an address (lowercase) is one only a tool writes.
+fn is_tool_address(email: &str) -> bool {
+    tool_of_identity(&Identity::new("", email), false).is_some()
 }
 
 /// The login in a GitHub noreply address: `[id+]login@users.noreply.github.com`.
@@ -241,8 +260,14 @@ fn github_noreply_login(email: &str) -> Option<&str> {
 /// enough: people carry those names.
 pub fn names_a_model(name: &str) -> bool {
     let lower = name.trim().to_ascii_lowercase();
-    let tokens: Vec<&str> =
-        lower.split(|c: char| c.is_whitespace() || c == '-' || c == '_' || c == '/').filter(|token| !token.is_empty()).collect();
+    let mut tokens: Vec<&str> = lower
+        .split(|c: char| c.is_whitespace() || matches!(c, '-' | '_' | '/' | '(' | ')' | ','))
+        .filter(|token| !token.is_empty())
+        .collect();
+    // A vendor before the model: `OpenAI GPT-5`, `Google Gemini 2.5 Pro`.
+    while tokens.len() > 1 && ["openai", "google", "anthropic", "meta", "mistralai", "xai", "alibaba"].contains(&tokens[0]) {
+        tokens.remove(0);
+    }
     let Some(first) = tokens.first().copied() else {
         return false;
     };
@@ -256,32 +281,61 @@ pub fn names_a_model(name: &str) -> bool {
         None => false,
     };
     match first {
-        "chatgpt" | "deepseek" | "codestral" | "devstral" => return true,
+        "chatgpt" | "codestral" | "devstral" => return true,
         _ => {}
     }
-    // OpenAI's o-series: `o1`, `o3`, `o4-mini`.
-    if first.len() >= 2 && first.starts_with('o') && first[1..].bytes().all(|b| b.is_ascii_digit()) && tokens.len() <= 2 {
+    // OpenAI's o-series: `o1`, `o3`, `o4-mini`; not a person called `O2 Lee`.
+    let o_series = first.len() >= 2 && first.starts_with('o') && first[1..].bytes().all(|b| b.is_ascii_digit());
+    if o_series && second.is_none_or(|next| ["mini", "pro", "preview", "high", "medium", "low"].contains(&next)) {
         return true;
     }
     versioned("claude", &["opus", "sonnet", "haiku", "instant", "code"])
+        || versioned("opus", &[])
+        || versioned("sonnet", &[])
+        || versioned("haiku", &[])
         || versioned("gpt", &["oss"])
         || versioned("gemini", &["pro", "flash", "ultra", "nano", "code", "cli"])
         || versioned("llama", &[])
         || versioned("qwen", &["coder"])
-        || versioned("mistral", &["large", "medium", "small", "nemo"])
+        || versioned("deepseek", &["coder", "chat", "reasoner", "r1", "v2", "v3"])
+        || versioned("mistral", &["large", "medium", "nemo"])
         || versioned("grok", &["code"])
         || versioned("glm", &[])
         || versioned("kimi", &["k2"])
 }
 
-/// The tool a body line announces (`🤖 Generated with [Claude Code](…)`).
+/// The tool a body line announces: `🤖 Generated with [Claude Code](…)`,
+/// also quoted (`> `), listed (`- `) or with odd spacing. Either the tool's
+/// emoji or its link form must be there, and the tool's name must end at a
+/// word boundary, so a sentence such as "Generated with Claude Code removed"
+/// or "Generated with Devinator" is not a marker.
 fn tool_of_body_line(line: &str) -> Option<&'static str> {
-    let trimmed = line.trim_start_matches(|c: char| c.is_whitespace() || !c.is_ascii());
-    if !trimmed.get(..9).is_some_and(|start| start.eq_ignore_ascii_case("generated")) {
+    let trimmed = line.trim_start_matches(|c: char| c.is_whitespace() || matches!(c, '>' | '-' | '*' | '+'));
+    let decorated = trimmed.starts_with(|c: char| !c.is_ascii());
+    let trimmed = trimmed.trim_start_matches(|c: char| c.is_whitespace() || !c.is_ascii());
+    let words: Vec<&str> = trimmed.split_whitespace().collect();
+    let [first, second, ..] = words.as_slice() else {
+        return None;
+    };
+    if !first.eq_ignore_ascii_case("generated") || !["with", "using", "by"].iter().any(|w| second.eq_ignore_ascii_case(w)) {
         return None;
     }
-    let normalized: String = trimmed.chars().filter(|&c| c != '[' && c != ']').collect::<String>().to_ascii_lowercase();
-    CATALOGUE.iter().find(|tool| tool.body_lines.iter().any(|prefix| normalized.starts_with(prefix))).map(|tool| tool.name)
+    let rest = words[2..].join(" ").to_ascii_lowercase();
+    let linked = rest.starts_with('[');
+    let rest = rest.trim_start_matches('[');
+    CATALOGUE
+        .iter()
+        .find(|tool| {
+            tool.body_lines.iter().any(|name| {
+                let Some(after) = rest.strip_prefix(name) else {
+                    return false;
+                };
+                let boundary = after.chars().next().is_none_or(|c| !c.is_ascii_alphanumeric());
+                let closed_link = linked && after.starts_with("](");
+                boundary && (decorated || closed_link || after.trim_matches(|c: char| c.is_ascii_punctuation()).is_empty())
+            })
+        })
+        .map(|tool| tool.name)
 }
 
 /// The tool a disclosure trailer names, or `None` when it declares no AI or
@@ -290,14 +344,22 @@ fn tool_of_body_line(line: &str) -> Option<&'static str> {
 fn tool_of_disclosure(value: &str) -> Option<String> {
     let value = value.trim();
     let lower = value.to_ascii_lowercase();
-    if value.is_empty() || NEGATIVE_DISCLOSURES.contains(&lower.as_str()) {
+    let first_word = lower.split(|c: char| !c.is_ascii_alphanumeric() && c != '/').next().unwrap_or("");
+    if value.is_empty() || NEGATIVE_DISCLOSURES.contains(&lower.as_str()) || NEGATIVE_DISCLOSURES.contains(&first_word) {
         return None;
     }
     if POSITIVE_DISCLOSURES.contains(&lower.as_str()) {
         return Some("AI (disclosed)".to_owned());
     }
-    if let Some(identity) = Identity::parse(value) {
-        return tool_of_identity(&identity, false).map(str::to_owned);
+    let emails = emails_in(value);
+    if !emails.is_empty() {
+        // A person credited by address, unless the address is a tool's or
+        // the name is a model's (`Claude Opus 4.5 <claude@corp.example>`).
+        if let Some(tool) = emails.iter().find_map(|email| tool_of_identity(&Identity::new("", email.as_str()), false)) {
+            return Some(tool.to_owned());
+        }
+        let name = value.split('<').next().unwrap_or(value).trim();
+        return names_a_model(name).then(|| name.to_owned());
     }
     // `Assisted-by: AGENT:MODEL [TOOL…]` as the Linux kernel writes it.
     let agent = value.split(':').next().unwrap_or(value).trim();
@@ -325,7 +387,14 @@ mod tests {
 
     fn commit(author: &str, message: &str) -> CommitFacts {
         let author = Identity::parse(author).expect("test author parses");
-        CommitFacts { id: "0".repeat(40), parent_ids: vec![], committer: author.clone(), author, message: message.to_owned() }
+        CommitFacts {
+            id: "0".repeat(40),
+            parent_ids: vec![],
+            committer: author.clone(),
+            author,
+            message: message.to_owned(),
+            unreadable_encoding: None,
+        }
     }
 
     fn tools(author: &str, message: &str) -> Vec<String> {
@@ -377,6 +446,22 @@ mod tests {
             (HUMAN, "Fix\n\nAssisted-by: Claude:claude-3-opus coccinelle sparse\n", &["Claude"]),
             (HUMAN, "Fix\n\nGenerated-by: GitHub Copilot\n", &["GitHub Copilot"]),
             (HUMAN, "Fix\n\nAssisted-by: Claude <noreply@anthropic.com>\n", &["Claude Code"]),
+            // Extra text around a tool's address does not hide it.
+            (HUMAN, "Fix\n\nCo-Authored-By: Claude <noreply@anthropic.com> (claude-opus-4-5)\n", &["Claude Code"]),
+            (HUMAN, "Fix\n\nCo-Authored-By: Claude <noreply@anthropic.com>, Pat <pat@corp.example>\n", &["Claude Code"]),
+            (HUMAN, "Fix\n\nCo-Authored-By: Claude <mailto:noreply@anthropic.com>\n", &["Claude Code"]),
+            // Model names, with a vendor, in parentheses, or a bare tier.
+            (HUMAN, "Fix\n\nAssisted-by: Claude Opus 4.5 <claude@corp.example>\n", &["Claude Opus 4.5"]),
+            (HUMAN, "Fix\n\nCo-authored-by: OpenAI GPT-5 <bot@corp.example>\n", &["OpenAI GPT-5"]),
+            (HUMAN, "Fix\n\nCo-authored-by: Google Gemini 2.5 Pro <bot@corp.example>\n", &["Google Gemini 2.5 Pro"]),
+            (HUMAN, "Fix\n\nCo-authored-by: Claude (Opus 4.5) <bot@corp.example>\n", &["Claude (Opus 4.5)"]),
+            (HUMAN, "Fix\n\nCo-authored-by: Sonnet 4.5 <bot@corp.example>\n", &["Sonnet 4.5"]),
+            // The footer quoted, listed, or spaced oddly.
+            (HUMAN, "Fix\n\n> 🤖 Generated with [Claude Code](https://claude.com/claude-code)\n", &["Claude Code"]),
+            (HUMAN, "Fix\n\n- 🤖 Generated  with [Claude Code](https://claude.com/claude-code)\n", &["Claude Code"]),
+            (HUMAN, "Fix\n\n🤖 Generated\twith [Claude Code](https://claude.com/claude-code)\n", &["Claude Code"]),
+            (HUMAN, "Fix\n\nGenerated using [Claude Code](https://claude.com/claude-code)\n", &["Claude Code"]),
+            (HUMAN, "Fix\n\nGenerated with Claude Code.\n", &["Claude Code"]),
         ];
         for (author, message, expected) in cases {
             assert_eq!(tools(author, message), *expected, "author {author:?} message {message:?}");
@@ -398,6 +483,12 @@ mod tests {
             (HUMAN, "Fix\n\nAI-Assisted: no\n"),
             (HUMAN, "Fix\n\nAI-Assisted: none\n"),
             (HUMAN, "Fix the Generated with Claude Code note\n"),
+            (HUMAN, "Generated with claude code removed from templates\n"),
+            (HUMAN, "Fix\n\nGenerated with Devinator script\n"),
+            (HUMAN, "Fix\n\nAI-Assisted: No (tests by hand)\n"),
+            (HUMAN, "Fix\n\nCo-authored-by: DeepSeek Chen <ds@corp.example>\n"),
+            (HUMAN, "Fix\n\nCo-authored-by: O2 Lee <o2@corp.example>\n"),
+            (HUMAN, "Fix\n\nCo-authored-by: Mistral Small <ms@corp.example>\n"),
             (HUMAN, "Fix\n\nThe tool said: Co-Authored-By: Claude <noreply@anthropic.com> in a sentence.\n"),
         ];
         for (author, message) in cases {
@@ -407,9 +498,19 @@ mod tests {
 
     #[test]
     fn collects_human_coauthors() {
-        let commit = commit(HUMAN, "Fix\n\nCo-authored-by: Jo <jo@corp.example>\nCo-authored-by: Codex <noreply@openai.com>\n");
-        let detection = detector().detect(&commit, &trailers::parse(&commit.message));
+        let simple = commit(HUMAN, "Fix\n\nCo-authored-by: Jo <jo@corp.example>\nCo-authored-by: Codex <noreply@openai.com>\n");
+        let detection = detector().detect(&simple, &trailers::parse(&simple.message));
         assert_eq!(detection.human_coauthors, vec![Identity::new("Jo", "jo@corp.example")]);
+
+        // However the line is written, a person's address makes them a co-author.
+        let mixed = commit(
+            HUMAN,
+            "Fix\n\nCo-authored-by: Al <al@corp.example> (pairing)\nCo-authored-by: Claude Opus 4.5 <bo@corp.example>\n\
+             Co-authored-by: Cy <cy@corp.example>, Claude <noreply@anthropic.com>\n",
+        );
+        let detection = detector().detect(&mixed, &trailers::parse(&mixed.message));
+        let emails: Vec<&str> = detection.human_coauthors.iter().map(|i| i.email.as_str()).collect();
+        assert_eq!(emails, ["al@corp.example", "bo@corp.example", "cy@corp.example"]);
     }
 
     #[test]

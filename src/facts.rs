@@ -17,8 +17,13 @@ pub struct CommitFacts {
     pub author: Identity,
     /// The committer as recorded in the commit.
     pub committer: Identity,
-    /// The whole message, decoded as UTF-8 (invalid bytes replaced).
+    /// The whole message, decoded from the commit's declared encoding (UTF-8
+    /// when none is declared; invalid bytes replaced).
     pub message: String,
+    /// The encoding the commit declares when it is one the gate cannot
+    /// decode (e.g. UTF-7): git would show a different text than `message`,
+    /// so the commit cannot be judged.
+    pub unreadable_encoding: Option<String>,
 }
 
 impl CommitFacts {

@@ -55,13 +55,12 @@ pub enum GitError {
         id: String,
     },
     /// A revision given to `check` does not resolve to a commit.
-    #[error("cannot resolve revision `{spec}`")]
+    #[error("revision `{spec}`: {reason}")]
     BadRevision {
         /// The revision as given.
         spec: String,
-        /// What libgit2 said.
-        #[source]
-        source: git2::Error,
+        /// Why, in words for people.
+        reason: String,
     },
     /// Any other libgit2 failure, with what we were doing.
     #[error("{context}")]
@@ -77,6 +76,25 @@ pub enum GitError {
 fn git_error(context: impl Into<String>) -> impl FnOnce(git2::Error) -> GitError {
     let context = context.into();
     move |source| GitError::Git { context, source }
+}
+
+/// Why a revision did not resolve, in words for people rather than
+/// libgit2's (`git_object_t=1`, `class=Object (11)`).
+fn revision_reason(error: &git2::Error) -> String {
+    match (error.code(), error.class()) {
+        (git2::ErrorCode::NotFound, _) => "unknown revision: not a branch, tag or commit of this repository".to_owned(),
+        (git2::ErrorCode::Ambiguous, _) if error.message().contains("too short") => {
+            "unknown revision: not a branch, tag or commit of this repository".to_owned()
+        }
+        (git2::ErrorCode::Ambiguous, _) => "ambiguous: more than one object starts with it; give more of the id".to_owned(),
+        (git2::ErrorCode::Peel, _) | (_, git2::ErrorClass::Object) if error.message().contains("peel") => {
+            "names a tree or a blob, not a commit".to_owned()
+        }
+        (git2::ErrorCode::InvalidSpec, _) => {
+            "not a revision this command understands: use `A..B`, `A...B`, `^A B`, a branch, tag or commit".to_owned()
+        }
+        _ => error.message().trim_end_matches('.').to_owned(),
+    }
 }
 
 /// What a pushed tip is.
@@ -213,7 +231,7 @@ impl GitRepo {
         let mut walk = self.repo.revwalk().map_err(git_error("cannot start a history walk"))?;
         walk.set_sorting(Sort::NONE).map_err(git_error("cannot sort the history walk"))?;
         for spec in specs {
-            let bad = |source| GitError::BadRevision { spec: spec.clone(), source };
+            let bad = |source: git2::Error| GitError::BadRevision { spec: spec.clone(), reason: revision_reason(&source) };
             if let Some(hidden) = spec.strip_prefix('^') {
                 let commit = self.repo.revparse_single(hidden).and_then(|o| o.peel_to_commit()).map_err(bad)?;
                 walk.hide(commit.id()).map_err(bad)?;
@@ -284,18 +302,32 @@ impl GitRepo {
     /// Reads one commit into plain facts.
     pub fn facts(&self, oid: Oid) -> Result<CommitFacts, GitError> {
         let commit = self.repo.find_commit(oid).map_err(|_| GitError::MissingObject { id: oid.to_string() })?;
-        let identity = |signature: git2::Signature<'_>| {
-            Identity::new(
-                String::from_utf8_lossy(signature.name_bytes()).into_owned(),
-                String::from_utf8_lossy(signature.email_bytes()).into_owned(),
-            )
+        // git shows a message (and names) in the encoding the commit
+        // declares; read them the same way, or the text git shows and the
+        // text we judge could differ (a UTF-7 message hides its markers).
+        let declared = match commit.message_encoding() {
+            Ok(label) => label.map(str::to_owned),
+            Err(_) => Some("a label that is not UTF-8".to_owned()),
         };
+        let (encoding, unreadable_encoding) =
+            match declared.as_deref().map(|label| (label, encoding_rs::Encoding::for_label(label.as_bytes()))) {
+                None => (encoding_rs::UTF_8, None),
+                Some((_, Some(encoding)))
+                    if encoding != encoding_rs::REPLACEMENT && encoding != encoding_rs::UTF_16LE && encoding != encoding_rs::UTF_16BE =>
+                {
+                    (encoding, None)
+                }
+                Some((label, _)) => (encoding_rs::UTF_8, Some(label.to_owned())),
+            };
+        let decode = |bytes: &[u8]| encoding.decode_without_bom_handling(bytes).0.into_owned();
+        let identity = |signature: git2::Signature<'_>| Identity::new(decode(signature.name_bytes()), decode(signature.email_bytes()));
         Ok(CommitFacts {
             id: oid.to_string(),
             parent_ids: commit.parent_ids().map(|id| id.to_string()).collect(),
             author: identity(commit.author()),
             committer: identity(commit.committer()),
-            message: String::from_utf8_lossy(commit.message_raw_bytes()).into_owned(),
+            message: decode(commit.message_raw_bytes()),
+            unreadable_encoding,
         })
     }
 }

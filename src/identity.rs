@@ -27,6 +27,11 @@ impl Identity {
             }
             let email = rest[..close].trim();
             let name = value[..open].trim();
+            // `Bob <bob@x>, Alice <alice@x>` is two people, not one named
+            // `Bob <bob@x>, Alice`: git forbids angle brackets in names.
+            if name.contains(['<', '>']) {
+                return None;
+            }
             return is_valid_email(email).then(|| Identity::new(name, email));
         }
         is_valid_email(value).then(|| Identity::new("", value))
@@ -36,6 +41,34 @@ impl Identity {
     pub fn email_key(&self) -> String {
         self.email.to_ascii_lowercase()
     }
+}
+
+/// Every email in a free-form value (`Claude <noreply@anthropic.com> (opus)`,
+/// `A <a@x>, B <b@x>`, `<mailto:a@x>`), lowercase, in order, each once.
+pub fn emails_in(value: &str) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    let separators = |c: char| c.is_whitespace() || "<>,;()[]\"'".contains(c);
+    for token in value.split(separators) {
+        let token = token.strip_prefix("mailto:").unwrap_or(token);
+        let token = token.trim_matches(|c: char| c == '.' || c == ':');
+        // `[bot]` logins were split at the brackets: rejoin them.
+        let candidate = token.to_ascii_lowercase();
+        if candidate.contains('@') && is_valid_email(&candidate) && !found.contains(&candidate) {
+            found.push(candidate);
+        }
+    }
+    // GitHub bot addresses carry `[bot]` in the local part, which the split
+    // above cut apart; find them whole.
+    let lower = value.to_ascii_lowercase();
+    for (at, _) in lower.match_indices("[bot]@") {
+        let start = lower[..at].rfind(|c: char| c.is_whitespace() || "<>,;()\"'".contains(c)).map_or(0, |i| i + 1);
+        let end = lower[at..].find(|c: char| c.is_whitespace() || "<>,;()\"'".contains(c)).map_or(lower.len(), |i| at + i);
+        let candidate = lower[start..end].trim_start_matches("mailto:").to_owned();
+        if is_valid_email(&candidate) && !found.contains(&candidate) {
+            found.push(candidate);
+        }
+    }
+    found
 }
 
 impl std::fmt::Display for Identity {
@@ -63,6 +96,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn finds_every_email_in_a_value() {
+        let cases: [(&str, &[&str]); 6] = [
+            ("Claude <noreply@anthropic.com> (claude-opus-4-5)", &["noreply@anthropic.com"]),
+            ("Claude <noreply@anthropic.com>, Pat <PAT@corp.example>", &["noreply@anthropic.com", "pat@corp.example"]),
+            ("Claude <mailto:noreply@anthropic.com>", &["noreply@anthropic.com"]),
+            (
+                "bot <158243242+devin-ai-integration[bot]@users.noreply.github.com>",
+                &["158243242+devin-ai-integration[bot]@users.noreply.github.com"],
+            ),
+            ("Alice Example", &[]),
+            ("a@x.example a@x.example.", &["a@x.example"]),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(emails_in(value), expected, "value: {value:?}");
+        }
+    }
+
+    #[test]
     fn parses_trailer_values() {
         let cases = [
             ("Alice Example <alice@example.com>", Some(("Alice Example", "alice@example.com"))),
@@ -80,6 +131,7 @@ mod tests {
             ("", None),
             ("a@b@c", None),
             ("alice@example..com", None),
+            ("Bob <bob@example.com>, Alice <alice@example.com>", None),
         ];
         for (value, expected) in cases {
             let parsed = Identity::parse(value);

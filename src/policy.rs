@@ -35,6 +35,8 @@ pub enum Code {
     ProtectedRefDeletion,
     /// A protected ref would point at something that is not a commit.
     NotACommit,
+    /// The commit declares a message encoding the gate cannot read.
+    UnreadableMessage,
 }
 
 impl Code {
@@ -49,6 +51,7 @@ impl Code {
             Code::MalformedApproval => "malformed-approval",
             Code::ProtectedRefDeletion => "protected-ref-deletion",
             Code::NotACommit => "not-a-commit",
+            Code::UnreadableMessage => "unreadable-message",
         }
     }
 }
@@ -212,6 +215,17 @@ impl Gate {
 
         let ai_assisted = !detection.markers.is_empty();
         let required = self.policy.required_approvals;
+        if let Some(encoding) = &commit.unreadable_encoding {
+            // Fail closed: what git shows could differ from what we read.
+            let message = format!("the message is declared as {encoding}, which the gate cannot read; re-commit it in UTF-8");
+            return CommitReport {
+                commit,
+                markers: detection.markers,
+                approvals,
+                verdict: Verdict::Rejected,
+                reasons: vec![Reason { code: Code::UnreadableMessage, message }],
+            };
+        }
         let verdict = if !ai_assisted {
             Verdict::NotAi
         } else if approvers.len() >= required {
@@ -221,8 +235,9 @@ impl Gate {
         };
         if verdict == Verdict::Rejected {
             // Invalid approvals explain themselves; say what is missing when
-            // they do not account for every required approval.
-            if approvers.len() + reasons.len() < required {
+            // they do not account for every required approval, and always
+            // count when more than one is required.
+            if approvers.len() + reasons.len() < required || required > 1 {
                 let message = if required == 1 {
                     format!(
                         "no approval: needs \"{key}: Name <email>\" of an active engineer of level {} who is not an author",
@@ -309,7 +324,14 @@ active = false
 
     fn commit(author: &str, message: &str) -> CommitFacts {
         let author = Identity::parse(author).expect("author");
-        CommitFacts { id: "a".repeat(40), parent_ids: vec![], committer: author.clone(), author, message: message.into() }
+        CommitFacts {
+            id: "a".repeat(40),
+            parent_ids: vec![],
+            committer: author.clone(),
+            author,
+            message: message.into(),
+            unreadable_encoding: None,
+        }
     }
 
     const AI: &str = "Co-Authored-By: Claude <noreply@anthropic.com>";
@@ -348,6 +370,21 @@ active = false
             ),
             (DEV, &[AI, "Approved-by: Mia <mia@corp.example>", "Approved-by: Sam <sam@corp.example>"], Verdict::Approved, &[]),
             (DEV, &["Approved-by:", AI], Verdict::Rejected, &[MalformedApproval]),
+            // A co-author line with more than `Name <email>` still makes its people authors.
+            (
+                DEV,
+                &[AI, "Co-authored-by: Alice <alice@corp.example> (pairing)", "Approved-by: Alice Senior <alice@corp.example>"],
+                Verdict::Rejected,
+                &[SelfApproval],
+            ),
+            (
+                DEV,
+                &["Co-authored-by: Claude Opus 4.5 <alice@corp.example>", "Approved-by: Alice Senior <alice@corp.example>"],
+                Verdict::Rejected,
+                &[SelfApproval],
+            ),
+            // Two people on one approval line is not an approval by the last of them.
+            (DEV, &[AI, "Approved-by: Mia <mia@corp.example>, Alice <alice@corp.example>"], Verdict::Rejected, &[MalformedApproval]),
         ];
         for (author, trailers, verdict, codes) in cases {
             assert_eq!(outcome(&one, author, trailers), (*verdict, codes.to_vec()), "{author} {trailers:?}");
@@ -364,6 +401,22 @@ active = false
         assert_eq!(outcome(&two, DEV, &[AI, alice, alias]), (Verdict::Rejected, vec![AiUnapproved]));
         assert_eq!(outcome(&two, DEV, &[AI, alice, sam]), (Verdict::Approved, vec![]));
         assert_eq!(outcome(&two, DEV, &[AI, alice]), (Verdict::Rejected, vec![AiUnapproved]));
+        // One valid and one invalid: the invalid one explains itself, and the count is said.
+        let mia = "Approved-by: Mia <mia@corp.example>";
+        let report = two.evaluate(commit(DEV, &format!("Change\n\n{AI}\n{alice}\n{mia}\n")));
+        let codes: Vec<Code> = report.reasons.iter().map(|r| r.code).collect();
+        assert_eq!(codes, [ApproverLevelTooLow, AiUnapproved]);
+        assert!(report.reasons[1].message.starts_with("1 of 2 required approvals"), "{}", report.reasons[1].message);
+    }
+
+    #[test]
+    fn an_unreadable_encoding_is_refused() {
+        let gate = gate(1);
+        let mut facts = commit(DEV, "Change\n");
+        facts.unreadable_encoding = Some("UTF-7".to_owned());
+        let report = gate.evaluate(facts);
+        assert_eq!(report.verdict, Verdict::Rejected);
+        assert_eq!(report.reasons.iter().map(|r| r.code).collect::<Vec<_>>(), [Code::UnreadableMessage]);
     }
 
     #[test]

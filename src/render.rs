@@ -197,6 +197,7 @@ mod tests {
             committer: author.clone(),
             author,
             message: message.to_owned(),
+            unreadable_encoding: None,
         }
     }
 

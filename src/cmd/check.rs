@@ -46,7 +46,7 @@ impl Summary {
             Verdict::Approved => self.approved += 1,
             Verdict::Rejected => self.rejected += 1,
         }
-        if report.verdict != Verdict::NotAi {
+        if !report.markers.is_empty() {
             self.ai_assisted += 1;
         }
     }
@@ -73,25 +73,35 @@ pub fn run(config: Option<&Path>, args: &CheckArgs) -> Result<ExitCode, Failure>
 
     match args.format {
         Format::Json => {
-            if emit(out.write_all(b"{\"commits\":[")).is_continue() {
-                repo.walk_revisions(&args.revisions, |facts| {
-                    let report = gate.evaluate(facts);
-                    let separator: &[u8] = if summary.commits == 0 { b"\n" } else { b",\n" };
-                    summary.add(&report);
-                    let json = CommitJson {
-                        sha: &report.commit.id,
-                        subject: report.commit.subject(),
-                        ai_assisted: report.verdict != Verdict::NotAi,
-                        markers: &report.markers,
-                        approvals: &report.approvals,
-                        verdict: report.verdict,
-                        reasons: &report.reasons,
-                    };
-                    emit(out.write_all(separator).and_then(|()| serde_json::to_writer(&mut out, &json).map_err(std::io::Error::from)))
-                })?;
-            }
+            // The document starts with the first commit (or at the end), so a
+            // revision that does not resolve leaves stdout empty, not half a
+            // document.
+            const HEAD: &[u8] = b"{\"commits\":[";
+            let mut started = false;
+            repo.walk_revisions(&args.revisions, |facts| {
+                let report = gate.evaluate(facts);
+                let separator: &[u8] = if started { b",\n" } else { b"\n" };
+                let head: &[u8] = if started { b"" } else { HEAD };
+                started = true;
+                summary.add(&report);
+                let json = CommitJson {
+                    sha: &report.commit.id,
+                    subject: report.commit.subject(),
+                    ai_assisted: !report.markers.is_empty(),
+                    markers: &report.markers,
+                    approvals: &report.approvals,
+                    verdict: report.verdict,
+                    reasons: &report.reasons,
+                };
+                emit(
+                    out.write_all(head)
+                        .and_then(|()| out.write_all(separator))
+                        .and_then(|()| serde_json::to_writer(&mut out, &json).map_err(std::io::Error::from)),
+                )
+            })?;
             let tail = serde_json::to_string(&summary).map_err(|e| Failure::io("cannot encode the summary")(e.into()))?;
-            let _ = emit(out.write_all(format!("\n],\"summary\":{tail}}}\n").as_bytes()));
+            let head = if started { "" } else { "{\"commits\":[" };
+            let _ = emit(out.write_all(format!("{head}\n],\"summary\":{tail}}}\n").as_bytes()));
         }
         Format::Text => {
             repo.walk_revisions(&args.revisions, |facts| {

@@ -74,9 +74,13 @@ fn check_text_and_ranges() {
         "{stdout}"
     );
 
-    let (code, _, stderr) = signoff_gate(&world.work, &["--config", &config, "check", "no-such-rev"]);
+    let (code, stdout, stderr) = signoff_gate(&world.work, &["--config", &config, "check", "--format", "json", "no-such-rev"]);
     assert_eq!(code, 2);
-    assert!(stderr.contains("cannot resolve revision `no-such-rev`"), "{stderr}");
+    assert_eq!(stdout, "", "no half a JSON document on an error");
+    assert!(stderr.contains("revision `no-such-rev`: unknown revision: not a branch, tag or commit of this repository"), "{stderr}");
+    let (code, _, stderr) = signoff_gate(&world.work, &["--config", &config, "check", "HEAD^{tree}"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("revision `HEAD^{tree}`: names a tree or a blob, not a commit"), "{stderr}");
 }
 
 #[test]
@@ -287,4 +291,38 @@ fn roster_list_shows_who_can_approve() {
     let names: Vec<&str> = lines[1..lines.len() - 1].iter().filter_map(|l| l.split("  ").next()).collect();
     assert_eq!(names, ["Alice Senior", "Sam Staff"], "{stdout}");
     assert!(lines[lines.len() - 1].contains(": 2 approvers;"), "{stdout}");
+}
+
+#[test]
+fn messages_are_read_in_the_encoding_the_commit_declares() {
+    let world = World::new();
+    let commit_with = |encoding: &str, date: &str, message: &[u8]| {
+        let file = world.dir.path().join("encoded-message.txt");
+        std::fs::write(&file, message).expect("message");
+        let output = crate::util::git(&world.work)
+            .args(["-c", &format!("i18n.commitEncoding={encoding}"), "commit", "--quiet", "--allow-empty", "-F"])
+            .arg(&file)
+            .env("GIT_AUTHOR_DATE", date)
+            .env("GIT_COMMITTER_DATE", date)
+            .output()
+            .expect("git commit");
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        run_git(&world.work, &["rev-parse", "HEAD"]).trim().to_owned()
+    };
+    // Latin-1: git shows "Café" and the marker; so do we.
+    let latin1 = commit_with("ISO-8859-1", "2026-01-01T00:00:00Z", b"Caf\xe9\n\nCo-Authored-By: Claude <noreply@anthropic.com>\n");
+    // UTF-7: git decodes `+AEA-` to `@`, showing a Claude marker that the raw bytes hide.
+    let utf7 = commit_with("UTF-7", "2026-01-01T00:01:00-0100", b"Fix\n\nCo-Authored-By: Claude <noreply+AEA-anthropic.com>\n");
+    let shown = run_git(&world.work, &["log", "-1", "--format=%(trailers:only,unfold)", &utf7]);
+    let config = world.config.to_string_lossy().into_owned();
+    let (code, stdout, stderr) = signoff_gate(&world.work, &["--config", &config, "check", "--format", "json", "HEAD"]);
+    assert_eq!(code, 1, "{stderr}");
+    let document: serde_json::Value = serde_json::from_str(&stdout).expect("json");
+    let commits = document["commits"].as_array().expect("commits");
+    let by_sha = |sha: &str| commits.iter().find(|c| c["sha"] == sha).unwrap_or_else(|| panic!("{sha} listed: {stdout}"));
+    assert_eq!(by_sha(&latin1)["subject"], "Café");
+    assert_eq!(by_sha(&latin1)["markers"][0]["tool"], "Claude Code");
+    // Whatever git makes of it on this machine, we refuse rather than judge other text than git shows.
+    assert_eq!(by_sha(&utf7)["verdict"], "rejected", "git shows: {shown}");
+    assert_eq!(by_sha(&utf7)["reasons"][0]["code"], "unreadable-message");
 }
