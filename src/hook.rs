@@ -11,7 +11,7 @@ use std::time::Duration;
 use http_body_util::{BodyExt, Full};
 use hyper::Request;
 use hyper::body::Bytes;
-use hyper::header::{CONTENT_TYPE, HOST};
+use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
@@ -55,6 +55,8 @@ pub struct HookSettings {
     pub url: String,
     /// The bound on connecting and answering together.
     pub timeout: Duration,
+    /// The file holding the shared secret, when the gate requires one.
+    pub token_file: Option<PathBuf>,
 }
 
 /// Why the gate could not give an answer.
@@ -101,7 +103,8 @@ pub fn settings_from_env() -> HookSettings {
         .and_then(|seconds| seconds.trim().parse::<f64>().ok())
         .filter(|seconds| seconds.is_finite() && *seconds > 0.0)
         .map_or(DEFAULT_TIMEOUT, Duration::from_secs_f64);
-    HookSettings { url: url.trim().to_owned(), timeout }
+    let token_file = lookup("SIGNOFF_GATE_TOKEN_FILE", "signoff-gate.tokenFile").map(|path| PathBuf::from(path.trim()));
+    HookSettings { url: url.trim().to_owned(), timeout, token_file }
 }
 
 fn git_config(key: &str) -> Option<String> {
@@ -153,8 +156,16 @@ pub fn gather(stdin: impl BufRead, env: impl Fn(&str) -> Option<String>, cwd: &P
 /// Asks the server, bounded by `settings.timeout` overall.
 pub async fn ask(settings: &HookSettings, request: &PreReceiveRequest) -> Result<PreReceiveResponse, HookError> {
     let body = serde_json::to_vec(request).map_err(|error| HookError::Input(format!("cannot encode the request: {error}")))?;
+    let token = match &settings.token_file {
+        None => None,
+        Some(path) => {
+            let text = std::fs::read(path)
+                .map_err(|error| HookError::Input(format!("cannot read the gate's token file {}: {error}", path.display())))?;
+            Some(String::from_utf8_lossy(text.trim_ascii()).into_owned())
+        }
+    };
     let url = settings.url.clone();
-    match tokio::time::timeout(settings.timeout, post(&url, "/v1/pre-receive", body)).await {
+    match tokio::time::timeout(settings.timeout, post(&url, "/v1/pre-receive", body, token.as_deref())).await {
         Ok(result) => result,
         Err(_) => Err(HookError::Unreachable { url, reason: format!("no answer within {} s", settings.timeout.as_secs_f64()) }),
     }
@@ -175,7 +186,7 @@ fn parse_url(url: &str) -> Result<(String, String), HookError> {
     Ok((authority.to_owned(), prefix.to_owned()))
 }
 
-async fn post(url: &str, path: &str, body: Vec<u8>) -> Result<PreReceiveResponse, HookError> {
+async fn post(url: &str, path: &str, body: Vec<u8>, token: Option<&str>) -> Result<PreReceiveResponse, HookError> {
     let (authority, prefix) = parse_url(url)?;
     let unreachable = |reason: String| HookError::Unreachable { url: url.to_owned(), reason };
     let address = if authority.contains(':') { authority.clone() } else { format!("{authority}:80") };
@@ -187,11 +198,12 @@ async fn post(url: &str, path: &str, body: Vec<u8>) -> Result<PreReceiveResponse
             tracing::debug!(%error, "connection to the gate ended");
         }
     });
-    let request = Request::post(format!("{prefix}{path}"))
-        .header(HOST, &authority)
-        .header(CONTENT_TYPE, "application/json")
-        .body(Full::new(Bytes::from(body)))
-        .map_err(|error| HookError::Input(format!("cannot build the request: {error}")))?;
+    let mut request = Request::post(format!("{prefix}{path}")).header(HOST, &authority).header(CONTENT_TYPE, "application/json");
+    if let Some(token) = token {
+        request = request.header(AUTHORIZATION, format!("Bearer {token}"));
+    }
+    let request =
+        request.body(Full::new(Bytes::from(body))).map_err(|error| HookError::Input(format!("cannot build the request: {error}")))?;
     let response = sender.send_request(request).await.map_err(|error| unreachable(error.to_string()))?;
     let status = response.status();
     let body = response.into_body().collect().await.map_err(|error| unreachable(error.to_string()))?.to_bytes();
@@ -207,10 +219,11 @@ async fn post(url: &str, path: &str, body: Vec<u8>) -> Result<PreReceiveResponse
 /// What the pusher reads when the gate could not decide.
 pub fn gate_error_text(error: &HookError) -> String {
     let advice = match error {
+        HookError::Status { status: 401, .. } => "the hook's token does not match the gate's; ask your git administrator",
         HookError::Status { status, .. } if (400..500).contains(status) => {
             "the gate could not accept this push's request; ask your git administrator"
         }
-        HookError::Input(_) => "the hook is not installed as a pre-receive hook; ask your git administrator",
+        HookError::Input(_) => "the hook cannot run as installed; ask your git administrator",
         _ => "the gate fails closed: no push to this repository can land until it is back; ask your git administrator",
     };
     format!("signoff-gate: push refused: {error}\nsignoff-gate: {advice}\n")

@@ -9,12 +9,17 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::StatusCode;
+use axum::http::header::AUTHORIZATION;
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
+use tokio::sync::Semaphore;
+
+use crate::config::Limits;
 
 use crate::git::{GitError, canonical_roots};
 use crate::live::{Health, LiveGate};
@@ -23,11 +28,6 @@ use crate::refs::{RefUpdate, is_object_id, is_valid_refname};
 use crate::render::{Wording, push_text};
 use crate::wire::{ErrorResponse, PreReceiveRequest, PreReceiveResponse, WireRefOutcome};
 
-/// Most ref updates one request may carry.
-pub const MAX_UPDATES: usize = 10_000;
-/// Largest request body accepted, in bytes.
-pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
-
 /// What every request handler shares.
 #[derive(Clone)]
 pub struct AppState {
@@ -35,25 +35,107 @@ pub struct AppState {
     pub live: Arc<LiveGate>,
     /// Canonical repository roots: nothing outside them is opened.
     pub roots: Arc<Vec<PathBuf>>,
+    /// The shared secret `/v1/*` requests must present, when configured.
+    pub token: Option<Arc<Vec<u8>>>,
+    /// Request limits (fixed at start).
+    pub limits: Limits,
+    /// Permits for deciding pushes: a burst queues instead of exhausting memory.
+    pub permits: Arc<Semaphore>,
+}
+
+/// Why the server state could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    /// The token file could not be read.
+    #[error("cannot read token_file {path}")]
+    TokenUnreadable {
+        /// The token file.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The token file holds no token.
+    #[error("token_file {path} is empty; put the shared secret in it")]
+    TokenEmpty {
+        /// The token file.
+        path: PathBuf,
+    },
 }
 
 impl AppState {
     /// The state for the configuration `live` was loaded from: its
-    /// repository roots, canonicalised once.
-    pub fn new(live: LiveGate) -> AppState {
-        let roots = canonical_roots(&live.current().config.server.repo_roots);
-        AppState { live: Arc::new(live), roots: Arc::new(roots) }
+    /// repository roots (canonicalised once), token and limits.
+    pub fn new(live: LiveGate) -> Result<AppState, StateError> {
+        let loaded = live.current();
+        let server = &loaded.config.server;
+        let roots = canonical_roots(&server.repo_roots);
+        let token = match &server.token_file {
+            None => None,
+            Some(path) => Some(Arc::new(read_token(path)?)),
+        };
+        let limits = server.limits;
+        Ok(AppState {
+            live: Arc::new(live),
+            roots: Arc::new(roots),
+            token,
+            limits,
+            permits: Arc::new(Semaphore::new(limits.max_concurrent)),
+        })
     }
+}
+
+/// Reads a shared secret: the file's content without surrounding whitespace.
+pub fn read_token(path: &std::path::Path) -> Result<Vec<u8>, StateError> {
+    let text = std::fs::read(path).map_err(|source| StateError::TokenUnreadable { path: path.to_owned(), source })?;
+    let token = text.trim_ascii().to_vec();
+    if token.is_empty() {
+        return Err(StateError::TokenEmpty { path: path.to_owned() });
+    }
+    Ok(token)
+}
+
+/// Compares two secrets in time that depends on their lengths only.
+fn same_secret(given: &[u8], expected: &[u8]) -> bool {
+    let mut difference = u8::from(given.len() != expected.len());
+    for (index, byte) in expected.iter().enumerate() {
+        difference |= byte ^ given.get(index).copied().unwrap_or(0);
+    }
+    difference == 0
+}
+
+/// Refuses `/v1/*` requests without the configured bearer token.
+async fn require_token(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if let Some(expected) = &state.token {
+        let given =
+            request.headers().get(AUTHORIZATION).and_then(|value| value.as_bytes().strip_prefix(b"Bearer ")).map(<[u8]>::trim_ascii);
+        match given {
+            None => {
+                return AppError::Unauthorized(
+                    "this gate requires `Authorization: Bearer <token>` (see SIGNOFF_GATE_TOKEN_FILE)".to_owned(),
+                )
+                .into_response();
+            }
+            Some(given) if !same_secret(given, expected) => {
+                return AppError::Unauthorized("the bearer token is not this gate's".to_owned()).into_response();
+            }
+            Some(_) => {}
+        }
+    }
+    next.run(request).await
 }
 
 /// The router; tests can drive it directly.
 pub fn app(state: AppState) -> Router {
-    Router::new()
+    let api = Router::new()
         .route("/v1/pre-receive", post(pre_receive_handler))
+        .route_layer(middleware::from_fn_with_state(state.clone(), require_token));
+    Router::new()
+        .merge(api)
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .fallback(|| async { AppError::NotFound("no such endpoint; see README \"Wire format\"".to_owned()) })
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(DefaultBodyLimit::max(state.limits.max_body_bytes))
         .with_state(state)
 }
 
@@ -106,16 +188,33 @@ async fn pre_receive_handler(
     State(state): State<AppState>,
     body: Result<Json<PreReceiveRequest>, JsonRejection>,
 ) -> Result<Json<PreReceiveResponse>, AppError> {
-    let Json(request) = body.map_err(|rejection| AppError::BadRequest(rejection.body_text()))?;
-    let push = validate(&request)?;
+    let Json(request) = body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::TooLarge(format!("the request is larger than {} bytes", state.limits.max_body_bytes))
+        } else {
+            AppError::BadRequest(rejection.body_text())
+        }
+    })?;
+    let push = validate(&request, state.limits.max_updates)?;
     // One version of the policy for the whole request, whatever reloads meanwhile.
     let loaded = state.live.current();
     let roots = Arc::clone(&state.roots);
     let repository = push.repository.display().to_string();
-    let decision = tokio::task::spawn_blocking(move || pre_receive::decide(&loaded.gate, &roots, &push).map(|d| (d, loaded)))
-        .await
-        .map_err(|error| AppError::Internal(format!("decision task failed: {error}")))?;
-    let (decision, loaded) = decision.map_err(|error| AppError::from_git(error, &repository))?;
+    let deadline = state.limits.deadline;
+    let permits = Arc::clone(&state.permits);
+    // Waiting for a permit counts against the deadline: a push that cannot
+    // be decided in time is refused, never accepted.
+    let decided = tokio::time::timeout(deadline, async move {
+        let _permit = permits.acquire_owned().await.map_err(|_| AppError::Internal("the permits are closed".to_owned()))?;
+        tokio::task::spawn_blocking(move || pre_receive::decide(&loaded.gate, &roots, &push).map(|d| (d, loaded)))
+            .await
+            .map_err(|error| AppError::Internal(format!("decision task failed: {error}")))
+    })
+    .await
+    .map_err(|_| {
+        AppError::Timeout(format!("the push could not be decided within {} s; it is refused, try again", deadline.as_secs_f64()))
+    })??;
+    let (decision, loaded) = decided.map_err(|error| AppError::from_git(error, &repository))?;
     let gate = &loaded.gate;
 
     let wording = Wording { approval_trailer: &gate.policy.approval_trailer, level_phrase: gate.level_phrase(), help: &gate.policy.help };
@@ -149,7 +248,7 @@ async fn pre_receive_handler(
 }
 
 /// Turns the wire request into a domain push, or a 400 saying what is wrong.
-fn validate(request: &PreReceiveRequest) -> Result<Push, AppError> {
+fn validate(request: &PreReceiveRequest, max_updates: usize) -> Result<Push, AppError> {
     let repository = PathBuf::from(&request.repository);
     if !repository.is_absolute() {
         return Err(AppError::BadRequest(format!("`repository` must be an absolute path, got {:?}", request.repository)));
@@ -164,8 +263,8 @@ fn validate(request: &PreReceiveRequest) -> Result<Push, AppError> {
     if request.updates.is_empty() {
         return Err(AppError::BadRequest("`updates` is empty: a push updates at least one ref".to_owned()));
     }
-    if request.updates.len() > MAX_UPDATES {
-        return Err(AppError::BadRequest(format!("{} ref updates in one push; at most {MAX_UPDATES} are accepted", request.updates.len())));
+    if request.updates.len() > max_updates {
+        return Err(AppError::BadRequest(format!("{} ref updates in one push; at most {max_updates} are accepted", request.updates.len())));
     }
     let mut updates = Vec::with_capacity(request.updates.len());
     for update in &request.updates {
@@ -191,6 +290,12 @@ fn validate(request: &PreReceiveRequest) -> Result<Push, AppError> {
 pub enum AppError {
     /// 400: the request is malformed; the text says how.
     BadRequest(String),
+    /// 413: the body is larger than `max_body_bytes`.
+    TooLarge(String),
+    /// 401: the bearer token is missing or wrong.
+    Unauthorized(String),
+    /// 503: the push could not be decided within the deadline.
+    Timeout(String),
     /// 403: the request names something the gate may not open.
     Forbidden(String),
     /// 404: no such repository or endpoint.
@@ -215,6 +320,12 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, error) = match self {
             AppError::BadRequest(message) => (StatusCode::BAD_REQUEST, message),
+            AppError::Unauthorized(message) => (StatusCode::UNAUTHORIZED, message),
+            AppError::TooLarge(message) => (StatusCode::PAYLOAD_TOO_LARGE, message),
+            AppError::Timeout(message) => {
+                tracing::warn!(error = %message, "deadline exceeded");
+                (StatusCode::SERVICE_UNAVAILABLE, message)
+            }
             AppError::Forbidden(message) => (StatusCode::FORBIDDEN, message),
             AppError::NotFound(message) => (StatusCode::NOT_FOUND, message),
             AppError::Internal(detail) => {

@@ -38,7 +38,7 @@ pub fn run() -> Result<ExitCode, Failure> {
         &config_file,
         &format!("[server]\nlisten = \"127.0.0.1:0\"\nroster = \"roster.toml\"\nrepo_roots = [{:?}]\n", scratch.display().to_string()),
     )?;
-    let state = AppState::new(LiveGate::load(&config_file)?);
+    let state = AppState::new(LiveGate::load(&config_file)?)?;
 
     let runtime = tokio::runtime::Runtime::new().map_err(Failure::io("cannot start the async runtime"))?;
     runtime.block_on(async move {

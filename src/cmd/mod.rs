@@ -34,6 +34,9 @@ pub enum Failure {
         /// The configuration file.
         config: PathBuf,
     },
+    /// The server could not be set up (e.g. its token file).
+    #[error(transparent)]
+    State(#[from] crate::server::StateError),
     /// A repository could not be read.
     #[error(transparent)]
     Git(#[from] GitError),

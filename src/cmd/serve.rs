@@ -20,7 +20,7 @@ pub fn run(config: Option<&Path>) -> Result<ExitCode, Failure> {
             tracing::warn!(root = %root.display(), "repo root does not exist; pushes to repositories under it will be refused");
         }
     }
-    let state = AppState::new(live);
+    let state = AppState::new(live)?;
     let runtime = tokio::runtime::Runtime::new().map_err(Failure::io("cannot start the async runtime"))?;
     runtime.block_on(async {
         let listen = &config.server.listen;

@@ -4,6 +4,7 @@
 mod api;
 mod architecture;
 mod cli;
+mod limits;
 mod push;
 mod reload;
 mod trailers;

@@ -74,6 +74,7 @@ fn hermetic(program: &str, dir: &Path) -> Command {
         .env("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z")
         .env("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z")
         .env_remove("SIGNOFF_GATE_URL")
+        .env_remove("SIGNOFF_GATE_TOKEN_FILE")
         .env_remove("SIGNOFF_GATE_BIN")
         .env_remove("SIGNOFF_GATE_CONFIG")
         .env_remove("SIGNOFF_GATE_TIMEOUT")
@@ -207,7 +208,7 @@ pub struct TestServer {
 
 impl TestServer {
     pub fn start(config: &Path) -> TestServer {
-        let state = AppState::new(LiveGate::load(config).expect("valid test config"));
+        let state = AppState::new(LiveGate::load(config).expect("valid test config")).expect("server state");
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
         let address = listener.local_addr().expect("address");
         listener.set_nonblocking(true).expect("nonblocking");
