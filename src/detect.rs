@@ -183,7 +183,7 @@ impl Detector {
                 // however the line is written (`A <a@x> (pairing)`, a model
                 // name with a person's address, several people on one line).
                 for email in emails {
-                    if !is_tool_address(&email) {
+                    if tool_of_address(&email).is_none() {
                         let name = identity.as_ref().filter(|i| i.email.eq_ignore_ascii_case(&email)).map(|i| i.name.clone());
                         human_coauthors.push(Identity::new(name.unwrap_or_default(), email));
                     }
@@ -233,16 +233,16 @@ fn tool_of_coauthor(value: &str, identity: Option<&Identity>, emails: &[String])
     if let Some(tool) = identity.and_then(|identity| tool_of_identity(identity, false)) {
         return Some(tool.to_owned());
     }
-    if let Some(tool) = emails.iter().find_map(|email| tool_of_identity(&Identity::new("", email.as_str()), false)) {
+    if let Some(tool) = emails.iter().find_map(|email| tool_of_address(email)) {
         return Some(tool.to_owned());
     }
     let name = identity.map_or_else(|| value.split('<').next().unwrap_or(value), |identity| identity.name.as_str()).trim();
     names_a_model(name).then(|| name.to_owned())
 }
 
-/// Whether an address (lowercase) is one only a tool writes.
-fn is_tool_address(email: &str) -> bool {
-    tool_of_identity(&Identity::new("", email), false).is_some()
+/// The catalogue tool an address alone belongs to.
+fn tool_of_address(email: &str) -> Option<&'static str> {
+    tool_of_identity(&Identity::new("", email), false)
 }
 
 /// The login in a GitHub noreply address: `[id+]login@users.noreply.github.com`.
@@ -355,7 +355,7 @@ fn tool_of_disclosure(value: &str) -> Option<String> {
     if !emails.is_empty() {
         // A person credited by address, unless the address is a tool's or
         // the name is a model's (`Claude Opus 4.5 <claude@corp.example>`).
-        if let Some(tool) = emails.iter().find_map(|email| tool_of_identity(&Identity::new("", email.as_str()), false)) {
+        if let Some(tool) = emails.iter().find_map(|email| tool_of_address(email)) {
             return Some(tool.to_owned());
         }
         let name = value.split('<').next().unwrap_or(value).trim();

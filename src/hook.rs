@@ -97,7 +97,15 @@ pub enum HookError {
 /// `SIGNOFF_GATE_URL` or `signoff-gate.url`; `SIGNOFF_GATE_TIMEOUT` or
 /// `signoff-gate.timeout` (seconds).
 pub fn settings_from_env() -> HookSettings {
-    let lookup = |variable: &str, key: &str| std::env::var(variable).ok().filter(|v| !v.trim().is_empty()).or_else(|| git_config(key));
+    // One `git config` run for all keys, and only if some variable is unset:
+    // the hook sits on every push.
+    let git_settings = std::cell::OnceCell::new();
+    let lookup = |variable: &str, key: &str| {
+        std::env::var(variable)
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+            .or_else(|| git_settings.get_or_init(git_config_section).get(&key.to_ascii_lowercase()).cloned())
+    };
     let url = lookup("SIGNOFF_GATE_URL", "signoff-gate.url").unwrap_or_else(|| DEFAULT_URL.to_owned());
     let timeout = lookup("SIGNOFF_GATE_TIMEOUT", "signoff-gate.timeout")
         .and_then(|seconds| seconds.trim().parse::<f64>().ok())
@@ -107,10 +115,19 @@ pub fn settings_from_env() -> HookSettings {
     HookSettings { url: url.trim().to_owned(), timeout, token_file }
 }
 
-fn git_config(key: &str) -> Option<String> {
-    let output = Command::new("git").args(["config", "--get", key]).output().ok()?;
-    let value = String::from_utf8(output.stdout).ok()?.trim().to_owned();
-    (output.status.success() && !value.is_empty()).then_some(value)
+/// Every `signoff-gate.*` key of the repository's git config, with the
+/// lowercase names git reports (last value wins, as `git config --get` does).
+fn git_config_section() -> std::collections::HashMap<String, String> {
+    let output = Command::new("git").args(["config", "--get-regexp", r"^signoff-gate\."]).output();
+    let Ok(output) = output else {
+        return std::collections::HashMap::new();
+    };
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| line.split_once(' '))
+        .map(|(key, value)| (key.to_owned(), value.trim().to_owned()))
+        .filter(|(_, value)| !value.is_empty())
+        .collect()
 }
 
 /// Builds the request from pre-receive's stdin and environment.

@@ -90,8 +90,8 @@ impl std::fmt::Debug for LiveGate {
 impl LiveGate {
     /// Loads the configuration at `config_path` and the roster it names.
     pub fn load(config_path: &Path) -> Result<LiveGate, Failure> {
-        let texts = read_texts(config_path, None);
         let (config, gate) = load_gate(Some(config_path))?;
+        let texts = read_texts(config_path, &config.server.roster);
         Ok(LiveGate {
             config_path: config_path.to_owned(),
             current: ArcSwap::from_pointee(Loaded { config, gate, generation: 1 }),
@@ -131,7 +131,7 @@ impl LiveGate {
     /// are not parsed again. Blocking (file I/O): call it off async threads.
     pub fn reload(&self, force: bool) -> ReloadOutcome {
         let roster_path = self.current().config.server.roster.clone();
-        let texts = read_texts(&self.config_path, Some(&roster_path));
+        let texts = read_texts(&self.config_path, &roster_path);
         {
             let mut last = self.last_read.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             if !force && *last == texts {
@@ -260,13 +260,8 @@ fn hangup_signal() -> tokio::sync::mpsc::UnboundedReceiver<()> {
 }
 
 /// The bytes of the configuration and the roster (None when unreadable).
-fn read_texts(config_path: &Path, roster: Option<&Path>) -> FileBytes {
-    let config = std::fs::read(config_path).ok();
-    let roster = match roster {
-        Some(path) => std::fs::read(path).ok(),
-        None => Config::load(config_path).ok().and_then(|config| std::fs::read(&config.server.roster).ok()),
-    };
-    (config, roster)
+fn read_texts(config_path: &Path, roster: &Path) -> FileBytes {
+    (std::fs::read(config_path).ok(), std::fs::read(roster).ok())
 }
 
 /// Each problem of a failed load as one `file:line:col: message` line.

@@ -46,7 +46,6 @@ pub fn push_text(decision: &PushDecision, wording: &Wording<'_>) -> String {
     out.push_str(&headline);
     out.push('\n');
 
-    let mut listed = 0;
     for decision in &decision.refs {
         for problem in &decision.problems {
             let _ = write!(out, "\n{}: {}: {}\n", decision.update.refname, problem.code, problem.message);
@@ -59,14 +58,12 @@ pub fn push_text(decision: &PushDecision, wording: &Wording<'_>) -> String {
             write!(out, "\n{}: {count} of {} new commit{} refused\n", decision.update.refname, decision.checked, plural(decision.checked));
         for report in &decision.refused {
             out.push_str(&commit_block(report));
-            listed += 1;
         }
         let unlisted = count - decision.refused.len();
         if unlisted > 0 {
             let _ = writeln!(out, "  ... and {unlisted} more refused commit{}", plural(unlisted));
         }
     }
-    let _ = listed;
 
     let fixes = fixes(decision, wording);
     if !fixes.is_empty() {

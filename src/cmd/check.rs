@@ -76,12 +76,12 @@ pub fn run(config: Option<&Path>, args: &CheckArgs) -> Result<ExitCode, Failure>
             // The document starts with the first commit (or at the end), so a
             // revision that does not resolve leaves stdout empty, not half a
             // document.
-            const HEAD: &[u8] = b"{\"commits\":[";
+            const HEAD: &str = "{\"commits\":[";
             let mut started = false;
             repo.walk_revisions(&args.revisions, |facts| {
                 let report = gate.evaluate(facts);
                 let separator: &[u8] = if started { b",\n" } else { b"\n" };
-                let head: &[u8] = if started { b"" } else { HEAD };
+                let head = if started { "" } else { HEAD };
                 started = true;
                 summary.add(&report);
                 let json = CommitJson {
@@ -94,13 +94,13 @@ pub fn run(config: Option<&Path>, args: &CheckArgs) -> Result<ExitCode, Failure>
                     reasons: &report.reasons,
                 };
                 emit(
-                    out.write_all(head)
+                    out.write_all(head.as_bytes())
                         .and_then(|()| out.write_all(separator))
                         .and_then(|()| serde_json::to_writer(&mut out, &json).map_err(std::io::Error::from)),
                 )
             })?;
             let tail = serde_json::to_string(&summary).map_err(|e| Failure::io("cannot encode the summary")(e.into()))?;
-            let head = if started { "" } else { "{\"commits\":[" };
+            let head = if started { "" } else { HEAD };
             let _ = emit(out.write_all(format!("{head}\n],\"summary\":{tail}}}\n").as_bytes()));
         }
         Format::Text => {

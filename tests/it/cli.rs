@@ -4,7 +4,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-use crate::util::{ALICE, BIN, DEV, World, http, run_git, signoff_gate, wait_healthy};
+use crate::util::{ALICE, BIN, DEV, World, http, run_git, signoff_gate, spawn_serve};
 
 const CLAUDE: &str = "Co-Authored-By: Claude <noreply@anthropic.com>";
 
@@ -165,33 +165,10 @@ fn the_config_path_comes_from_flag_then_environment_then_default() {
     assert!(stdout.contains(": ok: "), "{stdout}");
 }
 
-/// A free loopback port (bound, then released for the child to take).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("address").port()
-}
-
 #[test]
 fn serve_answers_health_and_pushes_then_stops_on_sigterm() {
     let world = World::new();
-    let port = free_port();
-    let config = world.dir.path().join("serve.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[server]\nlisten = \"127.0.0.1:{port}\"\nroster = \"roster.toml\"\nrepo_roots = [{:?}]\n",
-            world.root.display().to_string()
-        ),
-    )
-    .expect("config");
-    let mut child = Command::new(BIN)
-        .args(["serve", "--config"])
-        .arg(&config)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("serve starts");
-    let address = std::net::SocketAddr::from(([127, 0, 0, 1], port));
-    wait_healthy(address);
+    let (mut child, address) = spawn_serve(&world, Stdio::piped());
 
     let (status, body) = http(address, "GET", "/readyz", "");
     assert_eq!(status, 200);

@@ -5,24 +5,9 @@
 use std::io::Write;
 use std::process::Stdio;
 
-use crate::util::{DEV, TestServer, World, git, http, run_git};
+use crate::util::{DEV, TestServer, World, git, http, http_with_headers, run_git};
 
 const CLAUDE: &str = "Co-Authored-By: Claude <noreply@anthropic.com>";
-
-/// `http` with extra headers: (status, body).
-fn http_with(address: std::net::SocketAddr, path: &str, headers: &str, body: &str) -> (u16, String) {
-    use std::io::Read;
-    let mut stream = std::net::TcpStream::connect(address).expect("connect");
-    let request = format!(
-        "POST {path} HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).expect("send");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("read");
-    let status = response.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    (status, response.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default())
-}
 
 fn with_server_keys(world: &World, keys: &str) {
     let text = std::fs::read_to_string(&world.config).expect("config");
@@ -39,9 +24,12 @@ fn a_token_is_required_when_configured() {
     world.connect(&server.url(), 10);
     let body = serde_json::json!({"repository": world.bare.to_string_lossy(), "updates": [{"old": "0".repeat(40), "new": "a".repeat(40), "ref": "refs/heads/x"}]}).to_string();
 
-    assert_eq!(http_with(server.address, "/v1/pre-receive", "", &body).0, 401);
-    assert_eq!(http_with(server.address, "/v1/pre-receive", "Authorization: Bearer wrong\r\n", &body).0, 401);
-    assert_eq!(http_with(server.address, "/v1/pre-receive", "Authorization: Bearer s3cret-token-and-more\r\n", &body).0, 401);
+    assert_eq!(http_with_headers(server.address, "POST", "/v1/pre-receive", "", &body).0, 401);
+    assert_eq!(http_with_headers(server.address, "POST", "/v1/pre-receive", "Authorization: Bearer wrong\r\n", &body).0, 401);
+    assert_eq!(
+        http_with_headers(server.address, "POST", "/v1/pre-receive", "Authorization: Bearer s3cret-token-and-more\r\n", &body).0,
+        401
+    );
     // Health stays open.
     assert_eq!(http(server.address, "GET", "/healthz", "").0, 200);
     assert_eq!(http(server.address, "GET", "/readyz", "").0, 200);

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::util::{ALICE, BIN, DEV, ROSTER, TestServer, World, http, run_git, wait_healthy};
+use crate::util::{ALICE, DEV, ROSTER, TestServer, World, http, run_git, spawn_serve};
 
 const CLAUDE: &str = "Co-Authored-By: Claude <noreply@anthropic.com>";
 
@@ -123,25 +123,7 @@ fn an_edit_in_place_is_picked_up_too() {
 #[test]
 fn sighup_reloads_the_real_server() {
     let world = World::new();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("address").port();
-    let config = world.dir.path().join("serve.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[server]\nlisten = \"127.0.0.1:{port}\"\nroster = \"roster.toml\"\nrepo_roots = [{:?}]\n",
-            world.root.display().to_string()
-        ),
-    )
-    .expect("config");
-    let mut child = Command::new(BIN)
-        .args(["serve", "--config"])
-        .arg(&config)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("serve starts");
-    let address = std::net::SocketAddr::from(([127, 0, 0, 1], port));
-    wait_healthy(address);
+    let (mut child, address) = spawn_serve(&world, Stdio::null());
     assert_eq!(readyz(address).1["generation"], 1);
     // Nothing changed on disk: only the signal can cause this reload.
     let sent = Command::new("kill").args(["-HUP", &child.id().to_string()]).status().expect("kill");

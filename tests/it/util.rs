@@ -256,10 +256,15 @@ impl Drop for TestServer {
 
 /// A minimal HTTP/1.1 request over a fresh connection: (status, body).
 pub fn http(address: SocketAddr, method: &str, path: &str, body: &str) -> (u16, String) {
+    http_with_headers(address, method, path, "", body)
+}
+
+/// [`http`] with extra header lines, each ending in `\r\n`.
+pub fn http_with_headers(address: SocketAddr, method: &str, path: &str, headers: &str, body: &str) -> (u16, String) {
     let mut stream = TcpStream::connect(address).expect("connect");
     stream.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
     let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
     stream.write_all(request.as_bytes()).expect("send");
@@ -280,6 +285,32 @@ pub fn wait_healthy(address: SocketAddr) {
         assert!(Instant::now() < deadline, "server at {address} did not become healthy");
         std::thread::sleep(Duration::from_millis(10));
     }
+}
+
+/// Starts the real `signoff-gate serve` on a free loopback port for the
+/// world's repositories and roster; waits until it is healthy.
+pub fn spawn_serve(world: &World, stderr: Stdio) -> (std::process::Child, SocketAddr) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("address").port();
+    let config = world.dir.path().join("serve.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[server]\nlisten = \"127.0.0.1:{port}\"\nroster = \"roster.toml\"\nrepo_roots = [{:?}]\n",
+            world.root.display().to_string()
+        ),
+    )
+    .expect("config");
+    let child = Command::new(BIN)
+        .args(["serve", "--config"])
+        .arg(&config)
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::null())
+        .stderr(stderr)
+        .spawn()
+        .expect("serve starts");
+    let address = SocketAddr::from(([127, 0, 0, 1], port));
+    wait_healthy(address);
+    (child, address)
 }
 
 /// Runs the binary with arguments in `dir`; returns (exit code, stdout, stderr).
