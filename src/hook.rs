@@ -13,7 +13,7 @@ use hyper::Request;
 use hyper::body::Bytes;
 use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST};
 use hyper_util::rt::TokioIo;
-use tokio::net::TcpStream;
+use tokio::net::{TcpStream, UnixStream};
 
 use crate::wire::{ErrorResponse, PreReceiveRequest, PreReceiveResponse, WirePusher, WireRefUpdate};
 
@@ -51,7 +51,7 @@ impl HookOutcome {
 /// Where and how long to ask.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HookSettings {
-    /// The server's base URL (`http://host:port[/prefix]`).
+    /// The server's base URL (`http://host:port[/prefix]` or `unix:/path`).
     pub url: String,
     /// The bound on connecting and answering together.
     pub timeout: Duration,
@@ -188,11 +188,27 @@ pub async fn ask(settings: &HookSettings, request: &PreReceiveRequest) -> Result
     }
 }
 
-/// Splits `http://host:port/prefix` into the address to connect to, the
-/// Host header, and the path prefix.
-fn parse_url(url: &str) -> Result<(String, String), HookError> {
+/// Where the server is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Endpoint {
+    /// `http://host:port/prefix`: the address, and the path prefix.
+    Tcp { authority: String, prefix: String },
+    /// `unix:/path/to.sock`.
+    Unix(PathBuf),
+}
+
+/// Reads `http://host:port[/prefix]` or `unix:/absolute/path.sock`.
+fn parse_url(url: &str) -> Result<Endpoint, HookError> {
     let bad = |reason| HookError::Url { url: url.to_owned(), reason };
-    let rest = url.strip_prefix("http://").ok_or_else(|| bad("only http:// URLs are supported (run the gate beside the git server)"))?;
+    if let Some(path) = url.strip_prefix("unix:") {
+        let path = PathBuf::from(path);
+        if !path.is_absolute() {
+            return Err(bad("expected unix:/absolute/path/to.sock"));
+        }
+        return Ok(Endpoint::Unix(path));
+    }
+    let rest =
+        url.strip_prefix("http://").ok_or_else(|| bad("only http:// and unix: URLs are supported (run the gate beside the git server)"))?;
     let (authority, prefix) = match rest.find('/') {
         Some(slash) => (&rest[..slash], rest[slash..].trim_end_matches('/')),
         None => (rest, ""),
@@ -200,22 +216,23 @@ fn parse_url(url: &str) -> Result<(String, String), HookError> {
     if authority.is_empty() || authority.contains('@') {
         return Err(bad("expected http://host:port"));
     }
-    Ok((authority.to_owned(), prefix.to_owned()))
+    Ok(Endpoint::Tcp { authority: authority.to_owned(), prefix: prefix.to_owned() })
 }
 
 async fn post(url: &str, path: &str, body: Vec<u8>, token: Option<&str>) -> Result<PreReceiveResponse, HookError> {
-    let (authority, prefix) = parse_url(url)?;
     let unreachable = |reason: String| HookError::Unreachable { url: url.to_owned(), reason };
-    let address = if authority.contains(':') { authority.clone() } else { format!("{authority}:80") };
-    let stream = TcpStream::connect(&address).await.map_err(|error| unreachable(error.to_string()))?;
-    let (mut sender, connection) =
-        hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map_err(|error| unreachable(error.to_string()))?;
-    tokio::spawn(async move {
-        if let Err(error) = connection.await {
-            tracing::debug!(%error, "connection to the gate ended");
+    let (mut sender, host, prefix) = match parse_url(url)? {
+        Endpoint::Tcp { authority, prefix } => {
+            let address = if authority.contains(':') { authority.clone() } else { format!("{authority}:80") };
+            let stream = TcpStream::connect(&address).await.map_err(|error| unreachable(error.to_string()))?;
+            (handshake(stream).await.map_err(unreachable)?, authority, prefix)
         }
-    });
-    let mut request = Request::post(format!("{prefix}{path}")).header(HOST, &authority).header(CONTENT_TYPE, "application/json");
+        Endpoint::Unix(socket) => {
+            let stream = UnixStream::connect(&socket).await.map_err(|error| unreachable(error.to_string()))?;
+            (handshake(stream).await.map_err(unreachable)?, "localhost".to_owned(), String::new())
+        }
+    };
+    let mut request = Request::post(format!("{prefix}{path}")).header(HOST, &host).header(CONTENT_TYPE, "application/json");
     if let Some(token) = token {
         request = request.header(AUTHORIZATION, format!("Bearer {token}"));
     }
@@ -231,6 +248,20 @@ async fn post(url: &str, path: &str, body: Vec<u8>, token: Option<&str>) -> Resu
         return Err(HookError::Status { url: url.to_owned(), status: status.as_u16(), message });
     }
     serde_json::from_slice(&body).map_err(|error| unreachable(format!("the answer is not the expected JSON: {error}")))
+}
+
+/// An HTTP/1 connection over `stream`, driven in the background.
+async fn handshake<S>(stream: S) -> Result<hyper::client::conn::http1::SendRequest<Full<Bytes>>, String>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map_err(|error| error.to_string())?;
+    tokio::spawn(async move {
+        if let Err(error) = connection.await {
+            tracing::debug!(%error, "connection to the gate ended");
+        }
+    });
+    Ok(sender)
 }
 
 /// What the pusher reads when the gate could not decide.
@@ -280,8 +311,11 @@ mod tests {
 
     #[test]
     fn parses_urls() {
-        assert_eq!(parse_url("http://127.0.0.1:8787").expect("ok"), ("127.0.0.1:8787".into(), "".into()));
-        assert_eq!(parse_url("http://gate:9/prefix/").expect("ok"), ("gate:9".into(), "/prefix".into()));
+        let tcp = |authority: &str, prefix: &str| Endpoint::Tcp { authority: authority.into(), prefix: prefix.into() };
+        assert_eq!(parse_url("http://127.0.0.1:8787").expect("ok"), tcp("127.0.0.1:8787", ""));
+        assert_eq!(parse_url("http://gate:9/prefix/").expect("ok"), tcp("gate:9", "/prefix"));
+        assert_eq!(parse_url("unix:/run/gate.sock").expect("ok"), Endpoint::Unix("/run/gate.sock".into()));
+        assert!(parse_url("unix:gate.sock").is_err());
         assert!(parse_url("https://gate").is_err());
         assert!(parse_url("http://").is_err());
     }

@@ -5,6 +5,7 @@ mod api;
 mod architecture;
 mod cli;
 mod limits;
+mod ops;
 mod push;
 mod reload;
 mod trailers;
