@@ -145,10 +145,8 @@ pub enum ConfigError {
 
 const TOP_KEYS: &[&str] = &["server", "policy", "detect"];
 const SERVER_KEYS: &[&str] =
-    &["listen", "roster", "repo_roots", "token_file", "max_body_bytes", "max_updates", "deadline_seconds", "max_concurrent"];
-// `audit_log` and `mode` are read but not yet accepted: they are refused as
-// unknown keys until the audit log and warn mode are built (issue 3).
-const POLICY_KEYS: &[&str] = &["protected_refs", "approval_trailer", "min_approver_level", "required_approvals", "help"];
+    &["listen", "roster", "repo_roots", "token_file", "audit_log", "max_body_bytes", "max_updates", "deadline_seconds", "max_concurrent"];
+const POLICY_KEYS: &[&str] = &["protected_refs", "approval_trailer", "min_approver_level", "required_approvals", "help", "mode"];
 const DETECT_KEYS: &[&str] = &["builtin", "disclosure_trailers"];
 
 const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
@@ -507,6 +505,7 @@ roster = ""
 repo_root = ["/srv/git"]
 
 [policy]
+mode = "audit"
 protected_refs = ["heads/main"]
 required_approvals = 0
 approval_trailer = "Approved by"
@@ -518,10 +517,11 @@ approval_trailer = "Approved by"
             vec![
                 "/etc/sg/signoff-gate.toml:2:10: `listen` = \"localhost\" is not an address and port like \"127.0.0.1:8787\" nor a socket like \"unix:/run/signoff-gate.sock\"",
                 "/etc/sg/signoff-gate.toml:3:10: `roster` is empty; name the roster file, e.g. \"roster.toml\"",
-                "/etc/sg/signoff-gate.toml:4:1: unknown key `repo_root` in [server]; expected one of `listen`, `roster`, `repo_roots`, `token_file`, `max_body_bytes`, `max_updates`, `deadline_seconds`, `max_concurrent`",
-                "/etc/sg/signoff-gate.toml:7:19: protected ref pattern `heads/main` must start with `refs/`",
-                "/etc/sg/signoff-gate.toml:8:22: `required_approvals` = 0 must be between 1 and 16",
-                "/etc/sg/signoff-gate.toml:9:20: `approval_trailer` = \"Approved by\" is not a trailer key (letters, digits and `-`)",
+                "/etc/sg/signoff-gate.toml:4:1: unknown key `repo_root` in [server]; expected one of `listen`, `roster`, `repo_roots`, `token_file`, `audit_log`, `max_body_bytes`, `max_updates`, `deadline_seconds`, `max_concurrent`",
+                "/etc/sg/signoff-gate.toml:7:8: `mode` = \"audit\" is not a mode; write \"enforce\" or \"warn\"",
+                "/etc/sg/signoff-gate.toml:8:19: protected ref pattern `heads/main` must start with `refs/`",
+                "/etc/sg/signoff-gate.toml:9:22: `required_approvals` = 0 must be between 1 and 16",
+                "/etc/sg/signoff-gate.toml:10:20: `approval_trailer` = \"Approved by\" is not a trailer key (letters, digits and `-`)",
             ]
         );
     }

@@ -10,6 +10,7 @@
 //! - [`detect`] decides which commits are AI-assisted, with evidence.
 //! - [`policy`] checks approvals and gives verdicts with stable codes.
 //! - [`decision`] gathers a whole push's verdicts with bounded memory.
+//! - [`outcome`] rules on a judged push: enforce, warn mode, break-glass.
 //! - [`render`] writes the text a pusher reads.
 //! - [`refs`] matches protected refs and classifies ref updates.
 //! - [`facts`] holds the plain commit facts the git edge hands over.
@@ -27,9 +28,11 @@
 //! - [`pre_receive`] decides one push by joining the git edge to the policy.
 //! - [`server`] is the only user of axum: HTTP in, JSON out.
 //! - [`wire`] holds the JSON structs spoken between hook and server.
+//! - [`audit`] appends one JSON line per decision; [`metrics`] counts for `/metrics`.
 //! - [`hook`] is the only code that knows git's hook environment.
 //! - [`cli`] and [`cmd`] hold the command line, one file per subcommand.
 
+pub mod audit;
 pub mod cli;
 pub mod cmd;
 pub mod config;
@@ -41,6 +44,8 @@ pub mod git;
 pub mod hook;
 pub mod identity;
 pub mod live;
+pub mod metrics;
+pub mod outcome;
 pub mod policy;
 pub mod pre_receive;
 pub mod refs;

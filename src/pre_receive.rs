@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use crate::decision::PushDecision;
 use crate::git::{GitError, GitRepo, Tip};
-use crate::policy::{Gate, deletion_refused, not_a_commit};
+use crate::policy::{CommitReport, Gate, deletion_refused, not_a_commit};
 use crate::refs::{Change, RefUpdate};
 
 /// A push, in domain terms (validated from the wire by the server).
@@ -23,6 +23,17 @@ pub struct Push {
 /// Decides a push: opens the repository (confined to `roots`, which must be
 /// canonical), checks every protected ref update, and returns the decision.
 pub fn decide(gate: &Gate, roots: &[PathBuf], push: &Push) -> Result<PushDecision, GitError> {
+    decide_observed(gate, roots, push, |_, _| {})
+}
+
+/// [`decide`], showing each commit's full report to `observe` (with the
+/// ref it enters) before the decision keeps only what the answer needs.
+pub fn decide_observed(
+    gate: &Gate,
+    roots: &[PathBuf],
+    push: &Push,
+    mut observe: impl FnMut(&str, &CommitReport),
+) -> Result<PushDecision, GitError> {
     let repo = GitRepo::open_for_push(&push.repository, push.quarantine.as_deref(), roots)?;
     let protected = &gate.policy.protected_refs;
     let mut decision = PushDecision::default();
@@ -42,7 +53,9 @@ pub fn decide(gate: &Gate, roots: &[PathBuf], push: &Push) -> Result<PushDecisio
                 decision.refs[index].tip_commit = Some(commit.clone());
                 repo.walk_entering(update, &commit, protected, |facts| {
                     if seen.insert(facts.id.clone()) {
-                        decision.record(index, gate.evaluate(facts));
+                        let report = gate.evaluate(facts);
+                        observe(&update.refname, &report);
+                        decision.record(index, report);
                     }
                 })?;
             }

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use crate::decision::{PushDecision, RefDecision};
 use crate::facts::short_id;
+use crate::outcome::{Outcome, Ruling};
 use crate::policy::CommitReport;
 
 /// Markers shown per commit; the rest are counted.
@@ -24,28 +25,86 @@ pub struct Wording<'a> {
     pub help: &'a str,
 }
 
-/// The full answer shown to a pusher: a refusal with fixes, or (for an
-/// accepted push with approved AI-assisted commits) one confirming line.
-/// Empty when there is nothing worth saying.
+/// The full answer shown to a pusher in enforce mode: a refusal with fixes,
+/// or (for an accepted push with approved AI-assisted commits) one
+/// confirming line. Empty when there is nothing worth saying.
 pub fn push_text(decision: &PushDecision, wording: &Wording<'_>) -> String {
     if decision.accepted() {
         return acceptance(decision);
     }
-    let mut out = String::new();
-    let refused = decision.refused_count();
-    let headline = match refused {
-        0 => "signoff-gate: push refused".to_owned(),
-        1 => {
-            format!("signoff-gate: push refused: 1 AI-assisted commit needs a sign-off from an engineer of level {}", wording.level_phrase)
-        }
-        n => format!(
-            "signoff-gate: push refused: {n} AI-assisted commits need a sign-off from an engineer of level {}",
-            wording.level_phrase
-        ),
+    let mut out = match what_is_wrong(decision, wording) {
+        Some(what) => format!("signoff-gate: push refused: {what}\n"),
+        None => "signoff-gate: push refused\n".to_owned(),
     };
-    out.push_str(&headline);
-    out.push('\n');
+    out.push_str(&ref_blocks(decision, "refused"));
+    let fixes = fixes(decision, wording);
+    if !fixes.is_empty() {
+        out.push('\n');
+        out.push_str(&fixes);
+    }
+    push_help(&mut out, wording);
+    out
+}
 
+/// The answer for a ruled push: [`push_text`] when the policy is enforced,
+/// a marked warning in warn mode, the bypass when the glass was broken, and
+/// a last line when a break-glass request was not used.
+pub fn outcome_text(decision: &PushDecision, ruling: &Ruling, wording: &Wording<'_>) -> String {
+    let mut out = match ruling.outcome {
+        Outcome::Accepted | Outcome::Refused => push_text(decision, wording),
+        Outcome::Warned => {
+            let mut out = "signoff-gate: WARNING (warn mode): accepted, but an enforcing gate would refuse this push".to_owned();
+            if let Some(what) = what_is_wrong(decision, wording) {
+                let _ = write!(out, ": {what}");
+            }
+            out.push('\n');
+            out.push_str(&ref_blocks(decision, "would be refused"));
+            let _ = write!(
+                out,
+                "\nBefore you push next time: have an engineer of level {} review, then add \"{}: Name <email>\"\n",
+                wording.level_phrase, wording.approval_trailer
+            );
+            push_help(&mut out, wording);
+            out
+        }
+        Outcome::BreakGlass => {
+            let mut out = "signoff-gate: BREAK-GLASS: push accepted without the required sign-off".to_owned();
+            if let Some(what) = what_is_wrong(decision, wording) {
+                let _ = write!(out, ": {what}");
+            }
+            out.push('\n');
+            if let Some(used) = &ruling.break_glass {
+                let who = used.engineer.as_deref().unwrap_or("the pusher");
+                let _ = writeln!(out, "signoff-gate: used by {who}, reason {:?}; this bypass is recorded", used.reason);
+            }
+            out.push_str(&ref_blocks(decision, "let through without sign-off"));
+            let _ = write!(out, "\nAfter the emergency: have these commits reviewed by an engineer of level {}\n", wording.level_phrase);
+            out
+        }
+    };
+    if let Some(request) = ruling.break_glass.as_ref().filter(|b| !b.honoured) {
+        let why = request.not_honoured.as_deref().unwrap_or("not allowed");
+        if ruling.outcome == Outcome::Refused {
+            let _ = write!(out, "\nsignoff-gate: break-glass not honoured: {why}\n");
+        } else {
+            let _ = writeln!(out, "signoff-gate: break-glass not used: {why}");
+        }
+    }
+    out
+}
+
+/// "N AI-assisted commits need a sign-off …", when commits are refused.
+fn what_is_wrong(decision: &PushDecision, wording: &Wording<'_>) -> Option<String> {
+    match decision.refused_count() {
+        0 => None,
+        1 => Some(format!("1 AI-assisted commit needs a sign-off from an engineer of level {}", wording.level_phrase)),
+        n => Some(format!("{n} AI-assisted commits need a sign-off from an engineer of level {}", wording.level_phrase)),
+    }
+}
+
+/// Each refused ref update: its problems and its refused commits.
+fn ref_blocks(decision: &PushDecision, verb: &str) -> String {
+    let mut out = String::new();
     for decision in &decision.refs {
         for problem in &decision.problems {
             let _ = write!(out, "\n{}: {}: {}\n", decision.update.refname, problem.code, problem.message);
@@ -55,27 +114,24 @@ pub fn push_text(decision: &PushDecision, wording: &Wording<'_>) -> String {
         }
         let count = decision.refused_count;
         let _ =
-            write!(out, "\n{}: {count} of {} new commit{} refused\n", decision.update.refname, decision.checked, plural(decision.checked));
+            write!(out, "\n{}: {count} of {} new commit{} {verb}\n", decision.update.refname, decision.checked, plural(decision.checked));
         for report in &decision.refused {
             out.push_str(&commit_block(report));
         }
         let unlisted = count - decision.refused.len();
         if unlisted > 0 {
-            let _ = writeln!(out, "  ... and {unlisted} more refused commit{}", plural(unlisted));
+            let _ = writeln!(out, "  ... and {unlisted} more commit{} {verb}", plural(unlisted));
         }
     }
+    out
+}
 
-    let fixes = fixes(decision, wording);
-    if !fixes.is_empty() {
-        out.push('\n');
-        out.push_str(&fixes);
-    }
+fn push_help(out: &mut String, wording: &Wording<'_>) {
     if !wording.help.is_empty() {
         out.push('\n');
         out.push_str(wording.help);
         out.push('\n');
     }
-    out
 }
 
 /// One refused (or, for `check`, any AI-assisted) commit: id, subject, the
@@ -166,6 +222,7 @@ mod tests {
     use crate::config::Config;
     use crate::facts::CommitFacts;
     use crate::identity::Identity;
+    use crate::outcome::BreakGlass;
     use crate::policy::{Gate, deletion_refused};
     use crate::refs::RefUpdate;
     use crate::roster::Roster;
@@ -256,8 +313,51 @@ mod tests {
         }
         let text = push_text(&decision, &wording(&gate));
         assert_eq!(text.matches("Add retry").count(), 20);
-        assert!(text.contains("... and 10 more refused commits"), "{text}");
+        assert!(text.contains("... and 10 more commits refused"), "{text}");
         assert!(text.contains("' --root\n"), "{text}");
+    }
+
+    fn refused_at_the_tip(gate: &Gate) -> PushDecision {
+        let mut decision = PushDecision::default();
+        let index = decision.begin_ref(update("refs/heads/main", 1, 2));
+        decision.refs[index].tip_commit = Some(commit(2, Some(1), "").id);
+        decision.record(index, gate.evaluate(commit(2, Some(1), CLAUDE)));
+        decision
+    }
+
+    #[test]
+    fn warn_mode_marks_the_refusal_as_a_warning() {
+        let gate = gate();
+        let ruling = Ruling { outcome: Outcome::Warned, break_glass: None };
+        insta::assert_snapshot!(outcome_text(&refused_at_the_tip(&gate), &ruling, &wording(&gate)));
+    }
+
+    #[test]
+    fn break_glass_says_it_was_used_and_recorded() {
+        let gate = gate();
+        let used = BreakGlass { reason: "prod is down".into(), engineer: Some("Alice Senior".into()), honoured: true, not_honoured: None };
+        let ruling = Ruling { outcome: Outcome::BreakGlass, break_glass: Some(used) };
+        insta::assert_snapshot!(outcome_text(&refused_at_the_tip(&gate), &ruling, &wording(&gate)));
+    }
+
+    #[test]
+    fn a_refused_break_glass_says_why() {
+        let gate = gate();
+        let declined = BreakGlass {
+            reason: "prod is down".into(),
+            engineer: Some("Mia Mid".into()),
+            honoured: false,
+            not_honoured: Some("Mia Mid may not break the glass (the roster does not say `break_glass = true`)".into()),
+        };
+        let ruling = Ruling { outcome: Outcome::Refused, break_glass: Some(declined) };
+        let text = outcome_text(&refused_at_the_tip(&gate), &ruling, &wording(&gate));
+        assert!(text.starts_with(&push_text(&refused_at_the_tip(&gate), &wording(&gate))), "{text}");
+        assert!(
+            text.ends_with(
+                "\nsignoff-gate: break-glass not honoured: Mia Mid may not break the glass (the roster does not say `break_glass = true`)\n"
+            ),
+            "{text}"
+        );
     }
 
     #[test]

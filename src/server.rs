@@ -7,11 +7,14 @@
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::HeaderValue;
 use axum::http::StatusCode;
-use axum::http::header::AUTHORIZATION;
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -19,13 +22,16 @@ use axum::{Json, Router};
 use serde_json::json;
 use tokio::sync::Semaphore;
 
+use crate::audit::{AuditCommit, AuditError, AuditLog, AuditPusher, AuditRecord, AuditUpdate, now_rfc3339};
 use crate::config::Limits;
-
+use crate::decision::PushDecision;
 use crate::git::{GitError, canonical_roots};
-use crate::live::{Health, LiveGate};
+use crate::live::{Health, LiveGate, Loaded};
+use crate::metrics::{self, Gauges, Metrics};
+use crate::outcome::{self, Outcome, Ruling};
 use crate::pre_receive::{self, Push};
 use crate::refs::{RefUpdate, is_object_id, is_valid_refname};
-use crate::render::{Wording, push_text};
+use crate::render::{Wording, outcome_text};
 use crate::wire::{ErrorResponse, PreReceiveRequest, PreReceiveResponse, WireRefOutcome};
 
 /// What every request handler shares.
@@ -41,6 +47,12 @@ pub struct AppState {
     pub limits: Limits,
     /// Permits for deciding pushes: a burst queues instead of exhausting memory.
     pub permits: Arc<Semaphore>,
+    /// Where decisions are recorded, when configured.
+    pub audit: Option<Arc<AuditLog>>,
+    /// What `/metrics` reports.
+    pub metrics: Arc<Metrics>,
+    /// Request ids: a per-process prefix and a counter.
+    request_ids: Arc<(u32, AtomicU64)>,
 }
 
 /// Why the server state could not be set up.
@@ -61,6 +73,9 @@ pub enum StateError {
         /// The token file.
         path: PathBuf,
     },
+    /// The audit log could not be opened.
+    #[error(transparent)]
+    Audit(#[from] AuditError),
 }
 
 impl AppState {
@@ -75,13 +90,26 @@ impl AppState {
             Some(path) => Some(Arc::new(read_token(path)?)),
         };
         let limits = server.limits;
+        let audit = server.audit_log.as_ref().map(AuditLog::open).transpose()?.map(Arc::new);
+        let started = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        let instance = started.subsec_nanos() ^ std::process::id().rotate_left(16);
         Ok(AppState {
             live: Arc::new(live),
             roots: Arc::new(roots),
             token,
             limits,
             permits: Arc::new(Semaphore::new(limits.max_concurrent)),
+            audit,
+            metrics: Arc::new(Metrics::default()),
+            request_ids: Arc::new((instance, AtomicU64::new(0))),
         })
+    }
+
+    /// A new request id, unique within this process and unlikely to repeat
+    /// across replicas: `<instance>-<counter>`.
+    fn request_id(&self) -> String {
+        let (instance, counter) = &*self.request_ids;
+        format!("{instance:08x}-{}", counter.fetch_add(1, Ordering::Relaxed) + 1)
     }
 }
 
@@ -125,6 +153,15 @@ async fn require_token(State(state): State<AppState>, request: Request, next: Ne
     next.run(request).await
 }
 
+/// Counts every answered request by endpoint and status, with its latency.
+async fn count_requests(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let endpoint = metrics::endpoint(request.uri().path());
+    let started = Instant::now();
+    let response = next.run(request).await;
+    state.metrics.request(endpoint, response.status().as_u16(), started.elapsed());
+    response
+}
+
 /// The router; tests can drive it directly.
 pub fn app(state: AppState) -> Router {
     let api = Router::new()
@@ -134,8 +171,10 @@ pub fn app(state: AppState) -> Router {
         .merge(api)
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics_handler))
         .fallback(|| async { AppError::NotFound("no such endpoint; see README \"Wire format\"".to_owned()) })
         .layer(DefaultBodyLimit::max(state.limits.max_body_bytes))
+        .layer(middleware::from_fn_with_state(state.clone(), count_requests))
         .with_state(state)
 }
 
@@ -184,10 +223,21 @@ async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
+/// The counters in the Prometheus text format.
+async fn metrics_handler(State(state): State<AppState>) -> Response {
+    let gauges = Gauges {
+        reloads: state.live.reloads(),
+        reload_failures: state.live.reload_failures(),
+        generation: state.live.current().generation,
+        ready: matches!(*state.live.health(), Health::Ready),
+    };
+    ([(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], state.metrics.render(gauges)).into_response()
+}
+
 async fn pre_receive_handler(
     State(state): State<AppState>,
     body: Result<Json<PreReceiveRequest>, JsonRejection>,
-) -> Result<Json<PreReceiveResponse>, AppError> {
+) -> Result<Response, AppError> {
     let Json(request) = body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             AppError::TooLarge(format!("the request is larger than {} bytes", state.limits.max_body_bytes))
@@ -196,31 +246,38 @@ async fn pre_receive_handler(
         }
     })?;
     let push = validate(&request, state.limits.max_updates)?;
+    let started = Instant::now();
+    let request_id = state.request_id();
     // One version of the policy for the whole request, whatever reloads meanwhile.
     let loaded = state.live.current();
-    let roots = Arc::clone(&state.roots);
-    let repository = push.repository.display().to_string();
-    let deadline = state.limits.deadline;
-    let permits = Arc::clone(&state.permits);
-    // Waiting for a permit counts against the deadline: a push that cannot
-    // be decided in time is refused, never accepted.
-    let decided = tokio::time::timeout(deadline, async move {
-        let _permit = permits.acquire_owned().await.map_err(|_| AppError::Internal("the permits are closed".to_owned()))?;
-        tokio::task::spawn_blocking(move || pre_receive::decide(&loaded.gate, &roots, &push).map(|d| (d, loaded)))
-            .await
-            .map_err(|error| AppError::Internal(format!("decision task failed: {error}")))
-    })
-    .await
-    .map_err(|_| {
-        AppError::Timeout(format!("the push could not be decided within {} s; it is refused, try again", deadline.as_secs_f64()))
-    })??;
-    let (decision, loaded) = decided.map_err(|error| AppError::from_git(error, &repository))?;
+    let updates = push.updates.clone();
+    let decided = decide(&state, push, Arc::clone(&loaded)).await;
     let gate = &loaded.gate;
+    let audit = Audit { state: &state, request: &request, request_id: &request_id, loaded: &loaded, updates: &updates, started };
+    let (decision, commits) = match decided {
+        Ok(decided) => decided,
+        Err(error) => {
+            state.metrics.undecided();
+            audit.record(None, None, Vec::new(), Some(&error)).await?;
+            return Err(error);
+        }
+    };
+
+    let pusher = request.pusher.as_ref().map(|p| p.name.as_str());
+    let ruling = outcome::rule(&decision, gate.policy.mode, &request.push_options, pusher, &gate.roster);
+    if let Err(error) = audit.record(Some(&decision), Some(&ruling), commits, None).await {
+        state.metrics.undecided();
+        return Err(error);
+    }
+    let ai: usize = decision.refs.iter().map(|r| r.ai_assisted).sum();
+    state.metrics.decision(ruling.outcome, decision.checked_count(), ai, decision.refused_count());
 
     let wording = Wording { approval_trailer: &gate.policy.approval_trailer, level_phrase: gate.level_phrase(), help: &gate.policy.help };
     let response = PreReceiveResponse {
-        accepted: decision.accepted(),
-        message: push_text(&decision, &wording),
+        accepted: ruling.outcome.accepted(),
+        outcome: ruling.outcome.as_str().to_owned(),
+        request_id: request_id.clone(),
+        message: outcome_text(&decision, &ruling, &wording),
         checked: decision.checked_count(),
         refused: decision.refused_count(),
         refs: decision
@@ -235,16 +292,120 @@ async fn pre_receive_handler(
             })
             .collect(),
     };
+    let repository = request.repository.as_str();
+    let outcome = ruling.outcome.as_str();
+    if ruling.outcome == Outcome::BreakGlass {
+        let reason = ruling.break_glass.as_ref().map(|b| b.reason.as_str());
+        tracing::warn!(request_id, repository, pusher, reason, refused = response.refused, "break-glass used");
+    }
     tracing::info!(
+        request_id,
         repository,
-        pusher = request.pusher.as_ref().map(|p| p.name.as_str()),
+        pusher,
         updates = request.updates.len(),
         checked = response.checked,
         refused = response.refused,
-        accepted = response.accepted,
+        outcome,
         "push decided"
     );
-    Ok(Json(response))
+    let mut answer = Json(response).into_response();
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        answer.headers_mut().insert("x-request-id", value);
+    }
+    Ok(answer)
+}
+
+/// Decides `push` with the policy in `loaded` on a blocking thread, within
+/// the deadline and a permit; with every commit's audit record when the
+/// audit log is on.
+async fn decide(state: &AppState, push: Push, loaded: Arc<Loaded>) -> Result<(PushDecision, Vec<AuditCommit>), AppError> {
+    let roots = Arc::clone(&state.roots);
+    let deadline = state.limits.deadline;
+    let permits = Arc::clone(&state.permits);
+    let collect = state.audit.is_some();
+    // Waiting for a permit counts against the deadline: a push that cannot
+    // be decided in time is refused, never accepted.
+    let decided = tokio::time::timeout(deadline, async move {
+        let _permit = permits.acquire_owned().await.map_err(|_| AppError::Internal("the permits are closed".to_owned()))?;
+        tokio::task::spawn_blocking(move || {
+            let mut commits = Vec::new();
+            let decision = pre_receive::decide_observed(&loaded.gate, &roots, &push, |refname, report| {
+                if collect {
+                    commits.push(AuditCommit::new(refname, report));
+                }
+            });
+            decision.map(|decision| (decision, commits)).map_err(|error| AppError::from_git(error, &push.repository.display().to_string()))
+        })
+        .await
+        .map_err(|error| AppError::Internal(format!("decision task failed: {error}")))?
+    })
+    .await;
+    decided.map_err(|_| {
+        AppError::Unavailable(format!("the push could not be decided within {} s; it is refused, try again", deadline.as_secs_f64()))
+    })?
+}
+
+/// What an audit record is made of, besides the decision.
+struct Audit<'a> {
+    state: &'a AppState,
+    request: &'a PreReceiveRequest,
+    request_id: &'a str,
+    loaded: &'a Loaded,
+    updates: &'a [RefUpdate],
+    started: Instant,
+}
+
+impl Audit<'_> {
+    /// Appends the record of a decided push, or of one that could not be
+    /// decided (`error`), when the audit log is on. A push whose decision
+    /// cannot be recorded is refused.
+    async fn record(
+        &self,
+        decision: Option<&PushDecision>,
+        ruling: Option<&Ruling>,
+        commits: Vec<AuditCommit>,
+        error: Option<&AppError>,
+    ) -> Result<(), AppError> {
+        let Some(log) = &self.state.audit else {
+            return Ok(());
+        };
+        let protected = &self.loaded.gate.policy.protected_refs;
+        let updates = self
+            .updates
+            .iter()
+            .map(|update| {
+                let problems =
+                    decision.and_then(|d| d.refs.iter().find(|r| r.update == *update)).map(|r| r.problems.clone()).unwrap_or_default();
+                AuditUpdate::new(update, protected.matches(&update.refname), problems)
+            })
+            .collect();
+        let record = AuditRecord {
+            time: now_rfc3339(),
+            request_id: self.request_id,
+            repository: &self.request.repository,
+            pusher: self.request.pusher.as_ref().map(|p| AuditPusher { source: &p.source, name: &p.name }),
+            push_options: &self.request.push_options,
+            mode: self.loaded.gate.policy.mode,
+            generation: self.loaded.generation,
+            outcome: ruling.map_or(Outcome::Refused, |r| r.outcome),
+            error: error.map(AppError::audit_text),
+            break_glass: ruling.and_then(|r| r.break_glass.as_ref()),
+            checked: decision.map_or(0, PushDecision::checked_count),
+            refused: decision.map_or(0, PushDecision::refused_count),
+            updates,
+            commits,
+            duration_ms: self.started.elapsed().as_secs_f64() * 1000.0,
+        };
+        let line = AuditLog::line(&record).map_err(|error| AppError::Internal(error_chain(&error)))?;
+        let log = Arc::clone(log);
+        let written = tokio::task::spawn_blocking(move || log.write_line(&line))
+            .await
+            .map_err(|error| AppError::Internal(format!("audit task failed: {error}")))?;
+        written.map_err(|error| {
+            tracing::error!(error = %error_chain(&error), "cannot record a decision; the push is refused");
+            AppError::Unavailable("the gate cannot record its decision in the audit log; the push is refused".to_owned())
+        })
+    }
 }
 
 /// Turns the wire request into a domain push, or a 400 saying what is wrong.
@@ -294,8 +455,9 @@ pub enum AppError {
     TooLarge(String),
     /// 401: the bearer token is missing or wrong.
     Unauthorized(String),
-    /// 503: the push could not be decided within the deadline.
-    Timeout(String),
+    /// 503: the push could not be decided in time, or its decision could
+    /// not be recorded.
+    Unavailable(String),
     /// 403: the request names something the gate may not open.
     Forbidden(String),
     /// 404: no such repository or endpoint.
@@ -316,14 +478,29 @@ impl AppError {
     }
 }
 
+impl AppError {
+    /// The text the audit log keeps for a push that could not be decided.
+    fn audit_text(&self) -> String {
+        match self {
+            AppError::BadRequest(text)
+            | AppError::TooLarge(text)
+            | AppError::Unauthorized(text)
+            | AppError::Unavailable(text)
+            | AppError::Forbidden(text)
+            | AppError::NotFound(text)
+            | AppError::Internal(text) => text.clone(),
+        }
+    }
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, error) = match self {
             AppError::BadRequest(message) => (StatusCode::BAD_REQUEST, message),
             AppError::Unauthorized(message) => (StatusCode::UNAUTHORIZED, message),
             AppError::TooLarge(message) => (StatusCode::PAYLOAD_TOO_LARGE, message),
-            AppError::Timeout(message) => {
-                tracing::warn!(error = %message, "deadline exceeded");
+            AppError::Unavailable(message) => {
+                tracing::warn!(error = %message, "push not decided");
                 (StatusCode::SERVICE_UNAVAILABLE, message)
             }
             AppError::Forbidden(message) => (StatusCode::FORBIDDEN, message),

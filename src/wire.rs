@@ -52,6 +52,12 @@ pub struct WirePusher {
 pub struct PreReceiveResponse {
     /// Whether the push may go ahead.
     pub accepted: bool,
+    /// `accepted`, `refused`, `warned` (warn mode) or `break-glass`.
+    #[serde(default)]
+    pub outcome: String,
+    /// The id under which the decision is logged and audited.
+    #[serde(default)]
+    pub request_id: String,
     /// The text for the pusher (may be empty); the hook prints it as is.
     pub message: String,
     /// Commits checked across the push.

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 /// The pure core: plain functions over plain data.
-const CORE: [&str; 8] = ["trailers", "identity", "detect", "policy", "decision", "render", "refs", "facts"];
+const CORE: [&str; 9] = ["trailers", "identity", "detect", "policy", "decision", "outcome", "render", "refs", "facts"];
 
 /// Paths the core must never name.
 const FORBIDDEN_IN_CORE: [&str; 8] = ["git2::", "axum", "tokio", "hyper", "std::fs", "std::env", "std::process", "std::net"];

@@ -7,7 +7,9 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::util::{ALICE, BIN, DEV, World, run_git};
+use std::net::SocketAddr;
+
+use crate::util::{ALICE, BIN, DEV, Pushed, ROSTER, World, git, http, run_git, wait_healthy};
 
 const CLAUDE: &str = "Co-Authored-By: Claude <noreply@anthropic.com>";
 
@@ -82,4 +84,166 @@ fn a_real_push_through_a_unix_socket() {
     let pushed = world.push("HEAD:refs/heads/main");
     assert!(!pushed.accepted);
     assert!(pushed.remote.contains("could not reach the signoff-gate server at unix:"), "{}", pushed.remote);
+}
+
+/// The real `serve` on a free loopback port; waits until it is healthy.
+fn serve_tcp(world: &World, server_extra: &str, policy_extra: &str) -> (Child, SocketAddr) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("address").port();
+    let child = serve(world, &format!("127.0.0.1:{port}"), server_extra, policy_extra);
+    let address = SocketAddr::from(([127, 0, 0, 1], port));
+    wait_healthy(address);
+    world.connect(&format!("http://{address}"), 10);
+    (child, address)
+}
+
+/// The roster with logins, and break-glass for Alice only.
+fn roster_with_logins(world: &World) {
+    let roster = ROSTER.replacen("level = \"senior\"\n", "level = \"senior\"\nlogins = [\"alice\"]\nbreak_glass = true\n", 1).replacen(
+        "level = \"mid\"\n",
+        "level = \"mid\"\nlogins = [\"mia\"]\n",
+        1,
+    );
+    std::fs::write(world.dir.path().join("roster.toml"), roster).expect("roster");
+}
+
+/// `git push [-o option] origin HEAD:main` as the host's user `pusher`.
+fn push_as(world: &World, pusher: &str, option: Option<&str>) -> Pushed {
+    let mut command = git(&world.work);
+    command.arg("push");
+    if let Some(option) = option {
+        command.args(["-o", option]);
+    }
+    Pushed::from(command.args(["origin", "HEAD:refs/heads/main"]).env("REMOTE_USER", pusher).output().expect("git push"))
+}
+
+fn audit_lines(world: &World) -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string(world.dir.path().join("audit.jsonl")).expect("audit log");
+    assert!(text.ends_with('\n'), "the audit log ends with a whole line");
+    text.lines().map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"))).collect()
+}
+
+fn main_of(world: &World) -> String {
+    run_git(&world.bare, &["rev-parse", "main"]).trim().to_owned()
+}
+
+#[test]
+fn warn_mode_accepts_with_a_marked_warning_and_audits_it() {
+    let world = World::new();
+    let (child, _) = serve_tcp(&world, "audit_log = \"audit.jsonl\"", "mode = \"warn\"");
+    world.commit(DEV, "Initial commit\n");
+    assert!(world.push("HEAD:refs/heads/main").accepted);
+    let id = world.commit(DEV, &format!("AI change\n\n{CLAUDE}\n"));
+    let pushed = world.push("HEAD:refs/heads/main");
+    assert!(pushed.accepted, "warn mode accepts: {}", pushed.stderr);
+    assert!(
+        pushed.remote.starts_with("signoff-gate: WARNING (warn mode): accepted, but an enforcing gate would refuse this push"),
+        "{}",
+        pushed.remote
+    );
+    assert!(pushed.remote.contains(&format!("  {} AI change", &id[..12])), "{}", pushed.remote);
+    assert_eq!(main_of(&world), id);
+
+    let lines = audit_lines(&world);
+    assert_eq!(lines.len(), 2, "one line per decision: {lines:?}");
+    assert_eq!(lines[0]["outcome"], "accepted");
+    let warned = &lines[1];
+    assert_eq!(warned["outcome"], "warned");
+    assert_eq!(warned["mode"], "warn");
+    assert_eq!(warned["refused"], 1);
+    assert_eq!(warned["commits"][0]["id"], id.as_str());
+    assert_eq!(warned["commits"][0]["verdict"], "rejected");
+    assert_eq!(warned["commits"][0]["markers"][0]["tool"], "Claude Code");
+    assert_eq!(warned["commits"][0]["reasons"][0]["code"], "ai-unapproved");
+    assert_eq!(warned["updates"][0]["ref"], "refs/heads/main");
+    assert_eq!(warned["updates"][0]["protected"], true);
+    assert!(stop(child).success());
+}
+
+#[test]
+fn break_glass_is_honoured_only_for_allowed_engineers_and_is_audited() {
+    let world = World::new();
+    roster_with_logins(&world);
+    run_git(&world.bare, &["config", "receive.advertisePushOptions", "true"]);
+    let (child, address) = serve_tcp(&world, "audit_log = \"audit.jsonl\"", "");
+    world.commit(DEV, "Initial commit\n");
+    assert!(world.push("HEAD:refs/heads/main").accepted);
+    let id = world.commit(DEV, &format!("Hotfix the outage\n\n{CLAUDE}\n"));
+
+    // A roster engineer without break_glass = true: refused, and told why.
+    let pushed = push_as(&world, "mia", Some("signoff-gate.break-glass=prod is down"));
+    assert!(!pushed.accepted, "{}", pushed.stderr);
+    assert!(pushed.remote.contains("ai-unapproved"), "{}", pushed.remote);
+    assert!(
+        pushed.remote.ends_with(
+            "signoff-gate: break-glass not honoured: Mia Mid may not break the glass (the roster does not say `break_glass = true`)"
+        ),
+        "{}",
+        pushed.remote
+    );
+    // Someone the roster does not know.
+    let pushed = push_as(&world, "mallory", Some("signoff-gate.break-glass=prod is down"));
+    assert!(!pushed.accepted);
+    assert!(
+        pushed.remote.contains("break-glass not honoured: the pusher \"mallory\" is not an engineer on the roster"),
+        "{}",
+        pushed.remote
+    );
+    // The allowed engineer, but no reason.
+    let pushed = push_as(&world, "alice", Some("signoff-gate.break-glass="));
+    assert!(!pushed.accepted);
+    assert!(pushed.remote.contains("break-glass not honoured: a reason is required"), "{}", pushed.remote);
+    assert_ne!(main_of(&world), id);
+
+    // The allowed engineer with a reason: accepted, said and recorded.
+    let pushed = push_as(&world, "alice", Some("signoff-gate.break-glass=prod is down"));
+    assert!(pushed.accepted, "{}", pushed.stderr);
+    assert!(pushed.remote.starts_with("signoff-gate: BREAK-GLASS: push accepted without the required sign-off"), "{}", pushed.remote);
+    assert!(pushed.remote.contains("used by Alice Senior, reason \"prod is down\"; this bypass is recorded"), "{}", pushed.remote);
+    assert_eq!(main_of(&world), id);
+
+    let lines = audit_lines(&world);
+    let outcomes: Vec<&str> = lines.iter().map(|l| l["outcome"].as_str().unwrap_or("?")).collect();
+    assert_eq!(outcomes, ["accepted", "refused", "refused", "refused", "break-glass"]);
+    let bypass = &lines[4];
+    assert_eq!(bypass["pusher"]["name"], "alice");
+    assert_eq!(bypass["pusher"]["source"], "REMOTE_USER");
+    assert_eq!(bypass["push_options"][0], "signoff-gate.break-glass=prod is down");
+    assert_eq!(bypass["break_glass"]["honoured"], true);
+    assert_eq!(bypass["break_glass"]["reason"], "prod is down");
+    assert_eq!(bypass["break_glass"]["engineer"], "Alice Senior");
+    assert_eq!(bypass["commits"][0]["id"], id.as_str());
+    assert_eq!(lines[1]["break_glass"]["honoured"], false);
+    let ids: std::collections::HashSet<&str> = lines.iter().filter_map(|l| l["request_id"].as_str()).collect();
+    assert_eq!(ids.len(), lines.len(), "request ids are unique");
+
+    // The metrics saw the same decisions, in the Prometheus text format.
+    let (status, text) = http(address, "GET", "/metrics", "");
+    assert_eq!(status, 200);
+    let scrape = prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_owned()))).expect("Prometheus text");
+    let value = |name: &str, label: Option<(&str, &str)>| {
+        scrape
+            .samples
+            .iter()
+            .find(|s| s.metric == name && label.is_none_or(|(k, v)| s.labels.get(k) == Some(v)))
+            .map(|s| match s.value {
+                prometheus_parse::Value::Counter(v) | prometheus_parse::Value::Gauge(v) | prometheus_parse::Value::Untyped(v) => v,
+                _ => f64::NAN,
+            })
+            .unwrap_or_else(|| panic!("no sample {name} {label:?} in\n{text}"))
+    };
+    assert_eq!(value("signoff_gate_decisions_total", Some(("outcome", "refused"))), 3.0);
+    assert_eq!(value("signoff_gate_decisions_total", Some(("outcome", "break-glass"))), 1.0);
+    assert_eq!(value("signoff_gate_decisions_total", Some(("outcome", "accepted"))), 1.0);
+    assert_eq!(value("signoff_gate_requests_total", Some(("endpoint", "pre-receive"))), 5.0);
+    assert_eq!(value("signoff_gate_commits_checked_total", None), 5.0);
+    assert_eq!(value("signoff_gate_roster_generation", None), 1.0);
+    assert_eq!(value("signoff_gate_ready", None), 1.0);
+    let histogram = scrape.samples.iter().find(|s| s.metric == "signoff_gate_pre_receive_duration_seconds").expect("histogram");
+    match &histogram.value {
+        prometheus_parse::Value::Histogram(buckets) => {
+            assert_eq!(buckets.last().map(|b| b.count), Some(5.0), "{text}");
+        }
+        other => panic!("not a histogram: {other:?}"),
+    }
+    assert!(stop(child).success());
 }

@@ -1,0 +1,320 @@
+//! The audit log: one JSON line per decision, appended to a file (or written
+//! to standard output), never rewritten.
+//!
+//! Each line is built whole in memory and handed to the kernel in one
+//! `write` on a file opened with `O_APPEND`, under a lock: lines from
+//! concurrent requests never interleave, and a crash of this process cannot
+//! leave half a line. Only a crash of the machine mid-write can; then the
+//! next start ends that partial line first, so every later record is still a
+//! line of its own.
+
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+
+use crate::config::{AuditLog as AuditTarget, Mode};
+use crate::detect::Marker;
+use crate::outcome::{BreakGlass, Outcome};
+use crate::policy::{ApprovalCheck, CommitReport, Reason, Verdict};
+use crate::refs::RefUpdate;
+
+/// Where audit records go.
+#[derive(Debug)]
+pub struct AuditLog {
+    sink: Sink,
+}
+
+#[derive(Debug)]
+enum Sink {
+    Stdout,
+    File { path: PathBuf, file: Mutex<File> },
+}
+
+/// Why the audit log could not be opened or written.
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    /// The file could not be opened for appending.
+    #[error("cannot open the audit log {path} for appending")]
+    Open {
+        /// The audit log.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A record could not be encoded as JSON.
+    #[error("cannot encode an audit record")]
+    Encode {
+        /// The underlying error.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A record could not be written.
+    #[error("cannot write to the audit log {target}")]
+    Write {
+        /// The file, or `stdout`.
+        target: String,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl AuditLog {
+    /// Opens the configured target: a file is created if missing (mode
+    /// 0640) and always appended to.
+    pub fn open(target: &AuditTarget) -> Result<AuditLog, AuditError> {
+        let path = match target {
+            AuditTarget::Stdout => return Ok(AuditLog { sink: Sink::Stdout }),
+            AuditTarget::File(path) => path,
+        };
+        let open_error = |source| AuditError::Open { path: path.clone(), source };
+        let mut options = OpenOptions::new();
+        options.append(true).create(true).read(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o640);
+        let mut file = options.open(path).map_err(open_error)?;
+        end_partial_line(&mut file, path).map_err(open_error)?;
+        Ok(AuditLog { sink: Sink::File { path: path.clone(), file: Mutex::new(file) } })
+    }
+
+    /// Appends one record as one line.
+    pub fn append(&self, record: &AuditRecord<'_>) -> Result<(), AuditError> {
+        self.write_line(&AuditLog::line(record)?)
+    }
+
+    /// A record as one JSON line, ending in a newline.
+    pub fn line(record: &AuditRecord<'_>) -> Result<Vec<u8>, AuditError> {
+        let mut line = serde_json::to_vec(record).map_err(|error| AuditError::Encode { source: error })?;
+        line.push(b'\n');
+        Ok(line)
+    }
+
+    /// Writes a line made by [`AuditLog::line`] in one `write`.
+    pub fn write_line(&self, line: &[u8]) -> Result<(), AuditError> {
+        let written = match &self.sink {
+            Sink::Stdout => {
+                let mut stdout = std::io::stdout().lock();
+                stdout.write_all(line).and_then(|()| stdout.flush())
+            }
+            Sink::File { file, .. } => {
+                let file = file.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                (&*file).write_all(line)
+            }
+        };
+        written.map_err(|source| AuditError::Write { target: self.target(), source })
+    }
+
+    fn target(&self) -> String {
+        match &self.sink {
+            Sink::Stdout => "stdout".to_owned(),
+            Sink::File { path, .. } => path.display().to_string(),
+        }
+    }
+}
+
+/// Ends a last line left unfinished by a machine crash, so the next record
+/// starts on a line of its own.
+fn end_partial_line(file: &mut File, path: &Path) -> std::io::Result<()> {
+    let length = file.metadata()?.len();
+    if length == 0 {
+        return Ok(());
+    }
+    file.seek(SeekFrom::Start(length - 1))?;
+    let mut last = [0u8];
+    file.read_exact(&mut last)?;
+    if last[0] != b'\n' {
+        tracing::warn!(path = %path.display(), "the audit log ends in an unfinished line (a crash mid-write?); ending it");
+        file.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+/// One decision, as the audit log records it.
+#[derive(Debug, Serialize)]
+pub struct AuditRecord<'a> {
+    /// When the decision was made (RFC 3339, UTC).
+    pub time: String,
+    /// The request id, also sent to the hook as `X-Request-Id`.
+    pub request_id: &'a str,
+    /// The repository as the hook named it.
+    pub repository: &'a str,
+    /// The pusher as the git host named them, when it did.
+    pub pusher: Option<AuditPusher<'a>>,
+    /// The push options, in order.
+    pub push_options: &'a [String],
+    /// Enforce or warn.
+    pub mode: Mode,
+    /// The roster and configuration generation the push was decided with.
+    pub generation: u64,
+    /// What became of the push.
+    pub outcome: Outcome,
+    /// Why the gate could not decide, when it could not (the push is refused).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The break-glass request and what came of it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub break_glass: Option<&'a BreakGlass>,
+    /// Commits checked across the push.
+    pub checked: usize,
+    /// Commits refused across the push (before warn mode or break-glass).
+    pub refused: usize,
+    /// Every ref update of the push.
+    pub updates: Vec<AuditUpdate>,
+    /// Every checked commit.
+    pub commits: Vec<AuditCommit>,
+    /// How long deciding took, in milliseconds.
+    pub duration_ms: f64,
+}
+
+/// Who pushed, as the git host said.
+#[derive(Debug, Serialize)]
+pub struct AuditPusher<'a> {
+    /// The environment variable the hook read, e.g. `GL_USERNAME`.
+    pub source: &'a str,
+    /// The login.
+    pub name: &'a str,
+}
+
+/// One ref update and what the policy made of it.
+#[derive(Debug, Serialize)]
+pub struct AuditUpdate {
+    /// The full ref name.
+    #[serde(rename = "ref")]
+    pub refname: String,
+    /// The old object id.
+    pub old: String,
+    /// The new object id.
+    pub new: String,
+    /// Whether the ref is protected (only protected refs are checked).
+    pub protected: bool,
+    /// Problems with the update itself, e.g. a protected-ref deletion.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<Reason>,
+}
+
+impl AuditUpdate {
+    /// An update, with its problems when it was checked.
+    pub fn new(update: &RefUpdate, protected: bool, problems: Vec<Reason>) -> AuditUpdate {
+        AuditUpdate { refname: update.refname.clone(), old: update.old.clone(), new: update.new.clone(), protected, problems }
+    }
+}
+
+/// One checked commit: its evidence, approvals and verdict.
+#[derive(Debug, Serialize)]
+pub struct AuditCommit {
+    /// The full object id.
+    pub id: String,
+    /// The protected ref it entered.
+    #[serde(rename = "ref")]
+    pub refname: String,
+    /// `Name <email>` of the author.
+    pub author: String,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// The evidence of AI assistance.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub markers: Vec<Marker>,
+    /// Every approval trailer and whether it counted.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub approvals: Vec<ApprovalCheck>,
+    /// Why it was refused.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<Reason>,
+}
+
+impl AuditCommit {
+    /// The record of `report` for a commit entering `refname`.
+    pub fn new(refname: &str, report: &CommitReport) -> AuditCommit {
+        AuditCommit {
+            id: report.commit.id.clone(),
+            refname: refname.to_owned(),
+            author: report.commit.author.to_string(),
+            verdict: report.verdict,
+            markers: report.markers.clone(),
+            approvals: report.approvals.clone(),
+            reasons: report.reasons.clone(),
+        }
+    }
+}
+
+/// Now, as RFC 3339 in UTC with milliseconds: `2026-11-25T09:30:00.123Z`.
+pub fn now_rfc3339() -> String {
+    rfc3339(SystemTime::now())
+}
+
+fn rfc3339(time: SystemTime) -> String {
+    let since = time.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let seconds = since.as_secs();
+    let (days, rest) = (seconds / 86_400, seconds % 86_400);
+    let (year, month, day) = civil_from_days(days);
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z", rest / 3600, rest % 3600 / 60, rest % 60, since.subsec_millis())
+}
+
+/// The proleptic Gregorian date of a day count since 1970-01-01 (Howard
+/// Hinnant's `civil_from_days`, for days on or after the epoch).
+fn civil_from_days(days: u64) -> (u64, u64, u64) {
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let day_of_era = z % 146_097;
+    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+    let month = if shifted_month < 10 { shifted_month + 3 } else { shifted_month - 9 };
+    let year = year_of_era + era * 400 + u64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn formats_times_as_rfc3339() {
+        assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
+        assert_eq!(rfc3339(UNIX_EPOCH + Duration::from_millis(951_782_400_123)), "2000-02-29T00:00:00.123Z");
+        assert_eq!(rfc3339(UNIX_EPOCH + Duration::from_secs(1_795_609_845)), "2026-11-25T12:30:45.000Z");
+    }
+
+    #[test]
+    fn appends_whole_lines_and_ends_a_partial_one() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("audit.jsonl");
+        std::fs::write(&path, "{\"earlier\":true}\n{\"cut\":").expect("seed");
+        let log = AuditLog::open(&AuditTarget::File(path.clone())).expect("open");
+        let record = AuditRecord {
+            time: now_rfc3339(),
+            request_id: "r1",
+            repository: "/srv/git/r.git",
+            pusher: Some(AuditPusher { source: "GL_USERNAME", name: "alice" }),
+            push_options: &[],
+            mode: Mode::Enforce,
+            generation: 1,
+            outcome: Outcome::Accepted,
+            error: None,
+            break_glass: None,
+            checked: 0,
+            refused: 0,
+            updates: Vec::new(),
+            commits: Vec::new(),
+            duration_ms: 0.5,
+        };
+        log.append(&record).expect("append");
+        log.append(&record).expect("append");
+        let text = std::fs::read_to_string(&path).expect("read");
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 4, "{text}");
+        assert_eq!(lines[1], "{\"cut\":");
+        for line in &lines[2..] {
+            let value: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
+            assert_eq!(value["outcome"], "accepted");
+            assert_eq!(value["pusher"]["name"], "alice");
+        }
+    }
+}
