@@ -18,6 +18,10 @@ pub struct Cli {
     #[arg(long, global = true, env = "SIGNOFF_GATE_CONFIG", value_name = "PATH")]
     pub config: Option<PathBuf>,
 
+    /// How logs are written on stderr (`RUST_LOG` filters them).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -38,8 +42,33 @@ pub enum Command {
         #[command(subcommand)]
         command: RosterCommand,
     },
+    /// Install the pre-receive hook into bare repositories and turn on push options.
+    InstallHook(InstallHookArgs),
     /// Show a real push accepted, refused, and accepted after approval, then keep serving.
     Demo,
+}
+
+/// Arguments of `install-hook`.
+#[derive(Debug, clap::Args)]
+pub struct InstallHookArgs {
+    /// Also set `signoff-gate.url` (e.g. `http://127.0.0.1:8787` or `unix:/run/signoff-gate.sock`).
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+    /// Also set `signoff-gate.tokenFile`.
+    #[arg(long, value_name = "PATH")]
+    pub token_file: Option<PathBuf>,
+    /// The repositories (their git dirs).
+    #[arg(required = true, value_name = "REPO")]
+    pub repos: Vec<PathBuf>,
+}
+
+/// Log formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// One readable line per event.
+    Text,
+    /// One JSON object per event.
+    Json,
 }
 
 /// Arguments of `check`.
@@ -88,7 +117,7 @@ pub enum RosterCommand {
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let verbose = matches!(cli.command, Command::Serve);
-    init_logging(verbose);
+    init_logging(verbose, cli.log_format);
     let result = match cli.command {
         Command::Serve => cmd::serve::run(cli.config.as_deref()),
         Command::Hook => Ok(cmd::hook::run()),
@@ -96,6 +125,9 @@ pub fn run() -> ExitCode {
         Command::Roster { command: RosterCommand::Check { path } } => cmd::roster::check(cli.config.as_deref(), path.as_deref()),
         Command::Roster { command: RosterCommand::List { approvers, path } } => {
             cmd::roster::list(cli.config.as_deref(), path.as_deref(), approvers)
+        }
+        Command::InstallHook(args) => {
+            cmd::install_hook::run(&args.repos, &cmd::install_hook::InstallOptions { url: args.url, token_file: args.token_file })
         }
         Command::Demo => cmd::demo::run(),
     };
@@ -110,8 +142,12 @@ pub fn run() -> ExitCode {
 
 /// Logs go to stderr; `RUST_LOG` filters them. The service logs `info` by
 /// default; the hook and `check` only warnings, so pushers see just the answer.
-fn init_logging(verbose: bool) {
+fn init_logging(verbose: bool, format: LogFormat) {
     let default = if verbose { "info" } else { "warn" };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => logs.try_init(),
+        LogFormat::Json => logs.json().flatten_event(true).try_init(),
+    };
 }

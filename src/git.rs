@@ -175,6 +175,41 @@ impl GitRepo {
         Ok(GitRepo { repo })
     }
 
+    /// Opens exactly the repository at `path` (its git dir, or a working
+    /// copy's top folder), without searching upwards; for `install-hook`.
+    pub fn open_exact(path: &Path) -> Result<GitRepo, GitError> {
+        if !path.exists() {
+            return Err(GitError::NoSuchPath { path: path.to_owned() });
+        }
+        let repo = Repository::open_ext(path, RepositoryOpenFlags::NO_SEARCH, std::iter::empty::<&std::ffi::OsStr>())
+            .map_err(|source| GitError::NotARepository { path: path.to_owned(), source })?;
+        Ok(GitRepo { repo })
+    }
+
+    /// The git dir (for a bare repository, the repository itself).
+    pub fn git_dir(&self) -> &Path {
+        self.repo.path()
+    }
+
+    /// Where git runs this repository's hooks from: `core.hooksPath` when set
+    /// (relative to the git dir, as git resolves it for a bare repository;
+    /// relative to the working copy otherwise), else `<git dir>/hooks`.
+    pub fn hooks_dir(&self) -> Result<PathBuf, GitError> {
+        let config = self.repo.config().map_err(git_error("cannot read the repository's config"))?;
+        match config.get_path("core.hooksPath") {
+            Ok(path) if path.is_absolute() => Ok(path),
+            Ok(path) => Ok(self.repo.workdir().unwrap_or_else(|| self.repo.path()).join(path)),
+            Err(_) => Ok(self.repo.path().join("hooks")),
+        }
+    }
+
+    /// Sets `key` in the repository's own config file.
+    pub fn set_local_config(&self, key: &str, value: &str) -> Result<(), GitError> {
+        let config = self.repo.config().map_err(git_error("cannot read the repository's config"))?;
+        let mut local = config.open_level(git2::ConfigLevel::Local).map_err(git_error("cannot open the repository's config file"))?;
+        local.set_str(key, value).map_err(git_error(format!("cannot set {key}")))
+    }
+
     /// What the object `id` is: a commit (tags are peeled) or not.
     pub fn tip(&self, id: &str) -> Result<Tip, GitError> {
         let oid = Oid::from_str(id).map_err(|_| GitError::MissingObject { id: id.to_owned() })?;

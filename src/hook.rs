@@ -277,6 +277,12 @@ pub fn gate_error_text(error: &HookError) -> String {
     format!("signoff-gate: push refused: {error}\nsignoff-gate: {advice}\n")
 }
 
+/// Every line prefixed with `GL-HOOK-ERR: `, the prefix GitLab looks for
+/// to show a hook's refusal in its web UI.
+pub fn for_gitlab(text: &str) -> String {
+    text.lines().map(|line| format!("GL-HOOK-ERR: {line}\n")).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -307,6 +313,12 @@ mod tests {
         let env = |_: &str| None;
         assert!(gather("".as_bytes(), env, Path::new("/")).is_err());
         assert!(gather("a b\n".as_bytes(), env, Path::new("/")).is_err());
+    }
+
+    #[test]
+    fn prefixes_every_line_for_gitlab() {
+        assert_eq!(for_gitlab("a\n\nb\n"), "GL-HOOK-ERR: a\nGL-HOOK-ERR: \nGL-HOOK-ERR: b\n");
+        assert_eq!(for_gitlab(""), "");
     }
 
     #[test]

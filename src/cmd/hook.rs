@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use crate::hook::{HookOutcome, ask, gate_error_text, gather, settings_from_env};
+use crate::hook::{HookOutcome, ask, for_gitlab, gate_error_text, gather, settings_from_env};
 
 /// Reads the push from stdin and the environment, asks the server, prints
 /// its answer on stderr (git shows it as `remote:` lines).
@@ -15,31 +15,33 @@ pub fn run() -> ExitCode {
 }
 
 fn decide() -> HookOutcome {
+    let (outcome, text) = answer();
+    // GitLab shows hook output in its web UI only for lines it recognises.
+    let under_gitlab = std::env::var_os("GL_ID").is_some_and(|id| !id.is_empty());
+    let text = if under_gitlab && outcome != HookOutcome::Accepted { for_gitlab(&text) } else { text };
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+    outcome
+}
+
+/// The outcome and the text for the pusher.
+fn answer() -> (HookOutcome, String) {
     let settings = settings_from_env();
     let cwd = std::env::current_dir().unwrap_or_default();
-    let mut stderr = std::io::stderr().lock();
     let request = match gather(std::io::stdin().lock(), |name| std::env::var(name).ok(), &cwd) {
         Ok(request) => request,
-        Err(error) => {
-            let _ = stderr.write_all(gate_error_text(&error).as_bytes());
-            return HookOutcome::GateError;
-        }
+        Err(error) => return (HookOutcome::GateError, gate_error_text(&error)),
     };
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
-            let _ = writeln!(stderr, "signoff-gate: push refused: cannot start the hook client: {error}");
-            return HookOutcome::GateError;
+            return (HookOutcome::GateError, format!("signoff-gate: push refused: cannot start the hook client: {error}\n"));
         }
     };
     match runtime.block_on(ask(&settings, &request)) {
         Ok(response) => {
-            let _ = stderr.write_all(response.message.as_bytes());
-            if response.accepted { HookOutcome::Accepted } else { HookOutcome::Refused }
+            let outcome = if response.accepted { HookOutcome::Accepted } else { HookOutcome::Refused };
+            (outcome, response.message)
         }
-        Err(error) => {
-            let _ = stderr.write_all(gate_error_text(&error).as_bytes());
-            HookOutcome::GateError
-        }
+        Err(error) => (HookOutcome::GateError, gate_error_text(&error)),
     }
 }

@@ -4,6 +4,7 @@
 pub mod check;
 pub mod demo;
 pub mod hook;
+pub mod install_hook;
 pub mod roster;
 pub mod serve;
 

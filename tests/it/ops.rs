@@ -16,6 +16,11 @@ const CLAUDE: &str = "Co-Authored-By: Claude <noreply@anthropic.com>";
 /// Starts the real `serve` with `listen` and extra `[server]` and
 /// `[policy]` lines.
 fn serve(world: &World, listen: &str, server_extra: &str, policy_extra: &str) -> Child {
+    serve_command(world, listen, server_extra, policy_extra).spawn().expect("serve starts")
+}
+
+/// The `serve` command of [`serve`], to add to before spawning.
+fn serve_command(world: &World, listen: &str, server_extra: &str, policy_extra: &str) -> Command {
     let config = world.dir.path().join("ops.toml");
     std::fs::write(
         &config,
@@ -25,14 +30,9 @@ fn serve(world: &World, listen: &str, server_extra: &str, policy_extra: &str) ->
         ),
     )
     .expect("config");
-    Command::new(BIN)
-        .args(["serve", "--config"])
-        .arg(&config)
-        .env_remove("RUST_LOG")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("serve starts")
+    let mut command = Command::new(BIN);
+    command.args(["serve", "--config"]).arg(&config).env_remove("RUST_LOG").stdout(Stdio::piped()).stderr(Stdio::null());
+    command
 }
 
 /// GET over a Unix socket: (status, body).
@@ -245,5 +245,137 @@ fn break_glass_is_honoured_only_for_allowed_engineers_and_is_audited() {
         }
         other => panic!("not a histogram: {other:?}"),
     }
+    assert!(stop(child).success());
+}
+
+#[test]
+fn sigterm_finishes_the_request_in_flight_then_exits_0() {
+    let world = World::new();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("address").port();
+    let mut child = serve_command(&world, &format!("127.0.0.1:{port}"), "", "")
+        .args(["--log-format", "json"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("serve starts");
+    let address = SocketAddr::from(([127, 0, 0, 1], port));
+    wait_healthy(address);
+    world.commit(DEV, "Initial commit\n");
+    let head = run_git(&world.work, &["rev-parse", "HEAD"]).trim().to_owned();
+    // Bring the objects in (an unprotected branch), so the request can name them.
+    world.connect(&format!("http://{address}"), 10);
+    run_git(&world.work, &["push", "--quiet", "origin", "HEAD:refs/heads/topic"]);
+
+    let body = serde_json::json!({
+        "repository": world.bare.display().to_string(),
+        "updates": [{ "old": "0".repeat(40), "new": head, "ref": "refs/heads/main" }],
+    })
+    .to_string();
+    // A request in flight: the head and half the body are sent...
+    let mut stream = std::net::TcpStream::connect(address).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_secs(20))).expect("timeout");
+    let (first, rest) = body.split_at(body.len() / 2);
+    write!(
+        stream,
+        "POST /v1/pre-receive HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{first}",
+        body.len()
+    )
+    .expect("send the first half");
+    stream.flush().expect("flush");
+    std::thread::sleep(Duration::from_millis(300));
+    // ...when SIGTERM arrives.
+    let sent = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill");
+    assert!(sent.success());
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(child.try_wait().expect("status").is_none(), "the server waits for the request in flight");
+    assert!(std::net::TcpStream::connect(address).is_err(), "no new connections once stopping");
+
+    stream.write_all(rest.as_bytes()).expect("send the rest");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("the answer arrives");
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains("\"accepted\":true"), "{response}");
+
+    let status = child.wait().expect("serve exits");
+    assert!(status.success(), "exit 0 after finishing: {status:?}");
+    let mut log = String::new();
+    child.stderr.take().expect("stderr").read_to_string(&mut log).expect("log");
+    for line in log.lines() {
+        let event: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("--log-format json wrote a non-JSON line ({e}): {line}"));
+        assert!(event["level"].is_string() && event["message"].is_string(), "{line}");
+    }
+    assert!(log.contains("\"message\":\"push decided\""), "{log}");
+    assert!(log.contains("\"message\":\"signoff-gate stopped\""), "{log}");
+}
+
+#[test]
+fn under_gitlab_a_refusal_is_prefixed_for_the_web_ui() {
+    let world = World::new();
+    let (child, _) = serve_tcp(&world, "", "");
+    world.commit(DEV, "Initial commit\n");
+    assert!(world.push("HEAD:refs/heads/main").accepted);
+    world.commit(DEV, &format!("AI change\n\n{CLAUDE}\n"));
+    let output = git(&world.work).args(["push", "origin", "HEAD:refs/heads/main"]).env("GL_ID", "user-42").output().expect("push");
+    let pushed = Pushed::from(output);
+    assert!(!pushed.accepted);
+    let lines: Vec<&str> = pushed.remote.lines().collect();
+    assert!(lines.len() > 5, "{}", pushed.remote);
+    assert!(lines.iter().all(|line| line.starts_with("GL-HOOK-ERR: ") || *line == "GL-HOOK-ERR:"), "{}", pushed.remote);
+    assert!(lines[0].starts_with("GL-HOOK-ERR: signoff-gate: push refused: 1 AI-assisted commit"), "{}", pushed.remote);
+    assert!(stop(child).success());
+}
+
+#[test]
+fn install_hook_installs_keeps_the_old_hook_and_enables_push_options() {
+    let world = World::new();
+    let bare = world.root.join("team.git");
+    run_git(&world.root, &["init", "--quiet", "--bare", "--initial-branch=main", "team.git"]);
+    let old_hook = "#!/bin/sh\necho an older hook\n";
+    std::fs::write(bare.join("hooks/pre-receive"), old_hook).expect("old hook");
+    let (child, address) = serve_tcp(&world, "", "");
+
+    let missing = world.root.join("missing.git");
+    let output = Command::new(BIN)
+        .args(["install-hook", "--url", &format!("http://{address}")])
+        .arg(&bare)
+        .arg(&missing)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("HOME", world.dir.path())
+        .output()
+        .expect("install-hook runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "a repository failed: {stdout}{stderr}");
+    assert!(stderr.contains(&format!("{}: not installed: repository {} does not exist", missing.display(), missing.display())), "{stderr}");
+    let hooks = bare.join("hooks");
+    let kept = hooks.join("pre-receive.before-signoff-gate");
+    for line in [
+        format!("kept the existing pre-receive hook as {}", kept.display()),
+        format!("installed {}", hooks.join("pre-receive").display()),
+        "set receive.advertisePushOptions = true".to_owned(),
+        format!("set signoff-gate.url = http://{address}"),
+        "set signoff-gate.bin = ".to_owned(),
+    ] {
+        assert!(stdout.contains(&line), "missing {line:?} in\n{stdout}");
+    }
+    assert_eq!(std::fs::read_to_string(&kept).expect("kept hook"), old_hook);
+    let shipped = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("hooks/pre-receive")).expect("shipped hook");
+    assert_eq!(std::fs::read_to_string(hooks.join("pre-receive")).expect("hook"), shipped);
+    assert_eq!(run_git(&bare, &["config", "receive.advertisePushOptions"]).trim(), "true");
+
+    // Again: nothing to move aside.
+    let again = Command::new(BIN).arg("install-hook").arg(&bare).env("GIT_CONFIG_GLOBAL", "/dev/null").output().expect("runs");
+    assert!(again.status.success());
+    assert!(String::from_utf8_lossy(&again.stdout).contains("is already the signoff-gate hook"));
+    assert!(!hooks.join("pre-receive.before-signoff-gate.1").exists());
+
+    // The installed hook gates a real push, and push options reach it.
+    run_git(&world.work, &["remote", "add", "team", &bare.display().to_string()]);
+    world.commit(DEV, &format!("AI change\n\n{CLAUDE}\n"));
+    let output = git(&world.work).args(["push", "-o", "ci.skip", "team", "HEAD:refs/heads/main"]).output().expect("push");
+    let pushed = Pushed::from(output);
+    assert!(!pushed.accepted);
+    assert!(pushed.remote.contains("ai-unapproved"), "{}", pushed.stderr);
     assert!(stop(child).success());
 }
