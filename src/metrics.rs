@@ -119,7 +119,6 @@ impl Metrics {
         }
         cumulative += load(&self.latency_buckets[BUCKETS.len()]);
         let _ = writeln!(out, "signoff_gate_pre_receive_duration_seconds_bucket{{le=\"+Inf\"}} {cumulative}");
-        #[allow(clippy::cast_precision_loss)]
         let sum = load(&self.latency_sum_micros) as f64 / 1e6;
         let _ = writeln!(out, "signoff_gate_pre_receive_duration_seconds_sum {sum}");
         let _ = writeln!(out, "signoff_gate_pre_receive_duration_seconds_count {cumulative}");

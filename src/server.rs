@@ -408,8 +408,9 @@ impl Audit<'_> {
     }
 }
 
-/// Turns the wire request into a domain push, or a 400 saying what is wrong.
-fn validate(request: &PreReceiveRequest, max_updates: usize) -> Result<Push, AppError> {
+/// Turns the wire request into a domain push, or a 400 saying what is wrong
+/// (public for the fuzz target).
+pub fn validate(request: &PreReceiveRequest, max_updates: usize) -> Result<Push, AppError> {
     let repository = PathBuf::from(&request.repository);
     if !repository.is_absolute() {
         return Err(AppError::BadRequest(format!("`repository` must be an absolute path, got {:?}", request.repository)));

@@ -1,0 +1,24 @@
+//! Request decoding: any bytes as the body of `POST /v1/pre-receive`, through
+//! the same JSON decoding and validation the server uses. Nothing may panic;
+//! whatever validates must name an absolute repository and well-formed updates.
+
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use signoff_gate::refs::{is_object_id, is_valid_refname};
+use signoff_gate::server::validate;
+use signoff_gate::wire::PreReceiveRequest;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(request) = serde_json::from_slice::<PreReceiveRequest>(data) else {
+        return;
+    };
+    if let Ok(push) = validate(&request, 10_000) {
+        assert!(push.repository.is_absolute());
+        assert!(!push.updates.is_empty() && push.updates.len() <= 10_000);
+        for update in &push.updates {
+            assert!(is_object_id(&update.old) && is_object_id(&update.new));
+            assert!(is_valid_refname(&update.refname));
+        }
+    }
+});
