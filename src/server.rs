@@ -326,8 +326,11 @@ async fn decide(state: &AppState, push: Push, loaded: Arc<Loaded>) -> Result<(Pu
     // Waiting for a permit counts against the deadline: a push that cannot
     // be decided in time is refused, never accepted.
     let decided = tokio::time::timeout(deadline, async move {
-        let _permit = permits.acquire_owned().await.map_err(|_| AppError::Internal("the permits are closed".to_owned()))?;
+        let permit = permits.acquire_owned().await.map_err(|_| AppError::Internal("the permits are closed".to_owned()))?;
         tokio::task::spawn_blocking(move || {
+            // Held until the git work ends, even if the deadline gave up on
+            // it: the cap is on work, not on waiting answers.
+            let _permit = permit;
             let mut commits = Vec::new();
             let decision = pre_receive::decide_observed(&loaded.gate, &roots, &push, |refname, report| {
                 if collect {
