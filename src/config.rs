@@ -83,6 +83,16 @@ pub enum Mode {
     Warn,
 }
 
+impl Mode {
+    /// The name as written in the configuration.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Enforce => "enforce",
+            Mode::Warn => "warn",
+        }
+    }
+}
+
 /// The `[server]` table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerConfig {

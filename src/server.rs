@@ -397,7 +397,8 @@ impl Audit<'_> {
             refused: decision.map_or(0, PushDecision::refused_count),
             updates,
             commits,
-            duration_ms: self.started.elapsed().as_secs_f64() * 1000.0,
+            // Whole microseconds, so the number prints as e.g. 0.692.
+            duration_ms: u32::try_from(self.started.elapsed().as_micros()).map_or(f64::MAX, f64::from) / 1000.0,
         };
         let line = AuditLog::line(&record).map_err(|error| AppError::Internal(error_chain(&error)))?;
         let log = Arc::clone(log);

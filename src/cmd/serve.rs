@@ -32,7 +32,7 @@ pub fn run(config: Option<&Path>) -> Result<ExitCode, Failure> {
                 config = %config.path.display(),
                 engineers = loaded.gate.roster.engineers().len(),
                 approvers = loaded.gate.approver_count(),
-                mode = ?loaded.config.policy.mode,
+                mode = loaded.config.policy.mode.as_str(),
                 "signoff-gate listening"
             );
         };
