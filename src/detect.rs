@@ -313,14 +313,15 @@ fn tool_of_body_line(line: &str) -> Option<&'static str> {
     let trimmed = line.trim_start_matches(|c: char| c.is_whitespace() || matches!(c, '>' | '-' | '*' | '+'));
     let decorated = trimmed.starts_with(|c: char| !c.is_ascii());
     let trimmed = trimmed.trim_start_matches(|c: char| c.is_whitespace() || !c.is_ascii());
-    let words: Vec<&str> = trimmed.split_whitespace().collect();
-    let [first, second, ..] = words.as_slice() else {
+    // Most body lines are prose: look at two words before collecting any.
+    let mut words = trimmed.split_whitespace();
+    let (Some(first), Some(second)) = (words.next(), words.next()) else {
         return None;
     };
     if !first.eq_ignore_ascii_case("generated") || !["with", "using", "by"].iter().any(|w| second.eq_ignore_ascii_case(w)) {
         return None;
     }
-    let rest = words[2..].join(" ").to_ascii_lowercase();
+    let rest = words.collect::<Vec<_>>().join(" ").to_ascii_lowercase();
     let linked = rest.starts_with('[');
     let rest = rest.trim_start_matches('[');
     CATALOGUE

@@ -126,6 +126,120 @@ fn normalize(path: &Path) -> PathBuf {
     out
 }
 
+/// Sets libgit2's process-wide options once, before the first repository
+/// is opened:
+///
+/// - no object cache: history is read once, front to back, so a cache only
+///   costs memory (libgit2's default keeps up to 256 MiB per repository);
+/// - no hash check of every object read: git verified the objects when they
+///   were received (`index-pack`), and `git log` does not re-check them
+///   either; checking again made every commit read a SHA-1 computation.
+fn configure_libgit2() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        git2::opts::enable_caching(false);
+        git2::opts::strict_hash_verification(false);
+    });
+}
+
+/// The literal start of each ref pattern (up to its first glob character),
+/// without prefixes that another one already covers.
+fn literal_prefixes(patterns: &[String]) -> Vec<String> {
+    let mut prefixes: Vec<String> =
+        patterns.iter().map(|p| p.find(['*', '?', '[', '{', '\\']).map_or(p.as_str(), |glob| &p[..glob]).to_owned()).collect();
+    prefixes.sort();
+    prefixes.dedup_by(|later, earlier| later.starts_with(earlier.as_str()));
+    prefixes
+}
+
+/// Adds the names of loose ref files under `<common>/<folder>` that start
+/// with `prefix` (lock files and anything unreadable are skipped).
+fn collect_loose_refs(common: &Path, folder: &str, prefix: &str, out: &mut std::collections::BTreeSet<String>) {
+    let Ok(entries) = std::fs::read_dir(common.join(folder)) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let Ok(file_name) = entry.file_name().into_string() else {
+            continue;
+        };
+        let name = if folder.is_empty() { file_name.clone() } else { format!("{folder}/{file_name}") };
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        if kind.is_dir() {
+            if name.starts_with(prefix) || prefix.starts_with(&format!("{name}/")) {
+                collect_loose_refs(common, &name, prefix, out);
+            }
+        } else if name.starts_with(prefix) && !file_name.ends_with(".lock") {
+            out.insert(name);
+        }
+    }
+}
+
+/// The `(id, name)` entries of a `packed-refs` file whose names start with
+/// `prefix`. git writes the file sorted (its header says `sorted`): then the
+/// range is found by binary search; otherwise every line is looked at.
+fn packed_refs_with_prefix<'a>(packed: &'a [u8], prefix: &str) -> Vec<(&'a str, &'a str)> {
+    let entry = |line: &'a [u8]| -> Option<(&'a str, &'a str)> {
+        let line = std::str::from_utf8(line).ok()?;
+        let (id, name) = line.split_once(' ')?;
+        (id.len() >= 40 && !line.starts_with(['#', '^'])).then_some((id, name.trim_end_matches('\r')))
+    };
+    let sorted = packed.starts_with(b"# pack-refs with:")
+        && packed.split(|b| *b == b'\n').next().is_some_and(|header| header.split(|b| *b == b' ').any(|word| word == b"sorted"));
+    // The first line start at or after `offset`.
+    let line_start = |offset: usize| -> usize {
+        let mut at = offset.min(packed.len());
+        while at > 0 && at < packed.len() && packed[at - 1] != b'\n' {
+            at += 1;
+        }
+        at
+    };
+    let line_end = |start: usize| packed[start..].iter().position(|b| *b == b'\n').map_or(packed.len(), |n| start + n);
+    let mut start = 0;
+    if sorted {
+        // Bisect on line starts for the first entry whose name is >= prefix.
+        // Entries before `low` are < prefix; the entry at `high` (if any) is not.
+        let (mut low, mut high) = (0, packed.len());
+        while low < high {
+            let middle = line_start(low + (high - low) / 2);
+            if middle >= high {
+                high = low + (high - low) / 2;
+                continue;
+            }
+            // A header or peeled (`^`) line is judged by the entry after it:
+            // if that one is still before the prefix, so is everything up to it.
+            let mut probe = middle;
+            let mut judged = None;
+            while probe < packed.len() {
+                let end = line_end(probe);
+                if let Some((_, name)) = entry(&packed[probe..end]) {
+                    judged = Some((name < prefix, end));
+                    break;
+                }
+                probe = end + 1;
+            }
+            match judged {
+                Some((true, end)) => low = end + 1,
+                _ => high = middle,
+            }
+        }
+        start = line_start(low);
+    }
+    let mut found = Vec::new();
+    for line in packed[start..].split(|b| *b == b'\n') {
+        let Some((id, name)) = entry(line) else {
+            continue;
+        };
+        if name.starts_with(prefix) {
+            found.push((id, name));
+        } else if sorted && name > prefix {
+            break;
+        }
+    }
+    found
+}
+
 /// Canonical repository roots, ready for containment checks.
 pub fn canonical_roots(roots: &[PathBuf]) -> Vec<PathBuf> {
     roots.iter().filter_map(|root| root.canonicalize().ok()).collect()
@@ -147,6 +261,7 @@ impl GitRepo {
         if !roots.iter().any(|root| canonical.starts_with(root)) {
             return Err(GitError::OutsideRoots { path: canonical });
         }
+        configure_libgit2();
         let repo = Repository::open_ext(&canonical, RepositoryOpenFlags::NO_SEARCH, std::iter::empty::<&std::ffi::OsStr>())
             .map_err(|source| GitError::NotARepository { path: canonical.clone(), source })?;
         // The git dir itself must be inside the roots too (a `.git` file
@@ -171,6 +286,7 @@ impl GitRepo {
     /// Opens the repository containing `dir`, as git would from there (for
     /// `check`, which runs in a working copy or a bare repository).
     pub fn discover(dir: &Path) -> Result<GitRepo, GitError> {
+        configure_libgit2();
         let repo = Repository::discover(dir).map_err(|source| GitError::NotARepository { path: dir.to_owned(), source })?;
         Ok(GitRepo { repo })
     }
@@ -311,21 +427,44 @@ impl GitRepo {
     }
 
     /// The current commit of every protected ref.
+    ///
+    /// Only the refs under each pattern's literal prefix are looked at: the
+    /// loose ref files below that folder, and the matching range of the
+    /// sorted `packed-refs` file (found by binary search). libgit2 would
+    /// parse every packed ref (and match every ref against a glob) on each
+    /// push, which costs tens of milliseconds in a repository with 50,000
+    /// refs.
     fn protected_tips(&self, protected: &ProtectedRefs) -> Result<Vec<Oid>, GitError> {
+        let common = self.repo.commondir().to_owned();
+        let prefixes = literal_prefixes(protected.patterns());
+        let mut loose = std::collections::BTreeSet::new();
+        for prefix in &prefixes {
+            let folder = prefix.rfind('/').map_or("", |slash| &prefix[..slash]);
+            collect_loose_refs(&common, folder, prefix, &mut loose);
+        }
         let mut tips = Vec::new();
-        for pattern in protected.patterns() {
-            let is_glob = pattern.contains(['*', '?', '[', '{']);
-            if !is_glob {
-                if let Ok(reference) = self.repo.find_reference(pattern) {
-                    tips.extend(reference.peel_to_commit().ok().map(|c| c.id()));
-                }
-                continue;
+        for name in loose.iter().filter(|name| protected.matches(name)) {
+            if let Ok(reference) = self.repo.find_reference(name) {
+                tips.extend(reference.peel_to_commit().ok().map(|c| c.id()));
             }
-            let references = self.repo.references_glob(pattern).map_err(git_error("cannot list refs"))?;
-            for reference in references.flatten() {
-                let matches = reference.name().is_ok_and(|name| protected.matches(name));
-                if matches {
-                    tips.extend(reference.peel_to_commit().ok().map(|c| c.id()));
+        }
+        let packed = match std::fs::read(common.join("packed-refs")) {
+            Ok(packed) => packed,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(error) => {
+                return Err(GitError::Git {
+                    context: "cannot read packed-refs".to_owned(),
+                    source: git2::Error::from_str(&error.to_string()),
+                });
+            }
+        };
+        for prefix in &prefixes {
+            for (id, name) in packed_refs_with_prefix(&packed, prefix) {
+                if loose.contains(name) || !protected.matches(name) {
+                    continue;
+                }
+                if let Some(commit) = Oid::from_str(id).ok().and_then(|oid| self.peel_commit(oid)) {
+                    tips.push(commit);
                 }
             }
         }
@@ -364,5 +503,68 @@ impl GitRepo {
             message: decode(commit.message_raw_bytes()),
             unreadable_encoding,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A packed-refs file as git writes it: sorted, some tags peeled.
+    fn packed(names: &[String], sorted: bool) -> Vec<u8> {
+        let header = if sorted { "# pack-refs with: peeled fully-peeled sorted \n" } else { "# pack-refs with: peeled \n" };
+        let mut text = header.to_owned();
+        for (n, name) in names.iter().enumerate() {
+            text.push_str(&format!("{:040x} {name}\n", n + 1));
+            if name.starts_with("refs/tags/") && n % 2 == 0 {
+                text.push_str(&format!("^{:040x}\n", n + 1000));
+            }
+        }
+        text.into_bytes()
+    }
+
+    #[test]
+    fn finds_packed_refs_by_prefix_like_a_full_scan() {
+        let mut names: Vec<String> = (0..500)
+            .map(|n| match n % 5 {
+                0 => format!("refs/heads/feature/{n:04}"),
+                1 => format!("refs/tags/v{n}"),
+                2 => format!("refs/heads/release/{}", n % 37),
+                3 => format!("refs/heads/release-notes/{n}"),
+                _ => format!("refs/remotes/origin/r{n}"),
+            })
+            .collect();
+        names.extend(["refs/heads/main".to_owned(), "refs/heads/master".to_owned(), "refs/heads/mainline".to_owned()]);
+        names.sort();
+        names.dedup();
+        let prefixes = [
+            "refs/heads/main",
+            "refs/heads/release/",
+            "refs/heads/release",
+            "refs/tags/",
+            "refs/",
+            "refs/heads/zzz",
+            "a",
+            "refs/heads/feature/0400",
+            "",
+        ];
+        for sorted in [true, false] {
+            let file = packed(&names, sorted);
+            for prefix in prefixes {
+                let found: Vec<&str> = packed_refs_with_prefix(&file, prefix).into_iter().map(|(_, name)| name).collect();
+                let expected: Vec<&str> = names.iter().map(String::as_str).filter(|name| name.starts_with(prefix)).collect();
+                assert_eq!(found, expected, "prefix {prefix:?}, sorted {sorted}");
+            }
+        }
+        assert!(packed_refs_with_prefix(b"", "refs/").is_empty());
+        assert!(packed_refs_with_prefix(b"# pack-refs with: sorted \n", "refs/").is_empty());
+    }
+
+    #[test]
+    fn literal_prefixes_cover_each_pattern_once() {
+        let patterns = ["refs/heads/main", "refs/heads/release/*", "refs/heads/master", "refs/heads/**"].map(String::from);
+        assert_eq!(literal_prefixes(&patterns), vec!["refs/heads/"]);
+        let patterns = ["refs/heads/main", "refs/heads/release/*", "refs/tags/v[0-9]*"].map(String::from);
+        assert_eq!(literal_prefixes(&patterns), vec!["refs/heads/main", "refs/heads/release/", "refs/tags/v"]);
     }
 }

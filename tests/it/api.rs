@@ -100,3 +100,43 @@ fn a_protected_ref_must_point_at_a_commit() {
     assert_eq!(answer["refs"][0]["problems"][0], "not-a-commit");
     assert!(answer["message"].as_str().unwrap_or("").contains(&format!("refs/heads/main would point at a tree {tree}")), "{body}");
 }
+
+#[test]
+fn packed_protected_refs_hide_their_history_and_loose_ones_win() {
+    let world = World::new();
+    let server = TestServer::start(&world.config);
+    world.connect(&server.url(), 10);
+    let first = world.commit(DEV, "Initial\n");
+    assert!(world.push("HEAD:refs/heads/main").accepted);
+    assert!(world.push("HEAD:refs/heads/release/1").accepted);
+    // Many refs, all packed, as on a busy server.
+    let mut refs = String::new();
+    for n in 0..2000 {
+        refs.push_str(&format!("create refs/heads/feature/{n:04} {first}\n"));
+    }
+    let mut update =
+        crate::util::git(&world.bare).args(["update-ref", "--stdin"]).stdin(std::process::Stdio::piped()).spawn().expect("git");
+    std::io::Write::write_all(&mut update.stdin.take().expect("stdin"), refs.as_bytes()).expect("refs");
+    assert!(update.wait().expect("update-ref").success());
+    run_git(&world.bare, &["pack-refs", "--all"]);
+    assert!(!world.bare.join("refs/heads/main").exists(), "main is packed");
+
+    let second = world.commit(DEV, "Second\n");
+    assert!(world.push("HEAD:refs/heads/main").accepted);
+    assert!(world.bare.join("refs/heads/main").exists(), "main is loose again, and packed at the old commit");
+
+    let checked = |tip: &str, refname: &str| -> u64 {
+        let (status, body) = http(server.address, "POST", "/v1/pre-receive", &request(&world.bare.to_string_lossy(), ZERO, tip, refname));
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_str::<serde_json::Value>(&body).expect("json")["checked"].as_u64().expect("checked")
+    };
+    // Off the loose main: nothing new. (The packed entry still names `first`;
+    // reading it instead of the loose file would check `second` again.)
+    assert_eq!(checked(&second, "refs/heads/release/2"), 0);
+    // Off the packed release/1: nothing new either.
+    assert_eq!(checked(&first, "refs/heads/release/3"), 0);
+    // An unprotected ref hides nothing: a tip no protected ref has is new.
+    let third = world.commit(DEV, "Third\n");
+    assert!(world.push("HEAD:refs/heads/feature/0001").accepted);
+    assert_eq!(checked(&third, "refs/heads/release/4"), 1);
+}

@@ -1,0 +1,790 @@
+//! The benchmark behind `bench/run`: signoff-gate against git itself and
+//! against a hand-written shell hook, on repositories it generates
+//! deterministically with `git fast-import`. Every row is a ratio measured
+//! side by side in the same run (alternating runs after a warm-up, medians);
+//! the table is markdown.
+//!
+//! ```sh
+//! bench/run                 # everything (a few minutes on 2 cores)
+//! bench/run --quick         # 1k and 10k only, fewer runs
+//! ```
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use signoff_gate::hook::{HookSettings, ask};
+use signoff_gate::wire::{PreReceiveRequest, PreReceiveResponse, WireRefUpdate};
+
+const ZERO: &str = "0000000000000000000000000000000000000000";
+
+type Result<T> = std::result::Result<T, String>;
+
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("bench: error: {error}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}
+
+struct Options {
+    /// Only generate the histories into this folder (for profiling), then stop.
+    generate_only: Option<PathBuf>,
+    quick: bool,
+    runs: usize,
+    binary: PathBuf,
+}
+
+fn options() -> Result<Options> {
+    let me = std::env::current_exe().map_err(|e| e.to_string())?;
+    let profile = me.parent().and_then(Path::parent).ok_or("unexpected location of the bench program")?;
+    let mut options = Options { generate_only: None, quick: false, runs: 7, binary: profile.join("signoff-gate") };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--quick" => {
+                options.quick = true;
+                options.runs = 3;
+            }
+            "--runs" => options.runs = args.next().and_then(|n| n.parse().ok()).ok_or("--runs needs a number")?,
+            "--binary" => options.binary = PathBuf::from(args.next().ok_or("--binary needs a path")?),
+            "--generate-only" => options.generate_only = Some(PathBuf::from(args.next().ok_or("--generate-only needs a folder")?)),
+            other => {
+                return Err(format!("unknown argument {other:?}; expected --quick, --runs N, --binary PATH, --generate-only DIR"));
+            }
+        }
+    }
+    Ok(options)
+}
+
+// ---------------------------------------------------------------- generation
+
+/// A small deterministic generator (xorshift64*).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[usize::try_from(self.below(items.len() as u64)).unwrap_or(0)]
+    }
+}
+
+const PEOPLE: [&str; 12] = [
+    "Dev Eloper <dev@corp.example>",
+    "Mia Mid <mia@corp.example>",
+    "Ravi Kumar <ravi@corp.example>",
+    "Lena Fischer <lena@corp.example>",
+    "Tomás García <tomas@corp.example>",
+    "Yuki Sato <yuki@corp.example>",
+    "Ola Nordmann <ola@corp.example>",
+    "Chen Wei <chen@corp.example>",
+    "Amara Okafor <amara@corp.example>",
+    "Sam Staff <sam@corp.example>",
+    "Alice Senior <alice@corp.example>",
+    "Paul (aider) <paul@corp.example>",
+];
+const AREAS: [&str; 8] = ["deploy", "api", "db", "auth", "ui", "ci", "docs", "billing"];
+const VERBS: [&str; 8] = ["fix", "add", "remove", "refactor", "speed up", "document", "rename", "test"];
+const WORDS: [&str; 16] = [
+    "the", "retry", "loop", "handler", "when", "timeout", "cache", "config", "is", "empty", "and", "request", "fails", "on", "startup",
+    "path",
+];
+const AI_MARKERS: [&str; 6] = [
+    "Co-Authored-By: Claude <noreply@anthropic.com>",
+    "Co-authored-by: Copilot <175728472+Copilot@users.noreply.github.com>",
+    "Co-authored-by: Codex <noreply@openai.com>",
+    "Co-authored-by: Cursor Agent <cursoragent@cursor.com>",
+    "Assisted-by: Gemini:gemini-2.5-pro",
+    "Co-authored-by: devin-ai-integration[bot] <158243242+devin-ai-integration[bot]@users.noreply.github.com>",
+];
+
+/// What a generated history holds.
+struct History {
+    tip: String,
+    ai: usize,
+}
+
+/// One commit message: a subject, usually a body (sometimes long), and
+/// trailers: Signed-off-by on most, AI markers on about 10%, half of those
+/// approved by a senior.
+fn message(rng: &mut Rng, k: usize, ai: &mut usize) -> String {
+    let mut text = format!("{}: {} {} {k}\n", rng.pick(&AREAS), rng.pick(&VERBS), rng.pick(&WORDS));
+    let paragraphs = match rng.below(10) {
+        0..=2 => 0,
+        3..=8 => 1 + rng.below(2),
+        _ => 4 + rng.below(6),
+    };
+    for _ in 0..paragraphs {
+        text.push('\n');
+        let lines = 1 + rng.below(5);
+        for _ in 0..lines {
+            let words: Vec<&str> = (0..10 + rng.below(4)).map(|_| rng.pick(&WORDS)).collect();
+            text.push_str(&words.join(" "));
+            text.push('\n');
+        }
+    }
+    let mut trailers = Vec::new();
+    if rng.below(10) < 8 {
+        trailers.push(format!("Signed-off-by: {}", rng.pick(&PEOPLE)));
+    }
+    if rng.below(10) < 3 {
+        trailers.push(format!("Reviewed-by: {}", rng.pick(&PEOPLE)));
+    }
+    if rng.below(20) == 0 {
+        trailers.push(format!("Fixes: {:012x} (\"an older change\")", rng.next() >> 16));
+    }
+    if rng.below(10) == 0 {
+        *ai += 1;
+        trailers.push(rng.pick(&AI_MARKERS).to_owned());
+        if rng.below(2) == 0 {
+            trailers.push("Approved-by: Alice Senior <alice@corp.example>".to_owned());
+        }
+    }
+    if !trailers.is_empty() {
+        text.push('\n');
+        text.push_str(&trailers.join("\n"));
+        text.push('\n');
+    }
+    text
+}
+
+/// Writes `commits` commits to `refname` of the bare repository `bare`
+/// (created), with a merge of a two-commit side branch every 50 commits.
+fn generate(bare: &Path, commits: usize, seed: u64, refname: &str) -> Result<History> {
+    git_ok(bare.parent().ok_or("no parent")?, &["init", "--quiet", "--bare", "--initial-branch=main", &bare.display().to_string()])?;
+    let mut rng = Rng(seed);
+    let mut stream = Vec::with_capacity(commits * 400);
+    let mut ai = 0;
+    let mut mark = 0usize;
+    let mut main_mark = 0usize;
+    let mut k = 0usize;
+    let mut time = 1_700_000_000u64;
+    while k < commits {
+        let merge_now = k > 0 && k % 50 == 0 && commits - k >= 3;
+        let side_from = main_mark;
+        let mut side_tip = 0;
+        if merge_now {
+            // Two commits on a side branch, then a merge into the mainline.
+            for j in 0..2 {
+                mark += 1;
+                k += 1;
+                time += 60;
+                let parent = if j == 0 { side_from } else { side_tip };
+                emit(&mut stream, "refs/heads/side", mark, parent, None, time, &message(&mut rng, k, &mut ai), &mut rng);
+                side_tip = mark;
+            }
+        }
+        mark += 1;
+        k += 1;
+        time += 60;
+        let text = if merge_now { format!("Merge branch 'side-{k}'\n") } else { message(&mut rng, k, &mut ai) };
+        emit(&mut stream, refname, mark, main_mark, merge_now.then_some(side_tip), time, &text, &mut rng);
+        main_mark = mark;
+    }
+    let mut import = Command::new("git")
+        .current_dir(bare)
+        .args(["fast-import", "--quiet", "--force"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("git fast-import: {e}"))?;
+    import.stdin.take().ok_or("no stdin")?.write_all(&stream).map_err(|e| e.to_string())?;
+    if !import.wait().map_err(|e| e.to_string())?.success() {
+        return Err("git fast-import failed".to_owned());
+    }
+    git_ok(bare, &["update-ref", "-d", "refs/heads/side"])?;
+    let tip = git_out(bare, &["rev-parse", refname])?;
+    Ok(History { tip, ai })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn emit(out: &mut Vec<u8>, refname: &str, mark: usize, parent: usize, merge: Option<usize>, time: u64, text: &str, rng: &mut Rng) {
+    let person = rng.pick(&PEOPLE);
+    let _ = write!(out, "commit {refname}\nmark :{mark}\nauthor {person} {time} +0000\ncommitter {person} {time} +0000\n");
+    let _ = write!(out, "data {}\n{text}", text.len());
+    if parent > 0 {
+        let _ = writeln!(out, "from :{parent}");
+    }
+    if let Some(merge) = merge {
+        let _ = writeln!(out, "merge :{merge}");
+    }
+    let file = rng.below(300);
+    let _ = write!(out, "M 644 inline src/file{file}.txt\ndata 12\nchange {:05}\n\n", mark % 100_000);
+}
+
+// ---------------------------------------------------------------- helpers
+
+fn git(dir: &Path) -> Command {
+    let mut command = Command::new("git");
+    command
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_AUTHOR_NAME", "Dev Eloper")
+        .env("GIT_AUTHOR_EMAIL", "dev@corp.example")
+        .env("GIT_COMMITTER_NAME", "Dev Eloper")
+        .env("GIT_COMMITTER_EMAIL", "dev@corp.example");
+    command
+}
+
+fn git_ok(dir: &Path, args: &[&str]) -> Result<()> {
+    let output = git(dir).args(args).output().map_err(|e| format!("git {args:?}: {e}"))?;
+    if output.status.success() { Ok(()) } else { Err(format!("git {args:?} failed: {}", String::from_utf8_lossy(&output.stderr))) }
+}
+
+fn git_out(dir: &Path, args: &[&str]) -> Result<String> {
+    let output = git(dir).args(args).output().map_err(|e| format!("git {args:?}: {e}"))?;
+    if !output.status.success() {
+        return Err(format!("git {args:?} failed: {}", String::from_utf8_lossy(&output.stderr)));
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
+}
+
+/// Runs `command` to completion with stdout discarded; its wall time.
+fn timed(command: &mut Command) -> Result<Duration> {
+    let started = Instant::now();
+    let status = command.stdout(Stdio::null()).stderr(Stdio::null()).status().map_err(|e| e.to_string())?;
+    let elapsed = started.elapsed();
+    // check exits 1 when it finds refused commits: that is a result.
+    if status.code().is_none_or(|code| code > 1) {
+        return Err(format!("{command:?} failed: {status}"));
+    }
+    Ok(elapsed)
+}
+
+/// Peak RSS in KiB of `command`, by GNU time.
+fn peak_rss_kib(command: &Command) -> Option<u64> {
+    let mut wrapped = Command::new("/usr/bin/time");
+    wrapped.arg("-f").arg("%M").arg(command.get_program()).args(command.get_args());
+    if let Some(dir) = command.get_current_dir() {
+        wrapped.current_dir(dir);
+    }
+    for (key, value) in command.get_envs() {
+        if let Some(value) = value {
+            wrapped.env(key, value);
+        }
+    }
+    let output = wrapped.stdout(Stdio::null()).output().ok()?;
+    String::from_utf8_lossy(&output.stderr).lines().last()?.trim().parse().ok()
+}
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+/// Runs `a` and `b` alternately `runs` times after one warm-up each;
+/// returns their medians.
+fn side_by_side(
+    runs: usize,
+    mut a: impl FnMut() -> Result<Duration>,
+    mut b: impl FnMut() -> Result<Duration>,
+) -> Result<(Duration, Duration)> {
+    a()?;
+    b()?;
+    let (mut xs, mut ys) = (Vec::new(), Vec::new());
+    for i in 0..runs {
+        if i % 2 == 0 {
+            xs.push(a()?);
+            ys.push(b()?);
+        } else {
+            ys.push(b()?);
+            xs.push(a()?);
+        }
+    }
+    Ok((median(xs), median(ys)))
+}
+
+fn ms(duration: Duration) -> String {
+    format!("{:.1} ms", duration.as_secs_f64() * 1000.0)
+}
+
+fn ratio(a: Duration, b: Duration) -> f64 {
+    a.as_secs_f64() / b.as_secs_f64().max(1e-9)
+}
+
+struct Row {
+    what: String,
+    measured: String,
+    against: String,
+    ratio: String,
+    target: String,
+    met: Option<bool>,
+}
+
+// ---------------------------------------------------------------- server
+
+struct Server {
+    child: Child,
+    address: SocketAddr,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Server {
+    fn start(binary: &Path, dir: &Path, root: &Path, name: &str) -> Result<Server> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(|e| e.to_string())?.port();
+        let config = dir.join(format!("{name}.toml"));
+        std::fs::write(
+            &config,
+            format!(
+                "[server]\nlisten = \"127.0.0.1:{port}\"\nroster = \"roster.toml\"\nrepo_roots = [{:?}]\ndeadline_seconds = 300\n",
+                root.display().to_string()
+            ),
+        )
+        .map_err(|e| e.to_string())?;
+        let child = Command::new(binary)
+            .args(["serve", "--config"])
+            .arg(&config)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
+        let address = SocketAddr::from(([127, 0, 0, 1], port));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(address).is_err() {
+            if Instant::now() > deadline {
+                return Err("the server did not start listening".to_owned());
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().map_err(|e| e.to_string())?;
+        Ok(Server { child, address, runtime })
+    }
+
+    fn settings(&self) -> HookSettings {
+        HookSettings { url: format!("http://{}", self.address), timeout: Duration::from_secs(600), token_file: None }
+    }
+
+    /// One pre-receive request; its answer and round-trip time.
+    fn ask(&self, request: &PreReceiveRequest) -> Result<(PreReceiveResponse, Duration)> {
+        let started = Instant::now();
+        let answer = self.runtime.block_on(ask(&self.settings(), request)).map_err(|e| e.to_string())?;
+        Ok((answer, started.elapsed()))
+    }
+
+    fn peak_rss_kib(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        status.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let _ = self.child.wait();
+    }
+}
+
+fn request(repository: &Path, old: &str, new: &str, refname: &str) -> PreReceiveRequest {
+    PreReceiveRequest {
+        repository: repository.display().to_string(),
+        quarantine: None,
+        updates: vec![WireRefUpdate { old: old.to_owned(), new: new.to_owned(), refname: refname.to_owned() }],
+        push_options: Vec::new(),
+        pusher: None,
+    }
+}
+
+// ---------------------------------------------------------------- rows
+
+fn run() -> Result<()> {
+    let options = options()?;
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let root = options.generate_only.clone().unwrap_or_else(|| dir.path().join("repos"));
+    std::fs::create_dir_all(&root).map_err(|e| e.to_string())?;
+    std::fs::write(
+        dir.path().join("roster.toml"),
+        "[[engineer]]\nname = \"Alice Senior\"\nemail = \"alice@corp.example\"\nlevel = \"senior\"\n\n[[engineer]]\nname = \"Mia Mid\"\nemail = \"mia@corp.example\"\nlevel = \"mid\"\n",
+    )
+    .map_err(|e| e.to_string())?;
+    let sizes: &[usize] = if options.quick { &[1_000, 10_000] } else { &[1_000, 10_000, 100_000] };
+    let mut rows = Vec::new();
+
+    // Histories on an unprotected ref, so a new protected branch at their tip
+    // is an orphan: everything in it is new to the protected refs.
+    let mut histories = Vec::new();
+    for &size in sizes {
+        let started = Instant::now();
+        let bare = root.join(format!("history-{size}.git"));
+        let history = generate(&bare, size, 0x5eed + size as u64, "refs/heads/import")?;
+        eprintln!("bench: generated {size} commits ({} AI-assisted) in {:.1} s", history.ai, started.elapsed().as_secs_f64());
+        histories.push((size, bare, history));
+    }
+    if options.generate_only.is_some() {
+        return Ok(());
+    }
+
+    let server = Server::start(&options.binary, dir.path(), &root, "server")?;
+    let config = dir.path().join("server.toml");
+
+    // 1. Full history: check HEAD, and the server on an orphan protected branch, versus git log.
+    for (size, bare, history) in &histories {
+        let runs = if *size >= 100_000 { options.runs.min(5) } else { options.runs };
+        let mut check = Command::new(&options.binary);
+        check.current_dir(bare).arg("--config").arg(&config).args(["check", "--format", "json", "import"]);
+        let mut log = git(bare);
+        log.args(["log", "--format=%B", "import"]);
+        let (ours, git_log) = side_by_side(runs, || timed(&mut check), || timed(&mut log))?;
+        let r = ratio(ours, git_log);
+        rows.push(Row {
+            what: format!("`check` over {size} commits"),
+            measured: ms(ours),
+            against: format!("`git log --format=%B`: {}", ms(git_log)),
+            ratio: format!("{r:.2}×"),
+            target: if *size >= 100_000 { "≤ 1.0×".to_owned() } else { String::new() },
+            met: (*size >= 100_000).then_some(r <= 1.0),
+        });
+        let orphan = request(bare, ZERO, &history.tip, "refs/heads/release/orphan");
+        let (served, git_log) = side_by_side(
+            runs,
+            || {
+                let (answer, elapsed) = server.ask(&orphan)?;
+                if answer.checked != *size {
+                    return Err(format!("the server checked {} of {size} commits", answer.checked));
+                }
+                Ok(elapsed)
+            },
+            || timed(&mut log),
+        )?;
+        let r = ratio(served, git_log);
+        rows.push(Row {
+            what: format!("pre-receive, new orphan protected branch of {size} commits"),
+            measured: ms(served),
+            against: format!("`git log --format=%B`: {}", ms(git_log)),
+            ratio: format!("{r:.2}×"),
+            target: if *size >= 100_000 { "≤ 1.0×".to_owned() } else { String::new() },
+            met: (*size >= 100_000).then_some(r <= 1.0),
+        });
+    }
+
+    // 3. New protected branch off the largest history: nothing new to check.
+    if let Some((size, bare, history)) = histories.last() {
+        git_ok(bare, &["update-ref", "refs/heads/main", &history.tip])?;
+        let (small_size, small_bare, small_history) = &histories[0];
+        git_ok(small_bare, &["update-ref", "refs/heads/main", &small_history.tip])?;
+        let branch = request(bare, ZERO, &history.tip, "refs/heads/release/next");
+        let small_branch = request(small_bare, ZERO, &small_history.tip, "refs/heads/release/next");
+        let (big, small) = side_by_side(
+            options.runs.max(9),
+            || {
+                let (answer, elapsed) = server.ask(&branch)?;
+                if answer.checked != 0 {
+                    return Err(format!("a new branch off main checked {} commits", answer.checked));
+                }
+                Ok(elapsed)
+            },
+            || server.ask(&small_branch).map(|(_, elapsed)| elapsed),
+        )?;
+        rows.push(Row {
+            what: format!("pre-receive, new protected branch off main ({size} commits)"),
+            measured: ms(big),
+            against: format!("same off a {small_size}-commit main: {}", ms(small)),
+            ratio: format!("{:.2}×", ratio(big, small)),
+            target: "≤ 20 ms".to_owned(),
+            met: Some(big <= Duration::from_millis(20)),
+        });
+        git_ok(bare, &["update-ref", "-d", "refs/heads/main"])?;
+        git_ok(small_bare, &["update-ref", "-d", "refs/heads/main"])?;
+    }
+
+    // 2. Small pushes through the real hook.
+    rows.extend(small_pushes(&options, dir.path(), &root, &server)?);
+
+    // 6. 50,000 refs.
+    rows.extend(many_refs(&options, dir.path(), &root, &server)?);
+
+    // 4. Throughput.
+    rows.push(throughput(&server, dir.path(), &root, if options.quick { 5 } else { 10 })?);
+
+    // 5. Memory.
+    if let Some((size, bare, history)) = histories.last() {
+        drop(server);
+        let fresh = Server::start(&options.binary, dir.path(), &root, "memory")?;
+        let (answer, _) = fresh.ask(&request(bare, ZERO, &history.tip, "refs/heads/release/orphan"))?;
+        let server_peak = fresh.peak_rss_kib();
+        drop(fresh);
+        let mut check = Command::new(&options.binary);
+        check.current_dir(bare).arg("--config").arg(&config).args(["check", "--format", "json", "import"]);
+        let check_peak = peak_rss_kib(&check);
+        let mut log = git(bare);
+        log.args(["log", "--format=%B", "import"]);
+        let log_peak = peak_rss_kib(&log);
+        let mib = |kib: Option<u64>| kib.map_or("n/a".to_owned(), |k| format!("{:.1} MiB", k as f64 / 1024.0));
+        let versus = |ours: Option<u64>| match (ours, log_peak) {
+            (Some(a), Some(b)) => format!("{:.2}×", a as f64 / b as f64),
+            _ => "n/a".to_owned(),
+        };
+        let limit = 64 * 1024;
+        rows.push(Row {
+            what: format!("peak RSS, server deciding a {size}-commit push ({} checked)", answer.checked),
+            measured: mib(server_peak),
+            against: format!("`git log --format=%B`: {}", mib(log_peak)),
+            ratio: versus(server_peak),
+            target: "≤ 64 MiB".to_owned(),
+            met: server_peak.map(|k| k <= limit),
+        });
+        rows.push(Row {
+            what: format!("peak RSS, `check` over {size} commits"),
+            measured: mib(check_peak),
+            against: format!("`git log --format=%B`: {}", mib(log_peak)),
+            ratio: versus(check_peak),
+            target: "≤ 64 MiB".to_owned(),
+            met: check_peak.map(|k| k <= limit),
+        });
+    }
+
+    print_table(&rows);
+    Ok(())
+}
+
+/// A bare repository seeded with `history`'s first commits, a clone to push
+/// from, and the given hook.
+fn push_pair(
+    dir: &Path,
+    root: &Path,
+    name: &str,
+    source: &Path,
+    hook: Option<&str>,
+    binary: &Path,
+    url: &str,
+) -> Result<(PathBuf, PathBuf)> {
+    let bare = root.join(format!("{name}.git"));
+    git_ok(root, &["clone", "--quiet", "--bare", "--no-local", &source.display().to_string(), &bare.display().to_string()])?;
+    git_ok(&bare, &["update-ref", "refs/heads/main", "refs/heads/import"])?;
+    let work = dir.join(format!("{name}-work"));
+    git_ok(dir, &["clone", "--quiet", "--branch", "main", &bare.display().to_string(), &work.display().to_string()])?;
+    if let Some(hook) = hook {
+        let path = bare.join("hooks/pre-receive");
+        std::fs::write(&path, hook).map_err(|e| e.to_string())?;
+        let _ = Command::new("chmod").arg("755").arg(&path).status();
+        git_ok(&bare, &["config", "signoff-gate.bin", &binary.display().to_string()])?;
+        git_ok(&bare, &["config", "signoff-gate.url", url])?;
+        git_ok(&bare, &["config", "bench.roster", &dir.join("roster.toml").display().to_string()])?;
+    }
+    Ok((bare, work))
+}
+
+/// Commits one human change in `work` and pushes it; the push's wall time.
+fn push_one(work: &Path, n: &mut usize) -> Result<Duration> {
+    *n += 1;
+    std::fs::write(work.join("bench.txt"), format!("{n}\n")).map_err(|e| e.to_string())?;
+    git_ok(work, &["commit", "--quiet", "-a", "-m", &format!("bench: change {n}\n\nSigned-off-by: Dev Eloper <dev@corp.example>")])
+        .or_else(|_| {
+            git_ok(work, &["add", "bench.txt"])?;
+            git_ok(work, &["commit", "--quiet", "-m", &format!("bench: change {n}\n\nSigned-off-by: Dev Eloper <dev@corp.example>")])
+        })?;
+    let mut push = git(work);
+    push.args(["push", "--quiet", "origin", "HEAD:refs/heads/main"]);
+    let started = Instant::now();
+    let output = push.output().map_err(|e| e.to_string())?;
+    let elapsed = started.elapsed();
+    if !output.status.success() {
+        return Err(format!("push failed: {}", String::from_utf8_lossy(&output.stderr)));
+    }
+    Ok(elapsed)
+}
+
+fn small_pushes(options: &Options, dir: &Path, root: &Path, server: &Server) -> Result<Vec<Row>> {
+    let source = root.join("history-1000.git");
+    let url = format!("http://{}", server.address);
+    let ours = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/hooks/pre-receive")).map_err(|e| e.to_string())?;
+    let shell = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/bench/reference-pre-receive")).map_err(|e| e.to_string())?;
+    let (_, with_hook) = push_pair(dir, root, "push-gate", &source, Some(&ours), &options.binary, &url)?;
+    let (_, without) = push_pair(dir, root, "push-plain", &source, None, &options.binary, &url)?;
+    let (_, with_shell) = push_pair(dir, root, "push-shell", &source, Some(&shell), &options.binary, &url)?;
+    let runs = options.runs.max(15);
+    let (mut a, mut b, mut c) = (0, 0, 0);
+    let (gate, plain) = side_by_side(runs, || push_one(&with_hook, &mut a), || push_one(&without, &mut b))?;
+    let (gate2, reference) = side_by_side(runs, || push_one(&with_hook, &mut a), || push_one(&with_shell, &mut c))?;
+    let added = gate.saturating_sub(plain);
+    Ok(vec![
+        Row {
+            what: "one-commit `git push` with the gate".to_owned(),
+            measured: format!("{} (+{})", ms(gate), ms(added)),
+            against: format!("no hook: {}", ms(plain)),
+            ratio: format!("{:.2}×", ratio(gate, plain)),
+            target: "≤ +10 ms".to_owned(),
+            met: Some(added <= Duration::from_millis(10)),
+        },
+        Row {
+            what: "one-commit `git push` with the gate".to_owned(),
+            measured: ms(gate2),
+            against: format!("shell hook (`bench/reference-pre-receive`): {}", ms(reference)),
+            ratio: format!("{:.2}×", ratio(gate2, reference)),
+            target: String::new(),
+            met: None,
+        },
+    ])
+}
+
+fn many_refs(options: &Options, dir: &Path, root: &Path, server: &Server) -> Result<Vec<Row>> {
+    let source = root.join("history-1000.git");
+    let url = format!("http://{}", server.address);
+    let ours = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/hooks/pre-receive")).map_err(|e| e.to_string())?;
+    let (few_bare, few_work) = push_pair(dir, root, "refs-10", &source, Some(&ours), &options.binary, &url)?;
+    let (many_bare, many_work) = push_pair(dir, root, "refs-50000", &source, Some(&ours), &options.binary, &url)?;
+    let ids: Vec<String> = git_out(&many_bare, &["rev-list", "main"])?.lines().map(str::to_owned).collect();
+    let refs = |bare: &Path, count: usize| -> Result<()> {
+        let mut commands = String::new();
+        for i in 0..count {
+            let id = &ids[i % ids.len()];
+            let name = match i % 10 {
+                0..=5 => format!("refs/heads/feature/{i:05}"),
+                6..=8 => format!("refs/tags/v{}.{}.{}", i / 1000, i / 10 % 100, i % 10),
+                _ => format!("refs/heads/user/u{}/{i}", i % 97),
+            };
+            let _ = writeln!(commands, "create {name} {id}");
+        }
+        for release in 1..=3 {
+            let _ = writeln!(commands, "create refs/heads/release/{release} {}", ids[release * 10]);
+        }
+        let mut update = git(bare).args(["update-ref", "--stdin"]).stdin(Stdio::piped()).spawn().map_err(|e| e.to_string())?;
+        update.stdin.take().ok_or("no stdin")?.write_all(commands.as_bytes()).map_err(|e| e.to_string())?;
+        if !update.wait().map_err(|e| e.to_string())?.success() {
+            return Err("git update-ref --stdin failed".to_owned());
+        }
+        git_ok(bare, &["pack-refs", "--all"])
+    };
+    refs(&few_bare, 6)?;
+    refs(&many_bare, 50_000)?;
+    let count = |bare: &Path| git_out(bare, &["for-each-ref", "--format=x"]).map(|out| out.lines().count());
+    let (few_count, many_count) = (count(&few_bare)?, count(&many_bare)?);
+    let runs = options.runs.max(11);
+    let (mut a, mut b) = (0, 0);
+    let (many, few) = side_by_side(runs, || push_one(&many_work, &mut a), || push_one(&few_work, &mut b))?;
+    // The server's part alone, with the same one-commit update.
+    let tip = git_out(&many_bare, &["rev-parse", "main"])?;
+    let parent = git_out(&many_bare, &["rev-parse", "main~1"])?;
+    let few_tip = git_out(&few_bare, &["rev-parse", "main"])?;
+    let few_parent = git_out(&few_bare, &["rev-parse", "main~1"])?;
+    let many_request = request(&many_bare, &parent, &tip, "refs/heads/main");
+    let few_request = request(&few_bare, &few_parent, &few_tip, "refs/heads/main");
+    let (many_server, few_server) =
+        side_by_side(runs, || server.ask(&many_request).map(|(_, d)| d), || server.ask(&few_request).map(|(_, d)| d))?;
+    let r = ratio(many, few);
+    Ok(vec![
+        Row {
+            what: format!("one-commit `git push`, {many_count} refs"),
+            measured: ms(many),
+            against: format!("{few_count} refs: {}", ms(few)),
+            ratio: format!("{r:.2}×"),
+            target: "≤ 2×".to_owned(),
+            met: Some(r <= 2.0),
+        },
+        Row {
+            what: format!("pre-receive alone, {many_count} refs"),
+            measured: ms(many_server),
+            against: format!("{few_count} refs: {}", ms(few_server)),
+            ratio: format!("{:.2}×", ratio(many_server, few_server)),
+            target: String::new(),
+            met: None,
+        },
+    ])
+}
+
+/// Concurrent one-commit pre-receive requests for `seconds`, each on a new
+/// connection, against the same loop on `/healthz` (the HTTP floor).
+fn throughput(server: &Server, dir: &Path, root: &Path, seconds: u64) -> Result<Row> {
+    let _ = dir;
+    let bare = root.join("history-1000.git");
+    let ids: Vec<String> = git_out(&bare, &["rev-list", "--first-parent", "import"])?.lines().map(str::to_owned).collect();
+    git_ok(&bare, &["update-ref", "refs/heads/main", &ids[ids.len() / 2]])?;
+    let requests: Arc<Vec<PreReceiveRequest>> =
+        Arc::new((1..ids.len() / 2).map(|i| request(&bare, &ids[i], &ids[i - 1], "refs/heads/main")).collect());
+    let settings = server.settings();
+    let measure = |health: bool| -> Result<(u64, u64, f64)> {
+        let ok = Arc::new(AtomicU64::new(0));
+        let errors = Arc::new(AtomicU64::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let mut tasks = Vec::new();
+        for client in 0..32 {
+            let (ok, errors, stop, requests, settings) =
+                (Arc::clone(&ok), Arc::clone(&errors), Arc::clone(&stop), Arc::clone(&requests), settings.clone());
+            let address = server.address;
+            tasks.push(server.runtime.spawn(async move {
+                let mut next = client * 31;
+                while !stop.load(Ordering::Relaxed) {
+                    next += 1;
+                    let result = if health {
+                        healthz(address).await
+                    } else {
+                        ask(&settings, &requests[next % requests.len()]).await.map(|_| ()).map_err(|e| e.to_string())
+                    };
+                    match result {
+                        Ok(()) => ok.fetch_add(1, Ordering::Relaxed),
+                        Err(_) => errors.fetch_add(1, Ordering::Relaxed),
+                    };
+                }
+            }));
+        }
+        let started = Instant::now();
+        std::thread::sleep(Duration::from_secs(seconds));
+        stop.store(true, Ordering::Relaxed);
+        server.runtime.block_on(async {
+            for task in tasks {
+                let _ = task.await;
+            }
+        });
+        let elapsed = started.elapsed().as_secs_f64();
+        Ok((ok.load(Ordering::Relaxed), errors.load(Ordering::Relaxed), elapsed))
+    };
+    let (decided, errors, elapsed) = measure(false)?;
+    let (probes, probe_errors, probe_elapsed) = measure(true)?;
+    git_ok(&bare, &["update-ref", "-d", "refs/heads/main"])?;
+    let rate = decided as f64 / elapsed;
+    let floor = probes as f64 / probe_elapsed;
+    Ok(Row {
+        what: format!("throughput, one-commit pre-receive, 32 clients, {seconds} s ({errors} errors)"),
+        measured: format!("{rate:.0}/s"),
+        against: format!("`GET /healthz`, same clients: {floor:.0}/s ({probe_errors} errors)"),
+        ratio: format!("{:.2}×", rate / floor),
+        target: "≥ 5000/s, 0 errors".to_owned(),
+        met: Some(rate >= 5000.0 && errors == 0),
+    })
+}
+
+async fn healthz(address: SocketAddr) -> std::result::Result<(), String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(address).await.map_err(|e| e.to_string())?;
+    stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n").await.map_err(|e| e.to_string())?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.map_err(|e| e.to_string())?;
+    if response.starts_with(b"HTTP/1.1 200") { Ok(()) } else { Err("not 200".to_owned()) }
+}
+
+fn print_table(rows: &[Row]) {
+    let cores = std::thread::available_parallelism().map_or(0, usize::from);
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|text| text.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned()))
+        .unwrap_or_else(|| "unknown CPU".to_owned());
+    let git_version = Command::new("git").arg("--version").output().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
+    println!();
+    println!("Machine: {cpu}, {cores} cores; {}; signoff-gate {}", git_version.unwrap_or_default(), env!("CARGO_PKG_VERSION"));
+    println!();
+    println!("| measurement | signoff-gate | side by side | ratio | target | met |");
+    println!("|---|---|---|---|---|---|");
+    for row in rows {
+        let met = match row.met {
+            Some(true) => "yes",
+            Some(false) => "**no**",
+            None => "",
+        };
+        println!("| {} | {} | {} | {} | {} | {met} |", row.what, row.measured, row.against, row.ratio, row.target);
+    }
+}
