@@ -208,6 +208,9 @@ fn generate(bare: &Path, commits: usize, seed: u64, refname: &str) -> Result<His
         return Err("git fast-import failed".to_owned());
     }
     git_ok(bare, &["update-ref", "-d", "refs/heads/side"])?;
+    git_ok(bare, &["symbolic-ref", "HEAD", refname])?;
+    // As a server leaves it: packed with deltas, with a commit-graph.
+    git_ok(bare, &["gc", "--quiet"])?;
     let tip = git_out(bare, &["rev-parse", refname])?;
     Ok(History { tip, ai })
 }
@@ -436,13 +439,13 @@ fn run() -> Result<()> {
     for (size, bare, history) in &histories {
         let runs = if *size >= 100_000 { options.runs.min(5) } else { options.runs };
         let mut check = Command::new(&options.binary);
-        check.current_dir(bare).arg("--config").arg(&config).args(["check", "--format", "json", "import"]);
+        check.current_dir(bare).arg("--config").arg(&config).args(["check", "HEAD"]);
         let mut log = git(bare);
-        log.args(["log", "--format=%B", "import"]);
+        log.args(["log", "--format=%B", "HEAD"]);
         let (ours, git_log) = side_by_side(runs, || timed(&mut check), || timed(&mut log))?;
         let r = ratio(ours, git_log);
         rows.push(Row {
-            what: format!("`check` over {size} commits"),
+            what: format!("`check HEAD` over {size} commits"),
             measured: ms(ours),
             against: format!("`git log --format=%B`: {}", ms(git_log)),
             ratio: format!("{r:.2}×"),
@@ -519,10 +522,10 @@ fn run() -> Result<()> {
         let server_peak = fresh.peak_rss_kib();
         drop(fresh);
         let mut check = Command::new(&options.binary);
-        check.current_dir(bare).arg("--config").arg(&config).args(["check", "--format", "json", "import"]);
+        check.current_dir(bare).arg("--config").arg(&config).args(["check", "HEAD"]);
         let check_peak = peak_rss_kib(&check);
         let mut log = git(bare);
-        log.args(["log", "--format=%B", "import"]);
+        log.args(["log", "--format=%B", "HEAD"]);
         let log_peak = peak_rss_kib(&log);
         let mib = |kib: Option<u64>| kib.map_or("n/a".to_owned(), |k| format!("{:.1} MiB", k as f64 / 1024.0));
         let versus = |ours: Option<u64>| match (ours, log_peak) {
@@ -660,13 +663,21 @@ fn many_refs(options: &Options, dir: &Path, root: &Path, server: &Server) -> Res
         }
         git_ok(bare, &["pack-refs", "--all"])
     };
+    let (few_plain_bare, few_plain_work) = push_pair(dir, root, "refs-10-plain", &source, None, &options.binary, &url)?;
+    let (many_plain_bare, many_plain_work) = push_pair(dir, root, "refs-50000-plain", &source, None, &options.binary, &url)?;
     refs(&few_bare, 6)?;
     refs(&many_bare, 50_000)?;
+    refs(&few_plain_bare, 6)?;
+    refs(&many_plain_bare, 50_000)?;
     let count = |bare: &Path| git_out(bare, &["for-each-ref", "--format=x"]).map(|out| out.lines().count());
     let (few_count, many_count) = (count(&few_bare)?, count(&many_bare)?);
     let runs = options.runs.max(11);
     let (mut a, mut b) = (0, 0);
     let (many, few) = side_by_side(runs, || push_one(&many_work, &mut a), || push_one(&few_work, &mut b))?;
+    let (mut c, mut d) = (0, 0);
+    let (many_plain, few_plain) = side_by_side(runs, || push_one(&many_plain_work, &mut c), || push_one(&few_plain_work, &mut d))?;
+    let added_many = many.saturating_sub(many_plain);
+    let added_few = few.saturating_sub(few_plain);
     // The server's part alone, with the same one-commit update.
     let tip = git_out(&many_bare, &["rev-parse", "main"])?;
     let parent = git_out(&many_bare, &["rev-parse", "main~1"])?;
@@ -685,6 +696,22 @@ fn many_refs(options: &Options, dir: &Path, root: &Path, server: &Server) -> Res
             ratio: format!("{r:.2}×"),
             target: "≤ 2×".to_owned(),
             met: Some(r <= 2.0),
+        },
+        Row {
+            what: format!("one-commit `git push` without a hook, {many_count} refs (git alone)"),
+            measured: ms(many_plain),
+            against: format!("{few_count} refs: {}", ms(few_plain)),
+            ratio: format!("{:.2}×", ratio(many_plain, few_plain)),
+            target: String::new(),
+            met: None,
+        },
+        Row {
+            what: format!("time the gate adds to that push, {many_count} refs"),
+            measured: ms(added_many),
+            against: format!("{few_count} refs: {}", ms(added_few)),
+            ratio: format!("{:.2}×", ratio(added_many, added_few)),
+            target: "≤ 2×".to_owned(),
+            met: Some(ratio(added_many, added_few) <= 2.0),
         },
         Row {
             what: format!("pre-receive alone, {many_count} refs"),

@@ -109,7 +109,13 @@ pub enum Tip {
 /// An open repository.
 pub struct GitRepo {
     repo: Repository,
+    /// The push's quarantine, added as an alternate: a worker thread's own
+    /// handle needs it too.
+    alternate: Option<PathBuf>,
 }
+
+/// Commits read per job handed to a worker thread.
+const CHUNK: usize = 64;
 
 /// `path` with `.` and `..` resolved lexically (no filesystem access).
 fn normalize(path: &Path) -> PathBuf {
@@ -240,6 +246,11 @@ fn packed_refs_with_prefix<'a>(packed: &'a [u8], prefix: &str) -> Vec<(&'a str, 
     found
 }
 
+fn add_alternate(repo: &Repository, objects: &Path) -> Result<(), GitError> {
+    let odb = repo.odb().map_err(git_error("cannot open the object database"))?;
+    odb.add_disk_alternate(&objects.to_string_lossy()).map_err(git_error(format!("cannot read the quarantine {}", objects.display())))
+}
+
 /// Canonical repository roots, ready for containment checks.
 pub fn canonical_roots(roots: &[PathBuf]) -> Vec<PathBuf> {
     roots.iter().filter_map(|root| root.canonicalize().ok()).collect()
@@ -276,11 +287,21 @@ impl GitRepo {
             if !resolved.starts_with(&objects) || resolved == objects || !resolved.is_dir() {
                 return Err(GitError::QuarantineOutside { path: resolved, objects });
             }
-            let odb = repo.odb().map_err(git_error("cannot open the object database"))?;
-            odb.add_disk_alternate(&resolved.to_string_lossy())
-                .map_err(git_error(format!("cannot read the quarantine {}", resolved.display())))?;
+            add_alternate(&repo, &resolved)?;
+            return Ok(GitRepo { repo, alternate: Some(resolved) });
         }
-        Ok(GitRepo { repo })
+        Ok(GitRepo { repo, alternate: None })
+    }
+
+    /// Another handle on the repository at `path` (a git dir), for a worker
+    /// thread: a `Repository` must not be shared between threads.
+    fn reopen(path: &Path, alternate: Option<&Path>) -> Result<GitRepo, GitError> {
+        let repo = Repository::open_ext(path, RepositoryOpenFlags::NO_SEARCH, std::iter::empty::<&std::ffi::OsStr>())
+            .map_err(|source| GitError::NotARepository { path: path.to_owned(), source })?;
+        if let Some(alternate) = alternate {
+            add_alternate(&repo, alternate)?;
+        }
+        Ok(GitRepo { repo, alternate: alternate.map(Path::to_owned) })
     }
 
     /// Opens the repository containing `dir`, as git would from there (for
@@ -288,7 +309,7 @@ impl GitRepo {
     pub fn discover(dir: &Path) -> Result<GitRepo, GitError> {
         configure_libgit2();
         let repo = Repository::discover(dir).map_err(|source| GitError::NotARepository { path: dir.to_owned(), source })?;
-        Ok(GitRepo { repo })
+        Ok(GitRepo { repo, alternate: None })
     }
 
     /// Opens exactly the repository at `path` (its git dir, or a working
@@ -299,7 +320,7 @@ impl GitRepo {
         }
         let repo = Repository::open_ext(path, RepositoryOpenFlags::NO_SEARCH, std::iter::empty::<&std::ffi::OsStr>())
             .map_err(|source| GitError::NotARepository { path: path.to_owned(), source })?;
-        Ok(GitRepo { repo })
+        Ok(GitRepo { repo, alternate: None })
     }
 
     /// The git dir (for a bare repository, the repository itself).
@@ -349,12 +370,13 @@ impl GitRepo {
     /// any protected ref, newest first in topological order. Only those few
     /// tips are hidden, never all refs: hiding every ref costs seconds on
     /// large repositories.
-    pub fn walk_entering(
+    pub fn walk_entering<T: Send>(
         &self,
         update: &RefUpdate,
         new_commit: &str,
         protected: &ProtectedRefs,
-        mut visit: impl FnMut(CommitFacts),
+        work: impl Fn(CommitFacts) -> T + Sync,
+        mut visit: impl FnMut(T),
     ) -> Result<(), GitError> {
         let mut walk = self.repo.revwalk().map_err(git_error("cannot start a history walk"))?;
         walk.set_sorting(Sort::TOPOLOGICAL).map_err(git_error("cannot sort the history walk"))?;
@@ -369,8 +391,8 @@ impl GitRepo {
         for tip in self.protected_tips(protected)? {
             let _ = walk.hide(tip);
         }
-        self.drain(walk, &mut |facts| {
-            visit(facts);
+        self.drain(walk, &work, &mut |item| {
+            visit(item);
             ControlFlow::Continue(())
         })
     }
@@ -378,7 +400,12 @@ impl GitRepo {
     /// Calls `visit` for each commit `git rev-list SPEC…` would list, as the
     /// walk produces them (nothing is held), in git's default order, until
     /// `visit` breaks.
-    pub fn walk_revisions(&self, specs: &[String], mut visit: impl FnMut(CommitFacts) -> ControlFlow<()>) -> Result<(), GitError> {
+    pub fn walk_revisions<T: Send>(
+        &self,
+        specs: &[String],
+        work: impl Fn(CommitFacts) -> T + Sync,
+        mut visit: impl FnMut(T) -> ControlFlow<()>,
+    ) -> Result<(), GitError> {
         let mut walk = self.repo.revwalk().map_err(git_error("cannot start a history walk"))?;
         walk.set_sorting(Sort::NONE).map_err(git_error("cannot sort the history walk"))?;
         for spec in specs {
@@ -409,17 +436,143 @@ impl GitRepo {
                 walk.push(commit.id()).map_err(bad)?;
             }
         }
-        self.drain(walk, &mut visit)
+        self.drain(walk, &work, &mut visit)
     }
 
-    fn drain(&self, walk: Revwalk<'_>, visit: &mut impl FnMut(CommitFacts) -> ControlFlow<()>) -> Result<(), GitError> {
-        for oid in walk {
-            let oid = oid.map_err(git_error("history walk failed"))?;
-            if visit(self.facts(oid)?).is_break() {
-                break;
-            }
+    /// Hands `work(facts)` of each commit the walk yields to `visit`, in walk
+    /// order, until `visit` breaks. A short walk is read right here; a long
+    /// one is spread over worker threads, each with its own handle on the
+    /// repository, in chunks of [`CHUNK`] commits, while this thread walks.
+    fn drain<T: Send>(
+        &self,
+        mut walk: Revwalk<'_>,
+        work: &(impl Fn(CommitFacts) -> T + Sync),
+        visit: &mut impl FnMut(T) -> ControlFlow<()>,
+    ) -> Result<(), GitError> {
+        let mut first = Vec::with_capacity(CHUNK);
+        for oid in walk.by_ref().take(CHUNK) {
+            first.push(oid.map_err(git_error("history walk failed"))?);
         }
-        Ok(())
+        // One worker per core: this thread mostly waits on libgit2's walk.
+        let workers = std::thread::available_parallelism().map_or(1, usize::from).clamp(1, 8);
+        if first.len() < CHUNK {
+            for oid in first.into_iter().chain(std::iter::from_fn(|| walk.next().and_then(Result::ok))) {
+                if visit(work(self.facts(oid)?)).is_break() {
+                    break;
+                }
+            }
+            return Ok(());
+        }
+        self.drain_in_parallel(first, walk, workers, work, visit)
+    }
+
+    fn drain_in_parallel<T: Send>(
+        &self,
+        first: Vec<Oid>,
+        walk: Revwalk<'_>,
+        workers: usize,
+        work: &(impl Fn(CommitFacts) -> T + Sync),
+        visit: &mut impl FnMut(T) -> ControlFlow<()>,
+    ) -> Result<(), GitError> {
+        use std::collections::BTreeMap;
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::{Mutex, mpsc};
+
+        type Done<T> = (usize, Result<Vec<T>, GitError>);
+        let (jobs, queue) = mpsc::sync_channel::<(usize, Vec<Oid>)>(workers * 4);
+        let queue = Mutex::new(queue);
+        let (done, results) = mpsc::channel::<Done<T>>();
+        let stop = AtomicBool::new(false);
+        let (path, alternate) = (self.repo.path().to_owned(), self.alternate.clone());
+        std::thread::scope(|scope| {
+            for _ in 0..workers {
+                let (queue, done, stop, path, alternate) = (&queue, done.clone(), &stop, &path, alternate.as_deref());
+                scope.spawn(move || {
+                    let repo = GitRepo::reopen(path, alternate);
+                    loop {
+                        let job = queue.lock().map_or(None, |queue| queue.recv().ok());
+                        let Some((seq, oids)) = job else { return };
+                        if stop.load(Ordering::Relaxed) {
+                            continue;
+                        }
+                        let read = match &repo {
+                            Ok(repo) => oids.into_iter().map(|oid| repo.facts(oid).map(work)).collect(),
+                            Err(error) => Err(GitError::Git {
+                                context: "cannot open the repository again for a worker thread".to_owned(),
+                                source: git2::Error::from_str(&error.to_string()),
+                            }),
+                        };
+                        if done.send((seq, read)).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+            drop(done);
+
+            // Emits finished chunks in order; false once `visit` broke.
+            let mut pending: BTreeMap<usize, Result<Vec<T>, GitError>> = BTreeMap::new();
+            let mut next = 0;
+            let mut emit = |pending: &mut BTreeMap<usize, Result<Vec<T>, GitError>>| -> Result<bool, GitError> {
+                while let Some(chunk) = pending.remove(&next) {
+                    next += 1;
+                    for item in chunk? {
+                        if visit(item).is_break() {
+                            return Ok(false);
+                        }
+                    }
+                }
+                Ok(true)
+            };
+            let (mut sent, mut received) = (0, 0);
+            let mut outcome: Result<bool, GitError> = Ok(true);
+            let mut chunk = first;
+            let mut walk = walk;
+            loop {
+                if chunk.len() == CHUNK {
+                    if jobs.send((sent, std::mem::take(&mut chunk))).is_err() {
+                        break;
+                    }
+                    sent += 1;
+                    while let Ok((seq, read)) = results.try_recv() {
+                        pending.insert(seq, read);
+                        received += 1;
+                    }
+                    outcome = emit(&mut pending);
+                    if !matches!(outcome, Ok(true)) {
+                        break;
+                    }
+                }
+                match walk.next() {
+                    Some(Ok(oid)) => chunk.push(oid),
+                    Some(Err(error)) => {
+                        outcome = Err(GitError::Git { context: "history walk failed".to_owned(), source: error });
+                        break;
+                    }
+                    None => {
+                        if !chunk.is_empty() && jobs.send((sent, std::mem::take(&mut chunk))).is_ok() {
+                            sent += 1;
+                        }
+                        break;
+                    }
+                }
+            }
+            drop(jobs);
+            if matches!(outcome, Ok(true)) {
+                while received < sent {
+                    let Ok((seq, read)) = results.recv() else { break };
+                    pending.insert(seq, read);
+                    received += 1;
+                    outcome = emit(&mut pending);
+                    if !matches!(outcome, Ok(true)) {
+                        break;
+                    }
+                }
+            }
+            // Let workers skip what is left, then join them (end of scope).
+            stop.store(true, Ordering::Relaxed);
+            outcome.map(|_| ())
+        })
     }
 
     fn peel_commit(&self, oid: Oid) -> Option<Oid> {

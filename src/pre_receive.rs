@@ -38,6 +38,9 @@ pub fn decide_observed(
     let protected = &gate.policy.protected_refs;
     let mut decision = PushDecision::default();
     // A commit entering several protected refs in one push is checked once.
+    // One walk yields each commit once, so a push with one protected update
+    // (nearly all of them) keeps no set of ids.
+    let several = push.updates.iter().filter(|u| protected.matches(&u.refname)).count() > 1;
     let mut seen: HashSet<String> = HashSet::new();
     for update in push.updates.iter().filter(|u| protected.matches(&u.refname)) {
         let index = decision.begin_ref(update.clone());
@@ -51,13 +54,18 @@ pub fn decide_observed(
             }
             Tip::Commit(commit) => {
                 decision.refs[index].tip_commit = Some(commit.clone());
-                repo.walk_entering(update, &commit, protected, |facts| {
-                    if seen.insert(facts.id.clone()) {
-                        let report = gate.evaluate(facts);
-                        observe(&update.refname, &report);
-                        decision.record(index, report);
-                    }
-                })?;
+                repo.walk_entering(
+                    update,
+                    &commit,
+                    protected,
+                    |facts| gate.evaluate(facts),
+                    |report| {
+                        if !several || seen.insert(report.commit.id.clone()) {
+                            observe(&update.refname, &report);
+                            decision.record(index, report);
+                        }
+                    },
+                )?;
             }
         }
     }

@@ -78,41 +78,47 @@ pub fn run(config: Option<&Path>, args: &CheckArgs) -> Result<ExitCode, Failure>
             // document.
             const HEAD: &str = "{\"commits\":[";
             let mut started = false;
-            repo.walk_revisions(&args.revisions, |facts| {
-                let report = gate.evaluate(facts);
-                let separator: &[u8] = if started { b",\n" } else { b"\n" };
-                let head = if started { "" } else { HEAD };
-                started = true;
-                summary.add(&report);
-                let json = CommitJson {
-                    sha: &report.commit.id,
-                    subject: report.commit.subject(),
-                    ai_assisted: !report.markers.is_empty(),
-                    markers: &report.markers,
-                    approvals: &report.approvals,
-                    verdict: report.verdict,
-                    reasons: &report.reasons,
-                };
-                emit(
-                    out.write_all(head.as_bytes())
-                        .and_then(|()| out.write_all(separator))
-                        .and_then(|()| serde_json::to_writer(&mut out, &json).map_err(std::io::Error::from)),
-                )
-            })?;
+            repo.walk_revisions(
+                &args.revisions,
+                |facts| gate.evaluate(facts),
+                |report| {
+                    let separator: &[u8] = if started { b",\n" } else { b"\n" };
+                    let head = if started { "" } else { HEAD };
+                    started = true;
+                    summary.add(&report);
+                    let json = CommitJson {
+                        sha: &report.commit.id,
+                        subject: report.commit.subject(),
+                        ai_assisted: !report.markers.is_empty(),
+                        markers: &report.markers,
+                        approvals: &report.approvals,
+                        verdict: report.verdict,
+                        reasons: &report.reasons,
+                    };
+                    emit(
+                        out.write_all(head.as_bytes())
+                            .and_then(|()| out.write_all(separator))
+                            .and_then(|()| serde_json::to_writer(&mut out, &json).map_err(std::io::Error::from)),
+                    )
+                },
+            )?;
             let tail = serde_json::to_string(&summary).map_err(|e| Failure::io("cannot encode the summary")(e.into()))?;
             let head = if started { "" } else { HEAD };
             let _ = emit(out.write_all(format!("{head}\n],\"summary\":{tail}}}\n").as_bytes()));
         }
         Format::Text => {
-            repo.walk_revisions(&args.revisions, |facts| {
-                let report = gate.evaluate(facts);
-                summary.add(&report);
-                if report.verdict == Verdict::Rejected {
-                    emit(out.write_all(commit_block(&report).as_bytes()))
-                } else {
-                    ControlFlow::Continue(())
-                }
-            })?;
+            repo.walk_revisions(
+                &args.revisions,
+                |facts| gate.evaluate(facts),
+                |report| {
+                    summary.add(&report);
+                    if report.verdict == Verdict::Rejected {
+                        emit(out.write_all(commit_block(&report).as_bytes()))
+                    } else {
+                        ControlFlow::Continue(())
+                    }
+                },
+            )?;
             let line = format!(
                 "signoff-gate: checked {} commit{}: {} AI-assisted, {} approved, {} refused\n",
                 summary.commits,

@@ -4,7 +4,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-use crate::util::{ALICE, BIN, DEV, World, http, run_git, signoff_gate, spawn_serve};
+use crate::util::{ALICE, BIN, DEV, World, git, http, run_git, signoff_gate, spawn_serve};
 
 const CLAUDE: &str = "Co-Authored-By: Claude <noreply@anthropic.com>";
 
@@ -302,4 +302,56 @@ fn messages_are_read_in_the_encoding_the_commit_declares() {
     // Whatever git makes of it on this machine, we refuse rather than judge other text than git shows.
     assert_eq!(by_sha(&utf7)["verdict"], "rejected", "git shows: {shown}");
     assert_eq!(by_sha(&utf7)["reasons"][0]["code"], "unreadable-message");
+}
+
+#[test]
+fn check_reads_a_long_history_completely_and_in_walk_order() {
+    // Long enough to be read by worker threads, with merges, and every
+    // seventh commit AI-assisted without approval.
+    let world = World::new();
+    let mut stream = String::new();
+    let commits = 1000;
+    for k in 1..=commits {
+        let branch = if k % 25 == 24 { "refs/heads/side" } else { "refs/heads/main" };
+        let message = if k % 7 == 0 { format!("Change {k}\n\n{CLAUDE}\n") } else { format!("Change {k}\n") };
+        stream.push_str(&format!(
+            "commit {branch}\nmark :{k}\ncommitter Dev Eloper <dev@corp.example> {} +0000\ndata {}\n{message}",
+            1_700_000_000 + k,
+            message.len()
+        ));
+        if k > 1 {
+            let parent = if k % 25 == 24 {
+                k - 1
+            } else if k % 25 == 0 {
+                k - 2
+            } else {
+                k - 1
+            };
+            stream.push_str(&format!("from :{parent}\n"));
+            if k % 25 == 0 {
+                stream.push_str(&format!("merge :{}\n", k - 1));
+            }
+        }
+        stream.push('\n');
+    }
+    let mut import = git(&world.bare).args(["fast-import", "--quiet"]).stdin(Stdio::piped()).spawn().expect("fast-import");
+    std::io::Write::write_all(&mut import.stdin.take().expect("stdin"), stream.as_bytes()).expect("stream");
+    assert!(import.wait().expect("fast-import").success());
+
+    let (code, stdout, stderr) =
+        signoff_gate(&world.bare, &["--config", &world.config.to_string_lossy(), "check", "--format", "json", "main"]);
+    assert_eq!(code, 1, "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).expect("json");
+    let ours: Vec<String> =
+        report["commits"].as_array().expect("commits").iter().map(|c| c["sha"].as_str().expect("sha").to_owned()).collect();
+
+    // The same walk, read one commit at a time by libgit2 itself.
+    let repo = git2::Repository::open(&world.bare).expect("open");
+    let mut walk = repo.revwalk().expect("walk");
+    walk.push(repo.revparse_single("main").expect("main").id()).expect("push");
+    let expected: Vec<String> = walk.map(|oid| oid.expect("oid").to_string()).collect();
+    assert_eq!(ours.len(), commits);
+    assert_eq!(ours, expected, "every commit, in walk order");
+    let refused = (1..=commits).filter(|k| k % 7 == 0).count();
+    assert_eq!(report["summary"]["rejected"], refused);
 }
