@@ -173,8 +173,19 @@ impl LiveGate {
     /// `shutdown` completes, reloading on every change.
     pub async fn watch(self: Arc<Self>, shutdown: impl Future<Output = ()>) {
         let (events, mut changed) = tokio::sync::mpsc::unbounded_channel::<()>();
+        // Only events naming the configuration or the roster matter: other
+        // files in the same folder (an audit log, say) may change all the time.
+        let names: Vec<std::ffi::OsString> = [self.config_path.clone(), self.current().config.server.roster.clone()]
+            .iter()
+            .filter_map(|path| path.file_name().map(std::ffi::OsStr::to_os_string))
+            .collect();
         let mut watcher = match notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-            if event.is_ok_and(|event| !event.kind.is_access()) {
+            let relevant = event.is_ok_and(|event| {
+                !event.kind.is_access()
+                    && (event.paths.is_empty()
+                        || event.paths.iter().any(|path| path.file_name().is_some_and(|name| names.iter().any(|n| n == name))))
+            });
+            if relevant {
                 let _ = events.send(());
             }
         }) {
