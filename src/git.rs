@@ -456,7 +456,8 @@ impl GitRepo {
         // One worker per core: this thread mostly waits on libgit2's walk.
         let workers = std::thread::available_parallelism().map_or(1, usize::from).clamp(1, 8);
         if first.len() < CHUNK {
-            for oid in first.into_iter().chain(std::iter::from_fn(|| walk.next().and_then(Result::ok))) {
+            // The walk is over: read these few right here.
+            for oid in first {
                 if visit(work(self.facts(oid)?)).is_break() {
                     break;
                 }

@@ -373,12 +373,13 @@ impl Audit<'_> {
             return Ok(());
         };
         let protected = &self.loaded.gate.policy.protected_refs;
+        // The decided refs are the protected updates, in push order.
+        let mut decided = decision.map(|d| d.refs.iter()).into_iter().flatten().peekable();
         let updates = self
             .updates
             .iter()
             .map(|update| {
-                let problems =
-                    decision.and_then(|d| d.refs.iter().find(|r| r.update == *update)).map(|r| r.problems.clone()).unwrap_or_default();
+                let problems = decided.next_if(|r| r.update == *update).map(|r| r.problems.clone()).unwrap_or_default();
                 AuditUpdate::new(update, protected.matches(&update.refname), problems)
             })
             .collect();

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use std::net::SocketAddr;
 
-use crate::util::{ALICE, BIN, DEV, Pushed, ROSTER, World, git, http, run_git, wait_healthy};
+use crate::util::{ALICE, BIN, DEV, Pushed, ROSTER, World, git, http, run_git, serve_command, wait_healthy};
 
 const CLAUDE: &str = "Co-Authored-By: Claude <noreply@anthropic.com>";
 
@@ -17,22 +17,6 @@ const CLAUDE: &str = "Co-Authored-By: Claude <noreply@anthropic.com>";
 /// `[policy]` lines.
 fn serve(world: &World, listen: &str, server_extra: &str, policy_extra: &str) -> Child {
     serve_command(world, listen, server_extra, policy_extra).spawn().expect("serve starts")
-}
-
-/// The `serve` command of [`serve`], to add to before spawning.
-fn serve_command(world: &World, listen: &str, server_extra: &str, policy_extra: &str) -> Command {
-    let config = world.dir.path().join("ops.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[server]\nlisten = {listen:?}\nroster = \"roster.toml\"\nrepo_roots = [{:?}]\n{server_extra}\n[policy]\n{policy_extra}\n",
-            world.root.display().to_string()
-        ),
-    )
-    .expect("config");
-    let mut command = Command::new(BIN);
-    command.args(["serve", "--config"]).arg(&config).env_remove("RUST_LOG").stdout(Stdio::piped()).stderr(Stdio::null());
-    command
 }
 
 /// GET over a Unix socket: (status, body).

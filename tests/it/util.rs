@@ -287,27 +287,29 @@ pub fn wait_healthy(address: SocketAddr) {
     }
 }
 
-/// Starts the real `signoff-gate serve` on a free loopback port for the
-/// world's repositories and roster; waits until it is healthy.
-pub fn spawn_serve(world: &World, stderr: Stdio) -> (std::process::Child, SocketAddr) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("address").port();
+/// The real `signoff-gate serve` for the world's repositories and roster,
+/// listening on `listen`, with extra `[server]` and `[policy]` lines; not
+/// started yet, so callers can add arguments.
+pub fn serve_command(world: &World, listen: &str, server_extra: &str, policy_extra: &str) -> Command {
     let config = world.dir.path().join("serve.toml");
     std::fs::write(
         &config,
         format!(
-            "[server]\nlisten = \"127.0.0.1:{port}\"\nroster = \"roster.toml\"\nrepo_roots = [{:?}]\n",
+            "[server]\nlisten = {listen:?}\nroster = \"roster.toml\"\nrepo_roots = [{:?}]\n{server_extra}\n[policy]\n{policy_extra}\n",
             world.root.display().to_string()
         ),
     )
     .expect("config");
-    let child = Command::new(BIN)
-        .args(["serve", "--config"])
-        .arg(&config)
-        .env_remove("RUST_LOG")
-        .stdout(Stdio::null())
-        .stderr(stderr)
-        .spawn()
-        .expect("serve starts");
+    let mut command = Command::new(BIN);
+    command.args(["serve", "--config"]).arg(&config).env_remove("RUST_LOG").stdout(Stdio::null()).stderr(Stdio::null());
+    command
+}
+
+/// Starts the real `signoff-gate serve` on a free loopback port for the
+/// world's repositories and roster; waits until it is healthy.
+pub fn spawn_serve(world: &World, stderr: Stdio) -> (std::process::Child, SocketAddr) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("address").port();
+    let child = serve_command(world, &format!("127.0.0.1:{port}"), "", "").stderr(stderr).spawn().expect("serve starts");
     let address = SocketAddr::from(([127, 0, 0, 1], port));
     wait_healthy(address);
     (child, address)
