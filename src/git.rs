@@ -10,10 +10,10 @@
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
-use git2::{ObjectType, Oid, Repository, RepositoryOpenFlags, Revwalk, Sort};
+use git2::{ObjectType, Oid, Repository, RepositoryOpenFlags};
 
 use crate::facts::CommitFacts;
-use crate::identity::Identity;
+use crate::history::{History, Order};
 use crate::refs::{ProtectedRefs, RefUpdate, is_zero};
 
 /// What went wrong talking to a repository.
@@ -62,6 +62,23 @@ pub enum GitError {
         /// Why, in words for people.
         reason: String,
     },
+    /// A commit whose text does not parse (git would not have written it).
+    #[error("commit {id} cannot be read: {reason}")]
+    BadCommit {
+        /// The commit id.
+        id: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// Reading history (the object store or the commit-graph) failed.
+    #[error("{context}")]
+    History {
+        /// What we were doing.
+        context: String,
+        /// What the reader said.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// Any other libgit2 failure, with what we were doing.
     #[error("{context}")]
     Git {
@@ -109,13 +126,11 @@ pub enum Tip {
 /// An open repository.
 pub struct GitRepo {
     repo: Repository,
-    /// The push's quarantine, added as an alternate: a worker thread's own
-    /// handle needs it too.
-    alternate: Option<PathBuf>,
+    /// The push's quarantine (also added to `repo` as an alternate).
+    quarantine: Option<PathBuf>,
+    /// The history reader, opened by the first walk.
+    history: std::cell::OnceCell<History>,
 }
-
-/// Commits read per job handed to a worker thread.
-const CHUNK: usize = 64;
 
 /// `path` with `.` and `..` resolved lexically (no filesystem access).
 fn normalize(path: &Path) -> PathBuf {
@@ -288,20 +303,22 @@ impl GitRepo {
                 return Err(GitError::QuarantineOutside { path: resolved, objects });
             }
             add_alternate(&repo, &resolved)?;
-            return Ok(GitRepo { repo, alternate: Some(resolved) });
+            return Ok(GitRepo::new(repo, Some(resolved)));
         }
-        Ok(GitRepo { repo, alternate: None })
+        Ok(GitRepo::new(repo, None))
     }
 
-    /// Another handle on the repository at `path` (a git dir), for a worker
-    /// thread: a `Repository` must not be shared between threads.
-    fn reopen(path: &Path, alternate: Option<&Path>) -> Result<GitRepo, GitError> {
-        let repo = Repository::open_ext(path, RepositoryOpenFlags::NO_SEARCH, std::iter::empty::<&std::ffi::OsStr>())
-            .map_err(|source| GitError::NotARepository { path: path.to_owned(), source })?;
-        if let Some(alternate) = alternate {
-            add_alternate(&repo, alternate)?;
+    fn new(repo: Repository, quarantine: Option<PathBuf>) -> GitRepo {
+        GitRepo { repo, quarantine, history: std::cell::OnceCell::new() }
+    }
+
+    /// The history reader, opened once.
+    fn history(&self) -> Result<&History, GitError> {
+        if let Some(history) = self.history.get() {
+            return Ok(history);
         }
-        Ok(GitRepo { repo, alternate: alternate.map(Path::to_owned) })
+        let history = History::open(self.repo.commondir(), self.quarantine.as_deref())?;
+        Ok(self.history.get_or_init(|| history))
     }
 
     /// Opens the repository containing `dir`, as git would from there (for
@@ -309,7 +326,7 @@ impl GitRepo {
     pub fn discover(dir: &Path) -> Result<GitRepo, GitError> {
         configure_libgit2();
         let repo = Repository::discover(dir).map_err(|source| GitError::NotARepository { path: dir.to_owned(), source })?;
-        Ok(GitRepo { repo, alternate: None })
+        Ok(GitRepo::new(repo, None))
     }
 
     /// Opens exactly the repository at `path` (its git dir, or a working
@@ -320,7 +337,7 @@ impl GitRepo {
         }
         let repo = Repository::open_ext(path, RepositoryOpenFlags::NO_SEARCH, std::iter::empty::<&std::ffi::OsStr>())
             .map_err(|source| GitError::NotARepository { path: path.to_owned(), source })?;
-        Ok(GitRepo { repo, alternate: None })
+        Ok(GitRepo::new(repo, None))
     }
 
     /// The git dir (for a bare repository, the repository itself).
@@ -378,20 +395,18 @@ impl GitRepo {
         work: impl Fn(CommitFacts) -> T + Sync,
         mut visit: impl FnMut(T),
     ) -> Result<(), GitError> {
-        let mut walk = self.repo.revwalk().map_err(git_error("cannot start a history walk"))?;
-        walk.set_sorting(Sort::TOPOLOGICAL).map_err(git_error("cannot sort the history walk"))?;
-        let new = Oid::from_str(new_commit).map_err(|_| GitError::MissingObject { id: new_commit.to_owned() })?;
-        walk.push(new).map_err(|_| GitError::MissingObject { id: new_commit.to_owned() })?;
+        let new = Oid::from_str(new_commit).ok().and_then(|oid| crate::history::object_id(oid.as_bytes()));
+        let new = new.ok_or_else(|| GitError::MissingObject { id: new_commit.to_owned() })?;
+        let mut hidden = Vec::new();
         if !is_zero(&update.old) {
-            if let Some(old) = Oid::from_str(&update.old).ok().and_then(|oid| self.peel_commit(oid)) {
-                // A missing old tip (a corrupt repository) only means more is checked.
-                let _ = walk.hide(old);
-            }
+            // A missing old tip (a corrupt repository) only means more is checked.
+            hidden.extend(Oid::from_str(&update.old).ok().and_then(|oid| self.peel_commit(oid)));
         }
-        for tip in self.protected_tips(protected)? {
-            let _ = walk.hide(tip);
-        }
-        self.drain(walk, &work, &mut |item| {
+        hidden.extend(self.protected_tips(protected)?);
+        let hidden: Vec<_> = hidden.iter().filter_map(|oid| crate::history::object_id(oid.as_bytes())).collect();
+        let history = self.history()?;
+        let walk = history.walk(&[new], &hidden, Order::Topological)?;
+        history.drain(walk, &work, &mut |item| {
             visit(item);
             ControlFlow::Continue(())
         })
@@ -406,13 +421,12 @@ impl GitRepo {
         work: impl Fn(CommitFacts) -> T + Sync,
         mut visit: impl FnMut(T) -> ControlFlow<()>,
     ) -> Result<(), GitError> {
-        let mut walk = self.repo.revwalk().map_err(git_error("cannot start a history walk"))?;
-        walk.set_sorting(Sort::NONE).map_err(git_error("cannot sort the history walk"))?;
+        let (mut tips, mut hidden) = (Vec::new(), Vec::new());
         for spec in specs {
             let bad = |source: git2::Error| GitError::BadRevision { spec: spec.clone(), reason: revision_reason(&source) };
-            if let Some(hidden) = spec.strip_prefix('^') {
-                let commit = self.repo.revparse_single(hidden).and_then(|o| o.peel_to_commit()).map_err(bad)?;
-                walk.hide(commit.id()).map_err(bad)?;
+            if let Some(name) = spec.strip_prefix('^') {
+                let commit = self.repo.revparse_single(name).and_then(|o| o.peel_to_commit()).map_err(bad)?;
+                hidden.push(commit.id());
             } else if spec.contains("..") {
                 let range = self.repo.revparse(spec).map_err(bad)?;
                 let peel = |object: Option<&git2::Object<'_>>| -> Result<Oid, GitError> {
@@ -421,159 +435,26 @@ impl GitRepo {
                 };
                 let from = peel(range.from())?;
                 let to = peel(range.to())?;
-                walk.push(to).map_err(bad)?;
+                tips.push(to);
                 if range.mode().contains(git2::RevparseMode::MERGE_BASE) {
-                    walk.push(from).map_err(bad)?;
-                    let bases = self.repo.merge_bases(from, to).map_err(bad)?;
-                    for base in bases.iter() {
-                        walk.hide(*base).map_err(bad)?;
+                    tips.push(from);
+                    match self.repo.merge_bases(from, to) {
+                        Ok(bases) => hidden.extend(bases.iter().copied()),
+                        Err(error) if error.code() == git2::ErrorCode::NotFound => {}
+                        Err(error) => return Err(bad(error)),
                     }
                 } else {
-                    walk.hide(from).map_err(bad)?;
+                    hidden.push(from);
                 }
             } else {
                 let commit = self.repo.revparse_single(spec).and_then(|o| o.peel_to_commit()).map_err(bad)?;
-                walk.push(commit.id()).map_err(bad)?;
+                tips.push(commit.id());
             }
         }
-        self.drain(walk, &work, &mut visit)
-    }
-
-    /// Hands `work(facts)` of each commit the walk yields to `visit`, in walk
-    /// order, until `visit` breaks. A short walk is read right here; a long
-    /// one is spread over worker threads, each with its own handle on the
-    /// repository, in chunks of [`CHUNK`] commits, while this thread walks.
-    fn drain<T: Send>(
-        &self,
-        mut walk: Revwalk<'_>,
-        work: &(impl Fn(CommitFacts) -> T + Sync),
-        visit: &mut impl FnMut(T) -> ControlFlow<()>,
-    ) -> Result<(), GitError> {
-        let mut first = Vec::with_capacity(CHUNK);
-        for oid in walk.by_ref().take(CHUNK) {
-            first.push(oid.map_err(git_error("history walk failed"))?);
-        }
-        // One worker per core: this thread mostly waits on libgit2's walk.
-        let workers = std::thread::available_parallelism().map_or(1, usize::from).clamp(1, 8);
-        if first.len() < CHUNK {
-            // The walk is over: read these few right here.
-            for oid in first {
-                if visit(work(self.facts(oid)?)).is_break() {
-                    break;
-                }
-            }
-            return Ok(());
-        }
-        self.drain_in_parallel(first, walk, workers, work, visit)
-    }
-
-    fn drain_in_parallel<T: Send>(
-        &self,
-        first: Vec<Oid>,
-        walk: Revwalk<'_>,
-        workers: usize,
-        work: &(impl Fn(CommitFacts) -> T + Sync),
-        visit: &mut impl FnMut(T) -> ControlFlow<()>,
-    ) -> Result<(), GitError> {
-        use std::collections::BTreeMap;
-        use std::sync::atomic::{AtomicBool, Ordering};
-        use std::sync::{Mutex, mpsc};
-
-        type Done<T> = (usize, Result<Vec<T>, GitError>);
-        let (jobs, queue) = mpsc::sync_channel::<(usize, Vec<Oid>)>(workers * 4);
-        let queue = Mutex::new(queue);
-        let (done, results) = mpsc::channel::<Done<T>>();
-        let stop = AtomicBool::new(false);
-        let (path, alternate) = (self.repo.path().to_owned(), self.alternate.clone());
-        std::thread::scope(|scope| {
-            for _ in 0..workers {
-                let (queue, done, stop, path, alternate) = (&queue, done.clone(), &stop, &path, alternate.as_deref());
-                scope.spawn(move || {
-                    let repo = GitRepo::reopen(path, alternate);
-                    loop {
-                        let job = queue.lock().map_or(None, |queue| queue.recv().ok());
-                        let Some((seq, oids)) = job else { return };
-                        if stop.load(Ordering::Relaxed) {
-                            continue;
-                        }
-                        let read = match &repo {
-                            Ok(repo) => oids.into_iter().map(|oid| repo.facts(oid).map(work)).collect(),
-                            Err(error) => Err(GitError::Git {
-                                context: "cannot open the repository again for a worker thread".to_owned(),
-                                source: git2::Error::from_str(&error.to_string()),
-                            }),
-                        };
-                        if done.send((seq, read)).is_err() {
-                            return;
-                        }
-                    }
-                });
-            }
-            drop(done);
-
-            // Emits finished chunks in order; false once `visit` broke.
-            let mut pending: BTreeMap<usize, Result<Vec<T>, GitError>> = BTreeMap::new();
-            let mut next = 0;
-            let mut emit = |pending: &mut BTreeMap<usize, Result<Vec<T>, GitError>>| -> Result<bool, GitError> {
-                while let Some(chunk) = pending.remove(&next) {
-                    next += 1;
-                    for item in chunk? {
-                        if visit(item).is_break() {
-                            return Ok(false);
-                        }
-                    }
-                }
-                Ok(true)
-            };
-            let (mut sent, mut received) = (0, 0);
-            let mut outcome: Result<bool, GitError> = Ok(true);
-            let mut chunk = first;
-            let mut walk = walk;
-            loop {
-                if chunk.len() == CHUNK {
-                    if jobs.send((sent, std::mem::take(&mut chunk))).is_err() {
-                        break;
-                    }
-                    sent += 1;
-                    while let Ok((seq, read)) = results.try_recv() {
-                        pending.insert(seq, read);
-                        received += 1;
-                    }
-                    outcome = emit(&mut pending);
-                    if !matches!(outcome, Ok(true)) {
-                        break;
-                    }
-                }
-                match walk.next() {
-                    Some(Ok(oid)) => chunk.push(oid),
-                    Some(Err(error)) => {
-                        outcome = Err(GitError::Git { context: "history walk failed".to_owned(), source: error });
-                        break;
-                    }
-                    None => {
-                        if !chunk.is_empty() && jobs.send((sent, std::mem::take(&mut chunk))).is_ok() {
-                            sent += 1;
-                        }
-                        break;
-                    }
-                }
-            }
-            drop(jobs);
-            if matches!(outcome, Ok(true)) {
-                while received < sent {
-                    let Ok((seq, read)) = results.recv() else { break };
-                    pending.insert(seq, read);
-                    received += 1;
-                    outcome = emit(&mut pending);
-                    if !matches!(outcome, Ok(true)) {
-                        break;
-                    }
-                }
-            }
-            // Let workers skip what is left, then join them (end of scope).
-            stop.store(true, Ordering::Relaxed);
-            outcome.map(|_| ())
-        })
+        let ids = |oids: Vec<Oid>| -> Vec<_> { oids.iter().filter_map(|oid| crate::history::object_id(oid.as_bytes())).collect() };
+        let history = self.history()?;
+        let walk = history.walk(&ids(tips), &ids(hidden), Order::Date)?;
+        history.drain(walk, &work, &mut visit)
     }
 
     fn peel_commit(&self, oid: Oid) -> Option<Oid> {
@@ -625,38 +506,6 @@ impl GitRepo {
         tips.sort();
         tips.dedup();
         Ok(tips)
-    }
-
-    /// Reads one commit into plain facts.
-    pub fn facts(&self, oid: Oid) -> Result<CommitFacts, GitError> {
-        let commit = self.repo.find_commit(oid).map_err(|_| GitError::MissingObject { id: oid.to_string() })?;
-        // git shows a message (and names) in the encoding the commit
-        // declares; read them the same way, or the text git shows and the
-        // text we judge could differ (a UTF-7 message hides its markers).
-        let declared = match commit.message_encoding() {
-            Ok(label) => label.map(str::to_owned),
-            Err(_) => Some("a label that is not UTF-8".to_owned()),
-        };
-        let (encoding, unreadable_encoding) =
-            match declared.as_deref().map(|label| (label, encoding_rs::Encoding::for_label(label.as_bytes()))) {
-                None => (encoding_rs::UTF_8, None),
-                Some((_, Some(encoding)))
-                    if encoding != encoding_rs::REPLACEMENT && encoding != encoding_rs::UTF_16LE && encoding != encoding_rs::UTF_16BE =>
-                {
-                    (encoding, None)
-                }
-                Some((label, _)) => (encoding_rs::UTF_8, Some(label.to_owned())),
-            };
-        let decode = |bytes: &[u8]| encoding.decode_without_bom_handling(bytes).0.into_owned();
-        let identity = |signature: git2::Signature<'_>| Identity::new(decode(signature.name_bytes()), decode(signature.email_bytes()));
-        Ok(CommitFacts {
-            id: oid.to_string(),
-            parent_ids: commit.parent_ids().map(|id| id.to_string()).collect(),
-            author: identity(commit.author()),
-            committer: identity(commit.committer()),
-            message: decode(commit.message_raw_bytes()),
-            unreadable_encoding,
-        })
     }
 }
 

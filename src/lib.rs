@@ -41,6 +41,7 @@ pub mod detect;
 pub mod diagnostics;
 pub mod facts;
 pub mod git;
+pub mod history;
 pub mod hook;
 pub mod identity;
 pub mod live;

@@ -478,8 +478,11 @@ impl AppError {
         match error {
             GitError::OutsideRoots { .. } | GitError::QuarantineOutside { .. } => AppError::Forbidden(chain),
             GitError::NoSuchPath { .. } => AppError::NotFound(chain),
-            GitError::NotARepository { .. } | GitError::MissingObject { .. } | GitError::BadRevision { .. } => AppError::BadRequest(chain),
-            GitError::Git { .. } => AppError::Internal(format!("{repository}: {chain}")),
+            GitError::NotARepository { .. }
+            | GitError::MissingObject { .. }
+            | GitError::BadCommit { .. }
+            | GitError::BadRevision { .. } => AppError::BadRequest(chain),
+            GitError::Git { .. } | GitError::History { .. } => AppError::Internal(format!("{repository}: {chain}")),
         }
     }
 }

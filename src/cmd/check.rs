@@ -39,17 +39,22 @@ struct Summary {
 }
 
 impl Summary {
-    fn add(&mut self, report: &CommitReport) {
+    fn add(&mut self, (verdict, ai_assisted): (Verdict, bool)) {
         self.commits += 1;
-        match report.verdict {
+        match verdict {
             Verdict::NotAi => self.not_ai += 1,
             Verdict::Approved => self.approved += 1,
             Verdict::Rejected => self.rejected += 1,
         }
-        if !report.markers.is_empty() {
+        if ai_assisted {
             self.ai_assisted += 1;
         }
     }
+}
+
+/// What the summary counts of one report.
+fn counted(report: &CommitReport) -> (Verdict, bool) {
+    (report.verdict, !report.markers.is_empty())
 }
 
 /// Checks every commit `git rev-list REV…` lists as if it entered a
@@ -78,14 +83,12 @@ pub fn run(config: Option<&Path>, args: &CheckArgs) -> Result<ExitCode, Failure>
             // document.
             const HEAD: &str = "{\"commits\":[";
             let mut started = false;
+            // Each commit is judged and encoded where it is read (a worker
+            // thread for a long history); this thread only writes.
             repo.walk_revisions(
                 &args.revisions,
-                |facts| gate.evaluate(facts),
-                |report| {
-                    let separator: &[u8] = if started { b",\n" } else { b"\n" };
-                    let head = if started { "" } else { HEAD };
-                    started = true;
-                    summary.add(&report);
+                |facts| {
+                    let report = gate.evaluate(facts);
                     let json = CommitJson {
                         sha: &report.commit.id,
                         subject: report.commit.subject(),
@@ -95,10 +98,18 @@ pub fn run(config: Option<&Path>, args: &CheckArgs) -> Result<ExitCode, Failure>
                         verdict: report.verdict,
                         reasons: &report.reasons,
                     };
+                    (counted(&report), serde_json::to_string(&json))
+                },
+                |(counts, json)| {
+                    let separator: &[u8] = if started { b",\n" } else { b"\n" };
+                    let head = if started { "" } else { HEAD };
+                    started = true;
+                    summary.add(counts);
                     emit(
-                        out.write_all(head.as_bytes())
-                            .and_then(|()| out.write_all(separator))
-                            .and_then(|()| serde_json::to_writer(&mut out, &json).map_err(std::io::Error::from)),
+                        json.map_err(std::io::Error::from)
+                            .and_then(|json| out.write_all(head.as_bytes()).map(|()| json))
+                            .and_then(|json| out.write_all(separator).map(|()| json))
+                            .and_then(|json| out.write_all(json.as_bytes())),
                     )
                 },
             )?;
@@ -109,13 +120,16 @@ pub fn run(config: Option<&Path>, args: &CheckArgs) -> Result<ExitCode, Failure>
         Format::Text => {
             repo.walk_revisions(
                 &args.revisions,
-                |facts| gate.evaluate(facts),
-                |report| {
-                    summary.add(&report);
-                    if report.verdict == Verdict::Rejected {
-                        emit(out.write_all(commit_block(&report).as_bytes()))
-                    } else {
-                        ControlFlow::Continue(())
+                |facts| {
+                    let report = gate.evaluate(facts);
+                    let block = (report.verdict == Verdict::Rejected).then(|| commit_block(&report));
+                    (counted(&report), block)
+                },
+                |(counts, block)| {
+                    summary.add(counts);
+                    match block {
+                        Some(block) => emit(out.write_all(block.as_bytes())),
+                        None => ControlFlow::Continue(()),
                     }
                 },
             )?;

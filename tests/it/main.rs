@@ -10,3 +10,4 @@ mod push;
 mod reload;
 mod trailers;
 mod util;
+mod walk;

@@ -1,0 +1,777 @@
+//! Reading history: which commits a walk yields, in which order, and what
+//! each one says. The only module that uses gitoxide's crates (`gix-*`);
+//! git.rs keeps git2 for opening repositories, refs and revision syntax, and
+//! hands this module plain commit ids.
+//!
+//! Why a second library: libgit2 1.9 refuses the commit-graph files git
+//! writes today (their `GDA2` chunk), so its walk inflates every commit just
+//! to learn its parents, and its pack reads share one process-wide lock, so
+//! reading does not spread over cores. Here the walk takes parents, commit
+//! dates and generation numbers from the commit-graph when a commit is in
+//! it (reading the commit otherwise), and every thread reads commits through
+//! its own handle on one shared, lock-free object store.
+//!
+//! The walk's answer must be exact, not a heuristic: a commit already on a
+//! protected ref must not be judged again, and a new one must never be
+//! missed. See [`Nodes::paint`] for how hidden history is told apart.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::ops::ControlFlow;
+use std::path::Path;
+use std::sync::Arc;
+
+use gix_hash::ObjectId;
+
+use crate::facts::CommitFacts;
+use crate::git::GitError;
+use crate::identity::Identity;
+
+/// Commits read per job handed to a worker thread.
+const CHUNK: usize = 64;
+
+/// A repository's history, ready to be walked and read from any thread.
+pub struct History {
+    objects: Arc<gix_odb::Store>,
+    /// A push's quarantine (objects git received but has not yet moved into
+    /// the repository); looked in first.
+    quarantine: Option<Arc<gix_odb::Store>>,
+    /// git's commit-graph, when the repository has a readable one.
+    graph: Option<gix_commitgraph::Graph>,
+    /// The commits a shallow clone has without their parents.
+    shallow: HashSet<ObjectId>,
+}
+
+/// One thread's way of reading objects.
+pub struct Reader {
+    objects: gix_odb::HandleArc,
+    quarantine: Option<gix_odb::HandleArc>,
+    buf: Vec<u8>,
+}
+
+fn history_error<E: std::error::Error + Send + Sync + 'static>(context: String) -> impl FnOnce(E) -> GitError {
+    move |source| GitError::History { context, source: Box::new(source) }
+}
+
+fn open_store(objects: &Path) -> Result<Arc<gix_odb::Store>, GitError> {
+    let store = gix_odb::Store::at_opts(
+        objects.to_owned(),
+        gix_hash::Kind::Sha1,
+        &mut std::iter::empty(),
+        gix_odb::store::init::Options::default(),
+    )
+    .map_err(history_error(format!("cannot open the object store {}", objects.display())))?;
+    Ok(Arc::new(store))
+}
+
+fn handle(store: &Arc<gix_odb::Store>) -> gix_odb::HandleArc {
+    let mut handle = store.to_cache_arc();
+    // Opened for one request: what is on disk now is all there is, and a
+    // miss (every pushed object misses the repository's own store) must not
+    // rescan the pack folder.
+    handle.refresh_never();
+    handle
+}
+
+impl History {
+    /// Opens the history of the repository whose common git dir is `common`
+    /// (objects in `common/objects`), with a push's `quarantine` when given.
+    pub fn open(common: &Path, quarantine: Option<&Path>) -> Result<History, GitError> {
+        let objects_dir = common.join("objects");
+        let objects = open_store(&objects_dir)?;
+        let quarantine = quarantine.map(open_store).transpose()?;
+        // A missing or unreadable commit-graph only makes walks slower.
+        let graph = gix_commitgraph::Graph::from_info_dir(&objects_dir.join("info")).ok();
+        let shallow = match std::fs::read(common.join("shallow")) {
+            Ok(text) => text.split(|&b| b == b'\n').filter_map(|line| ObjectId::from_hex(line.trim_ascii()).ok()).collect(),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => HashSet::new(),
+            Err(error) => return Err(history_error("cannot read the list of shallow commits".to_owned())(error)),
+        };
+        Ok(History { objects, quarantine, graph, shallow })
+    }
+
+    /// A reader for the calling thread.
+    pub fn reader(&self) -> Reader {
+        Reader { objects: handle(&self.objects), quarantine: self.quarantine.as_ref().map(handle), buf: Vec::new() }
+    }
+
+    /// The commits reachable from `tips` but not from any of `hidden`, each
+    /// once, in `order`.
+    pub fn walk(&self, tips: &[ObjectId], hidden: &[ObjectId], order: Order) -> Result<Walk<'_>, GitError> {
+        let mut nodes = Nodes { history: self, reader: self.reader(), nodes: Vec::new(), index: HashMap::new(), parents: Vec::new() };
+        let tips: Vec<u32> = tips.iter().map(|id| nodes.intern(*id)).collect();
+        let hidden: Vec<u32> = hidden.iter().map(|id| nodes.intern(*id)).collect();
+        let limited = !hidden.is_empty();
+        if limited || order == Order::Topological {
+            nodes.paint(&tips, &hidden)?;
+        }
+        let mode = match order {
+            Order::Topological => Mode::Listed(nodes.topological()?.into_iter()),
+            Order::Date => {
+                let mut dated = Dated { heap: BinaryHeap::new(), seq: 0, limited };
+                for tip in tips {
+                    if dated.admits(&nodes, tip) {
+                        dated.push(&mut nodes, tip)?;
+                    }
+                }
+                Mode::Dated(dated)
+            }
+        };
+        Ok(Walk { nodes, mode })
+    }
+
+    /// Hands `work(facts)` of each commit `walk` yields to `visit`, in walk
+    /// order, until `visit` breaks. A short walk is read right here; a long
+    /// one is read on worker threads (one per core, each with its own
+    /// reader), in chunks of [`CHUNK`] commits, while this thread walks.
+    pub fn drain<T: Send>(
+        &self,
+        mut walk: Walk<'_>,
+        work: &(impl Fn(CommitFacts) -> T + Sync),
+        visit: &mut impl FnMut(T) -> ControlFlow<()>,
+    ) -> Result<(), GitError> {
+        let mut first = Vec::with_capacity(CHUNK);
+        for id in walk.by_ref().take(CHUNK) {
+            first.push(id?);
+        }
+        if first.len() < CHUNK {
+            // The walk is over: read these few right here.
+            let mut reader = walk.nodes.reader;
+            for id in first {
+                if visit(work(reader.facts(&id)?)).is_break() {
+                    break;
+                }
+            }
+            return Ok(());
+        }
+        let workers = std::thread::available_parallelism().map_or(1, usize::from).clamp(1, 8);
+        self.drain_in_parallel(first, walk, workers, work, visit)
+    }
+
+    fn drain_in_parallel<T: Send>(
+        &self,
+        first: Vec<ObjectId>,
+        mut walk: Walk<'_>,
+        workers: usize,
+        work: &(impl Fn(CommitFacts) -> T + Sync),
+        visit: &mut impl FnMut(T) -> ControlFlow<()>,
+    ) -> Result<(), GitError> {
+        use std::collections::BTreeMap;
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::{Mutex, mpsc};
+
+        type Done<T> = (usize, Result<Vec<T>, GitError>);
+        let (jobs, queue) = mpsc::sync_channel::<(usize, Vec<ObjectId>)>(workers * 4);
+        let queue = Mutex::new(queue);
+        let (done, results) = mpsc::channel::<Done<T>>();
+        let stop = AtomicBool::new(false);
+        std::thread::scope(|scope| {
+            for _ in 0..workers {
+                let (queue, done, stop) = (&queue, done.clone(), &stop);
+                scope.spawn(move || {
+                    let mut reader = self.reader();
+                    loop {
+                        let job = queue.lock().map_or(None, |queue| queue.recv().ok());
+                        let Some((seq, ids)) = job else { return };
+                        if stop.load(Ordering::Relaxed) {
+                            continue;
+                        }
+                        let read = ids.iter().map(|id| reader.facts(id).map(work)).collect();
+                        if done.send((seq, read)).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+            drop(done);
+
+            // Emits finished chunks in order; false once `visit` broke.
+            let mut pending: BTreeMap<usize, Result<Vec<T>, GitError>> = BTreeMap::new();
+            let mut next = 0;
+            let mut emit = |pending: &mut BTreeMap<usize, Result<Vec<T>, GitError>>| -> Result<bool, GitError> {
+                while let Some(chunk) = pending.remove(&next) {
+                    next += 1;
+                    for item in chunk? {
+                        if visit(item).is_break() {
+                            return Ok(false);
+                        }
+                    }
+                }
+                Ok(true)
+            };
+            let (mut sent, mut received) = (0, 0);
+            let mut outcome: Result<bool, GitError> = Ok(true);
+            let mut chunk = first;
+            loop {
+                if chunk.len() == CHUNK {
+                    if jobs.send((sent, std::mem::take(&mut chunk))).is_err() {
+                        break;
+                    }
+                    sent += 1;
+                    while let Ok((seq, read)) = results.try_recv() {
+                        pending.insert(seq, read);
+                        received += 1;
+                    }
+                    outcome = emit(&mut pending);
+                    if !matches!(outcome, Ok(true)) {
+                        break;
+                    }
+                }
+                match walk.next() {
+                    Some(Ok(id)) => chunk.push(id),
+                    Some(Err(error)) => {
+                        outcome = Err(error);
+                        break;
+                    }
+                    None => {
+                        if !chunk.is_empty() && jobs.send((sent, std::mem::take(&mut chunk))).is_ok() {
+                            sent += 1;
+                        }
+                        break;
+                    }
+                }
+            }
+            drop(jobs);
+            if matches!(outcome, Ok(true)) {
+                while received < sent {
+                    let Ok((seq, read)) = results.recv() else { break };
+                    pending.insert(seq, read);
+                    received += 1;
+                    outcome = emit(&mut pending);
+                    if !matches!(outcome, Ok(true)) {
+                        break;
+                    }
+                }
+            }
+            // Let workers skip what is left, then join them (end of scope).
+            stop.store(true, Ordering::Relaxed);
+            outcome.map(|_| ())
+        })
+    }
+}
+
+impl Reader {
+    /// The raw bytes of commit `id` (the quarantine is looked in first).
+    fn commit(&mut self, id: &ObjectId) -> Result<&[u8], GitError> {
+        use gix_object::Find as _;
+        let missing = || GitError::MissingObject { id: id.to_string() };
+        let context = || format!("cannot read object {id}");
+        let mut kind = None;
+        if let Some(quarantine) = &self.quarantine {
+            kind = quarantine.try_find(id, &mut self.buf).map_err(history_error(context()))?.map(|data| data.kind);
+        }
+        if kind.is_none() {
+            kind = self.objects.try_find(id, &mut self.buf).map_err(history_error(context()))?.map(|data| data.kind);
+        }
+        match kind {
+            Some(gix_object::Kind::Commit) => Ok(&self.buf),
+            _ => Err(missing()),
+        }
+    }
+
+    /// Reads commit `id` into plain facts.
+    pub fn facts(&mut self, id: &ObjectId) -> Result<CommitFacts, GitError> {
+        let bytes = self.commit(id)?;
+        let commit = parse_commit(bytes).map_err(|reason| GitError::BadCommit { id: id.to_string(), reason })?;
+        // git shows a message (and names) in the encoding the commit
+        // declares; read them the same way, or the text git shows and the
+        // text we judge could differ (a UTF-7 message hides its markers).
+        let declared = commit.encoding.map(|label| match std::str::from_utf8(label) {
+            Ok(label) => label.to_owned(),
+            Err(_) => "a label that is not UTF-8".to_owned(),
+        });
+        let (encoding, unreadable_encoding) =
+            match declared.as_deref().map(|label| (label, encoding_rs::Encoding::for_label(label.as_bytes()))) {
+                None => (encoding_rs::UTF_8, None),
+                Some((_, Some(encoding)))
+                    if encoding != encoding_rs::REPLACEMENT && encoding != encoding_rs::UTF_16LE && encoding != encoding_rs::UTF_16BE =>
+                {
+                    (encoding, None)
+                }
+                Some((label, _)) => (encoding_rs::UTF_8, Some(label.to_owned())),
+            };
+        let decode = |bytes: &[u8]| encoding.decode_without_bom_handling(bytes).0.into_owned();
+        let identity = |signature: Signature<'_>| Identity::new(decode(signature.name), decode(signature.email));
+        Ok(CommitFacts {
+            id: id.to_string(),
+            parent_ids: commit.parents.iter().map(ObjectId::to_string).collect(),
+            author: identity(commit.author),
+            committer: identity(commit.committer),
+            message: decode(commit.message),
+            unreadable_encoding,
+        })
+    }
+}
+
+// ---------------------------------------------------------------- parsing
+
+/// A name and address as a commit header records them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Signature<'a> {
+    name: &'a [u8],
+    email: &'a [u8],
+    time: i64,
+}
+
+/// The parts of a raw commit the gate reads.
+#[derive(Debug, PartialEq, Eq)]
+struct RawCommit<'a> {
+    parents: Vec<ObjectId>,
+    author: Signature<'a>,
+    committer: Signature<'a>,
+    encoding: Option<&'a [u8]>,
+    message: &'a [u8],
+}
+
+/// Up to the first NUL: what a C string holds (libgit2 hands names,
+/// addresses, the encoding and the message over as C strings, and git
+/// itself shows a message only up to a NUL).
+fn c_string(bytes: &[u8]) -> &[u8] {
+    bytes.iter().position(|&b| b == 0).map_or(bytes, |nul| &bytes[..nul])
+}
+
+/// `header` followed by a hex id and a newline, at the start of `rest`.
+fn id_header<'a>(rest: &'a [u8], header: &[u8]) -> Option<(ObjectId, &'a [u8])> {
+    let after = rest.strip_prefix(header)?;
+    let (hex, after) = (after.get(..40)?, after.get(40..)?);
+    let after = after.strip_prefix(b"\n")?;
+    Some((ObjectId::from_hex(hex).ok()?, after))
+}
+
+/// Trims what libgit2 trims around names and addresses.
+fn trim_crud(mut bytes: &[u8]) -> &[u8] {
+    let crud = |b: &u8| *b <= 32 || b",:;<>\"\\'".contains(b);
+    while let [first, rest @ ..] = bytes
+        && crud(first)
+    {
+        bytes = rest;
+    }
+    while let [rest @ .., last] = bytes
+        && crud(last)
+    {
+        bytes = rest;
+    }
+    bytes
+}
+
+/// A `header` line holding a signature, as libgit2 reads it: the address
+/// is between the last `<` and the last `>` of the line.
+fn signature_line<'a>(rest: &'a [u8], header: &[u8]) -> Result<(Signature<'a>, &'a [u8]), &'static str> {
+    let newline = rest.iter().position(|&b| b == b'\n').ok_or("a header line without a newline")?;
+    let line = &rest[..newline];
+    if line.len() <= header.len() || !line.starts_with(header) {
+        return Err(if header == b"author " { "no author line" } else { "no committer line" });
+    }
+    let body = &line[header.len()..];
+    let (Some(open), Some(close)) = (body.iter().rposition(|&b| b == b'<'), body.iter().rposition(|&b| b == b'>')) else {
+        return Err("a malformed e-mail address");
+    };
+    if close <= open {
+        return Err("a malformed e-mail address");
+    }
+    // The date orders the walk only: a malformed one counts as 0.
+    let time = body
+        .get(close + 1..)
+        .and_then(|after| std::str::from_utf8(after).ok())
+        .and_then(|after| after.split_ascii_whitespace().next())
+        .and_then(|seconds| seconds.parse().ok())
+        .unwrap_or(0);
+    let signature = Signature { name: c_string(trim_crud(&body[..open])), email: c_string(trim_crud(&body[open + 1..close])), time };
+    Ok((signature, &rest[newline + 1..]))
+}
+
+/// Parses a raw commit the way libgit2 does, so that the gate reads the
+/// same names and message it always has: a tree line, parent lines, the
+/// (first) author, the committer, other headers (of which only `encoding`
+/// matters), a blank line, then the message.
+fn parse_commit(data: &[u8]) -> Result<RawCommit<'_>, &'static str> {
+    let (_, mut rest) = id_header(data, b"tree ").ok_or("no tree line")?;
+    let mut parents = Vec::new();
+    while let Some((parent, after)) = id_header(rest, b"parent ") {
+        parents.push(parent);
+        rest = after;
+    }
+    let (author, after) = signature_line(rest, b"author ")?;
+    rest = after;
+    // Some tools write several author lines; the first one counts.
+    while rest.starts_with(b"author ") {
+        rest = signature_line(rest, b"author ")?.1;
+    }
+    let (committer, after) = signature_line(rest, b"committer ")?;
+    rest = after;
+    let mut encoding = None;
+    while !rest.is_empty() && rest[0] != b'\n' {
+        let end = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+        if let Some(label) = rest[..end].strip_prefix(b"encoding ") {
+            encoding = Some(c_string(label));
+        }
+        rest = rest.get(end + 1..).unwrap_or_default();
+    }
+    let message = c_string(rest.get(1..).unwrap_or_default());
+    Ok(RawCommit { parents, author, committer, encoding, message })
+}
+
+// ---------------------------------------------------------------- walking
+
+/// The order a walk yields commits in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// `git rev-list`'s default: newest commit date first among the commits
+    /// whose children have all been shown (ties in the order they were met).
+    Date,
+    /// Never a parent before one of its children (newest date first among
+    /// the commits that are ready); the walk is worked out before the first
+    /// commit is yielded.
+    Topological,
+}
+
+const VISIBLE: u8 = 1;
+const HIDDEN: u8 = 2;
+const QUEUED: u8 = 4;
+const SEEN: u8 = 8;
+const LOADED: u8 = 16;
+
+/// A commit met by the walk.
+struct Node {
+    id: ObjectId,
+    /// Committer date, seconds.
+    time: i64,
+    /// Generation number from the commit-graph; 0 when the commit is not in it.
+    generation: u32,
+    /// `parents[start..start + count]` in [`Nodes::parents`].
+    parents: (u32, u32),
+    flags: u8,
+}
+
+/// The commits a walk has met, by index.
+struct Nodes<'h> {
+    history: &'h History,
+    reader: Reader,
+    nodes: Vec<Node>,
+    index: HashMap<ObjectId, u32>,
+    parents: Vec<u32>,
+}
+
+fn index(n: u32) -> usize {
+    n as usize
+}
+
+impl Nodes<'_> {
+    fn intern(&mut self, id: ObjectId) -> u32 {
+        if let Some(&n) = self.index.get(&id) {
+            return n;
+        }
+        let n = u32::try_from(self.nodes.len()).unwrap_or(u32::MAX);
+        self.nodes.push(Node { id, time: 0, generation: 0, parents: (0, 0), flags: 0 });
+        self.index.insert(id, n);
+        n
+    }
+
+    fn parents_of(&self, n: u32) -> std::ops::Range<usize> {
+        let (start, count) = self.nodes[index(n)].parents;
+        index(start)..index(start + count)
+    }
+
+    /// Learns the parents and date of `n`: from the commit-graph when the
+    /// commit is in it, else from the commit itself.
+    fn load(&mut self, n: u32) -> Result<(), GitError> {
+        if self.nodes[index(n)].flags & LOADED != 0 {
+            return Ok(());
+        }
+        let id = self.nodes[index(n)].id;
+        let mut parents: Vec<ObjectId> = Vec::new();
+        let (time, generation);
+        let history = self.history;
+        let in_graph = history.graph.as_ref().and_then(|graph| Some((graph, graph.lookup(id)?)));
+        if let Some((graph, position)) = in_graph {
+            let commit = graph.commit_at(position);
+            time = i64::try_from(commit.committer_timestamp()).unwrap_or(i64::MAX);
+            generation = commit.generation().max(1);
+            for parent in commit.iter_parents() {
+                let parent = parent.map_err(history_error(format!("the commit-graph entry of {id} is damaged")))?;
+                parents.push(graph.id_at(parent).to_owned());
+            }
+        } else {
+            let bytes = self.reader.commit(&id)?;
+            let commit = parse_commit(bytes).map_err(|reason| GitError::BadCommit { id: id.to_string(), reason })?;
+            time = commit.committer.time;
+            generation = 0;
+            parents = commit.parents;
+        }
+        if history.shallow.contains(&id) {
+            parents.clear();
+        }
+        let start = u32::try_from(self.parents.len()).unwrap_or(u32::MAX);
+        for parent in &parents {
+            let p = self.intern(*parent);
+            self.parents.push(p);
+        }
+        let node = &mut self.nodes[index(n)];
+        node.time = time;
+        node.generation = generation;
+        node.parents = (start, u32::try_from(parents.len()).unwrap_or(0));
+        node.flags |= LOADED;
+        Ok(())
+    }
+
+    /// Paints every commit reachable from `tips` VISIBLE and every commit
+    /// reachable from `hidden` HIDDEN, until the commits that are only
+    /// VISIBLE (the walk's answer) are known exactly.
+    ///
+    /// Commits are taken highest generation number first, so a commit's
+    /// children are all taken before it and its paint is final when it is
+    /// taken; the painting stops once no only-VISIBLE commit waits. Commits
+    /// not in the commit-graph (pushed ones, recent ones) count as highest
+    /// and are ordered by date among themselves, which is not exact under
+    /// clock skew; so while any of them waits, painting goes on, and a
+    /// commit whose paint grows is taken again. With a commit-graph the
+    /// answer is therefore exact; without one (a repository git never wrote
+    /// one for), the stop rule is git's own date heuristic.
+    fn paint(&mut self, tips: &[u32], hidden: &[u32]) -> Result<(), GitError> {
+        let exact = self.history.graph.is_some();
+        let mut paint = Paint { heap: BinaryHeap::new(), seq: 0, visible_only: 0, outside_graph: 0 };
+        for &tip in tips {
+            self.mark(&mut paint, tip, VISIBLE)?;
+        }
+        for &tip in hidden {
+            self.mark(&mut paint, tip, HIDDEN)?;
+        }
+        // Without generation numbers, git's own rule (`limit_list`): go on
+        // while a waiting commit is as new as the oldest only-VISIBLE one
+        // taken, then SLOP more.
+        const SLOP: usize = 5;
+        let mut oldest_visible = i64::MAX;
+        let mut slop = SLOP;
+        loop {
+            let must = paint.visible_only > 0 || (exact && paint.outside_graph > 0);
+            if !must {
+                let newest_waiting = paint.heap.peek().map(|&(_, time, _, _)| time);
+                if exact || newest_waiting.is_none() {
+                    break;
+                }
+                if newest_waiting < Some(oldest_visible) {
+                    if slop == 0 {
+                        break;
+                    }
+                    slop -= 1;
+                } else {
+                    slop = SLOP;
+                }
+            }
+            let Some((_, _, _, n)) = paint.heap.pop() else { break };
+            let node = &mut self.nodes[index(n)];
+            node.flags &= !QUEUED;
+            let flags = node.flags & (VISIBLE | HIDDEN);
+            if flags == VISIBLE {
+                paint.visible_only -= 1;
+                oldest_visible = oldest_visible.min(node.time);
+            }
+            if node.generation == 0 {
+                paint.outside_graph -= 1;
+            }
+            for p in self.parents_of(n) {
+                let parent = self.parents[p];
+                self.mark(&mut paint, parent, flags)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds `flags` to `n`, queueing it when its paint grew.
+    fn mark(&mut self, paint: &mut Paint, n: u32, flags: u8) -> Result<(), GitError> {
+        let old = self.nodes[index(n)].flags;
+        if old | flags == old {
+            return Ok(());
+        }
+        self.load(n)?;
+        let node = &mut self.nodes[index(n)];
+        let new = node.flags | flags;
+        let only_visible = |flags: u8| flags & (VISIBLE | HIDDEN) == VISIBLE;
+        if new & QUEUED != 0 {
+            if only_visible(node.flags) && !only_visible(new) {
+                paint.visible_only -= 1;
+            }
+            node.flags = new;
+            return Ok(());
+        }
+        node.flags = new | QUEUED;
+        if only_visible(new) {
+            paint.visible_only += 1;
+        }
+        if node.generation == 0 {
+            paint.outside_graph += 1;
+        }
+        let generation = if node.generation == 0 { u32::MAX } else { node.generation };
+        paint.heap.push((generation, node.time, Reverse(paint.seq), n));
+        paint.seq += 1;
+        Ok(())
+    }
+
+    /// The only-VISIBLE commits, children before parents (Kahn's algorithm;
+    /// among the ready ones newest date first, ties in the order met).
+    fn topological(&mut self) -> Result<Vec<ObjectId>, GitError> {
+        let wanted = |flags: u8| flags & (VISIBLE | HIDDEN) == VISIBLE;
+        let mut children = vec![0u32; self.nodes.len()];
+        for node in self.nodes.iter().filter(|node| wanted(node.flags)) {
+            let (start, count) = node.parents;
+            for &parent in &self.parents[index(start)..index(start + count)] {
+                children[index(parent)] += 1;
+            }
+        }
+        let mut ready = BinaryHeap::new();
+        let mut seq = 0u64;
+        for (n, node) in self.nodes.iter().enumerate() {
+            if wanted(node.flags) && children[n] == 0 {
+                ready.push((node.time, Reverse(seq), n));
+                seq += 1;
+            }
+        }
+        let mut out = Vec::new();
+        while let Some((_, _, n)) = ready.pop() {
+            let node = &self.nodes[n];
+            out.push(node.id);
+            let (start, count) = node.parents;
+            for &parent in &self.parents[index(start)..index(start + count)] {
+                let p = index(parent);
+                if !wanted(self.nodes[p].flags) {
+                    continue;
+                }
+                children[p] -= 1;
+                if children[p] == 0 {
+                    ready.push((self.nodes[p].time, Reverse(seq), p));
+                    seq += 1;
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The state of [`Nodes::paint`].
+struct Paint {
+    /// Highest generation (commits outside the graph highest), then newest.
+    heap: BinaryHeap<(u32, i64, Reverse<u64>, u32)>,
+    seq: u64,
+    /// Queued commits painted VISIBLE but not HIDDEN.
+    visible_only: usize,
+    /// Queued commits that are not in the commit-graph.
+    outside_graph: usize,
+}
+
+/// A walk in date order, yielded as it goes.
+struct Dated {
+    heap: BinaryHeap<(i64, Reverse<u64>, u32)>,
+    seq: u64,
+    /// Hidden commits were painted: only only-VISIBLE ones are walked.
+    limited: bool,
+}
+
+impl Dated {
+    fn admits(&self, nodes: &Nodes<'_>, n: u32) -> bool {
+        let flags = nodes.nodes[index(n)].flags;
+        flags & SEEN == 0 && (!self.limited || flags & (VISIBLE | HIDDEN) == VISIBLE)
+    }
+
+    fn push(&mut self, nodes: &mut Nodes<'_>, n: u32) -> Result<(), GitError> {
+        nodes.load(n)?;
+        let node = &mut nodes.nodes[index(n)];
+        node.flags |= SEEN;
+        self.heap.push((node.time, Reverse(self.seq), n));
+        self.seq += 1;
+        Ok(())
+    }
+
+    fn next(&mut self, nodes: &mut Nodes<'_>) -> Option<Result<ObjectId, GitError>> {
+        let (_, _, n) = self.heap.pop()?;
+        for p in nodes.parents_of(n) {
+            let parent = nodes.parents[p];
+            if self.admits(nodes, parent)
+                && let Err(error) = self.push(nodes, parent)
+            {
+                self.heap.clear();
+                return Some(Err(error));
+            }
+        }
+        Some(Ok(nodes.nodes[index(n)].id))
+    }
+}
+
+enum Mode {
+    Listed(std::vec::IntoIter<ObjectId>),
+    Dated(Dated),
+}
+
+/// The commits of a walk, as [`History::walk`] set it up.
+pub struct Walk<'h> {
+    nodes: Nodes<'h>,
+    mode: Mode,
+}
+
+impl Iterator for Walk<'_> {
+    type Item = Result<ObjectId, GitError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match &mut self.mode {
+            Mode::Listed(ids) => ids.next().map(Ok),
+            Mode::Dated(dated) => dated.next(&mut self.nodes),
+        }
+    }
+}
+
+/// Converts git2's id bytes.
+pub fn object_id(bytes: &[u8]) -> Option<ObjectId> {
+    gix_hash::oid::try_from_bytes(bytes).ok().map(ToOwned::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TREE: &str = "tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n";
+    const PARENT: &str = "parent 5e1c309dae7f45e0f39b1bf3ac3cd9db12e7d689\n";
+
+    #[test]
+    fn parses_a_commit_as_libgit2_does() {
+        let raw = format!(
+            "{TREE}{PARENT}{PARENT}author  A. Person, <a@example.com>  1700000000 +0100\nauthor Second <b@example.com> 1 +0000\ncommitter C <c@example.com> 1700000001 -0200\nencoding ISO-8859-1\ngpgsig -----BEGIN-----\n encoding UTF-7\n -----END-----\n\nSubject\n\nBody\0hidden"
+        );
+        let commit = parse_commit(raw.as_bytes()).expect("parses");
+        assert_eq!(commit.parents.len(), 2);
+        assert_eq!(commit.author.name, b"A. Person");
+        assert_eq!(commit.author.email, b"a@example.com");
+        assert_eq!(commit.committer.time, 1_700_000_001);
+        assert_eq!(commit.encoding, Some(&b"ISO-8859-1"[..]));
+        assert_eq!(commit.message, b"Subject\n\nBody");
+    }
+
+    #[test]
+    fn the_address_is_between_the_last_angle_brackets() {
+        let raw = format!("{TREE}author Eve <eve@example.com> <noreply@anthropic.com> 1 +0000\ncommitter C <c@x> 1 +0000\n\nm");
+        let commit = parse_commit(raw.as_bytes()).expect("parses");
+        assert_eq!(commit.author.name, b"Eve <eve@example.com");
+        assert_eq!(commit.author.email, b"noreply@anthropic.com");
+    }
+
+    #[test]
+    fn refuses_what_libgit2_refuses() {
+        for raw in [
+            String::new(),
+            "tree 123\n".to_owned(),
+            format!("{TREE}committer C <c@x> 1 +0000\n\nm"),
+            format!("{TREE}author A a@x 1 +0000\ncommitter C <c@x> 1 +0000\n\nm"),
+            format!("{TREE}author A >a@x< 1 +0000\ncommitter C <c@x> 1 +0000\n\nm"),
+            format!("{TREE}author A <a@x> 1 +0000\n\nm"),
+            format!("{TREE}author A <a@x> 1 +0000"),
+        ] {
+            assert!(parse_commit(raw.as_bytes()).is_err(), "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn a_commit_without_a_message_has_an_empty_one() {
+        let raw = format!("{TREE}author A <a@x> 1 +0000\ncommitter C <c@x> 1 +0000\n");
+        assert_eq!(parse_commit(raw.as_bytes()).expect("parses").message, b"");
+        let raw = format!("{TREE}author A <a@x> 1 +0000\ncommitter C <c@x> 1 +0000\n\n");
+        assert_eq!(parse_commit(raw.as_bytes()).expect("parses").message, b"");
+    }
+}
