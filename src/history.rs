@@ -37,7 +37,7 @@ pub struct History {
     /// the repository); looked in first.
     quarantine: Option<Arc<gix_odb::Store>>,
     /// git's commit-graph, when the repository has a readable one.
-    graph: Option<gix_commitgraph::Graph>,
+    graph: Option<Arc<gix_commitgraph::Graph>>,
     /// The commits a shallow clone has without their parents.
     shallow: HashSet<ObjectId>,
 }
@@ -53,6 +53,74 @@ fn history_error<E: std::error::Error + Send + Sync + 'static>(context: String) 
     move |source| GitError::History { context, source: Box::new(source) }
 }
 
+/// A commit-graph as last read, and what its files looked like then.
+struct CachedGraph {
+    stamp: Vec<(u64, i128, u64)>,
+    graph: Option<Arc<gix_commitgraph::Graph>>,
+}
+
+/// What is kept of a repository between requests: only what cannot go
+/// wrong when the repository changes. Objects never change (the store
+/// finds packs added since on a miss, and a pack deleted by `git gc` stays
+/// readable while mapped), and a commit-graph entry is a fact about an
+/// immutable commit; a rewritten graph is read again. Refs are never kept.
+struct Cached {
+    objects: Arc<gix_odb::Store>,
+    graph: CachedGraph,
+}
+
+/// Repositories kept, by object directory. libgit2 keeps its packs open
+/// across repository handles the same way; opening and mapping a pack's
+/// index on every push would cost more than deciding it.
+static CACHE: std::sync::LazyLock<std::sync::Mutex<HashMap<std::path::PathBuf, Cached>>> = std::sync::LazyLock::new(Default::default);
+
+/// Beyond this many repositories the cache starts afresh.
+const CACHED_REPOSITORIES: usize = 256;
+
+/// Size, modification time and inode of the files a commit-graph is read
+/// from (the single file, or the chain and the files it names).
+fn graph_stamp(info: &Path) -> Vec<(u64, i128, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    let stamp = |path: &Path| {
+        std::fs::metadata(path).ok().map(|m| (m.len(), i128::from(m.mtime()) * 1_000_000_000 + i128::from(m.mtime_nsec()), m.ino()))
+    };
+    let mut stamps: Vec<(u64, i128, u64)> = Vec::new();
+    stamps.extend(stamp(&info.join("commit-graph")));
+    let chain = info.join("commit-graphs").join("commit-graph-chain");
+    if let Some(chain_stamp) = stamp(&chain) {
+        stamps.push(chain_stamp);
+        if let Ok(text) = std::fs::read_to_string(&chain) {
+            for hash in text.lines() {
+                stamps.extend(stamp(&info.join("commit-graphs").join(format!("graph-{hash}.graph"))));
+            }
+        }
+    }
+    stamps
+}
+
+/// The object store and commit-graph of `objects_dir`, from the cache when
+/// still good.
+fn cached(objects_dir: &Path) -> Result<(Arc<gix_odb::Store>, Option<Arc<gix_commitgraph::Graph>>), GitError> {
+    let info = objects_dir.join("info");
+    let stamp = graph_stamp(&info);
+    let read_graph = || gix_commitgraph::Graph::from_info_dir(&info).ok().map(Arc::new);
+    let mut cache = CACHE.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(entry) = cache.get_mut(objects_dir) {
+        if entry.graph.stamp != stamp {
+            entry.graph = CachedGraph { graph: read_graph(), stamp };
+        }
+        return Ok((entry.objects.clone(), entry.graph.graph.clone()));
+    }
+    if cache.len() >= CACHED_REPOSITORIES {
+        cache.clear();
+    }
+    let objects = open_store(objects_dir)?;
+    // A missing or unreadable commit-graph only makes walks slower.
+    let graph = read_graph();
+    cache.insert(objects_dir.to_owned(), Cached { objects: objects.clone(), graph: CachedGraph { stamp, graph: graph.clone() } });
+    Ok((objects, graph))
+}
+
 fn open_store(objects: &Path) -> Result<Arc<gix_odb::Store>, GitError> {
     let store = gix_odb::Store::at_opts(
         objects.to_owned(),
@@ -65,10 +133,14 @@ fn open_store(objects: &Path) -> Result<Arc<gix_odb::Store>, GitError> {
 }
 
 fn handle(store: &Arc<gix_odb::Store>) -> gix_odb::HandleArc {
+    store.to_cache_arc()
+}
+
+fn quarantine_handle(store: &Arc<gix_odb::Store>) -> gix_odb::HandleArc {
     let mut handle = store.to_cache_arc();
-    // Opened for one request: what is on disk now is all there is, and a
-    // miss (every pushed object misses the repository's own store) must not
-    // rescan the pack folder.
+    // A quarantine lives for one push and is complete when the hook runs;
+    // nearly every lookup misses it (it is asked first), and a miss must
+    // not rescan its folder.
     handle.refresh_never();
     handle
 }
@@ -77,11 +149,8 @@ impl History {
     /// Opens the history of the repository whose common git dir is `common`
     /// (objects in `common/objects`), with a push's `quarantine` when given.
     pub fn open(common: &Path, quarantine: Option<&Path>) -> Result<History, GitError> {
-        let objects_dir = common.join("objects");
-        let objects = open_store(&objects_dir)?;
+        let (objects, graph) = cached(&common.join("objects"))?;
         let quarantine = quarantine.map(open_store).transpose()?;
-        // A missing or unreadable commit-graph only makes walks slower.
-        let graph = gix_commitgraph::Graph::from_info_dir(&objects_dir.join("info")).ok();
         let shallow = match std::fs::read(common.join("shallow")) {
             Ok(text) => text.split(|&b| b == b'\n').filter_map(|line| ObjectId::from_hex(line.trim_ascii()).ok()).collect(),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => HashSet::new(),
@@ -92,7 +161,7 @@ impl History {
 
     /// A reader for the calling thread.
     pub fn reader(&self) -> Reader {
-        Reader { objects: handle(&self.objects), quarantine: self.quarantine.as_ref().map(handle), buf: Vec::new() }
+        Reader { objects: handle(&self.objects), quarantine: self.quarantine.as_ref().map(quarantine_handle), buf: Vec::new() }
     }
 
     /// The commits reachable from `tips` but not from any of `hidden`, each
@@ -106,7 +175,15 @@ impl History {
             nodes.paint(&tips, &hidden)?;
         }
         let mode = match order {
-            Order::Topological => Mode::Listed(nodes.topological()?.into_iter()),
+            Order::Topological => {
+                let listed = nodes.topological()?;
+                // Only the list is needed from here on: give the rest back
+                // before the commits are read.
+                nodes.nodes = Vec::new();
+                nodes.index = HashMap::new();
+                nodes.parents = Vec::new();
+                Mode::Listed(listed.into_iter())
+            }
             Order::Date => {
                 let mut dated = Dated { heap: BinaryHeap::new(), seq: 0, limited };
                 for tip in tips {

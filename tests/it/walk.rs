@@ -264,3 +264,49 @@ fn clock_skew_does_not_let_protected_history_through() {
     assert_eq!(rev_list(&bare, &specs), vec![v.clone()]);
     assert_eq!(ours(&bare, &specs), vec![v]);
 }
+
+#[test]
+fn kept_object_stores_follow_new_packs_repacks_and_rewritten_graphs() {
+    // The object store and commit-graph are kept between requests: after
+    // the repository gains packs, is repacked (old packs deleted) and gets
+    // a new commit-graph, walks must still see exactly git's answer.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().canonicalize().expect("canonical");
+    let bare = root.join("kept.git");
+    run_git(&root, &["init", "--quiet", "--bare", "kept.git"]);
+    let mut rng = Lcg(0xcafe);
+    grow(&bare, &mut rng, 0, 200);
+    run_git(&bare, &["repack", "-adq"]);
+    run_git(&bare, &["commit-graph", "write", "--reachable"]);
+    let protected = ProtectedRefs::new(&["refs/heads/b0".to_owned()]).expect("patterns");
+    let walk = |old: &str, new: &str| -> Vec<String> {
+        let repo = GitRepo::open_for_push(&bare, None, std::slice::from_ref(&root)).expect("open");
+        let update = RefUpdate { old: old.to_owned(), new: new.to_owned(), refname: "refs/heads/b1".to_owned() };
+        let mut ids = Vec::new();
+        repo.walk_entering(&update, new, &protected, |facts| facts.id, |id| ids.push(id)).expect("walk");
+        ids.sort();
+        ids
+    };
+    let expected = |old: &str, new: &str| -> Vec<String> {
+        let mut ids = rev_list(&bare, &[new.to_owned(), format!("^{old}"), "^b0".to_owned()]);
+        ids.sort();
+        ids
+    };
+    let at = |rev: &str| run_git(&bare, &["rev-parse", rev]).trim().to_owned();
+    let (old, new) = (at("b1~5"), at("b1"));
+    assert_eq!(walk(&old, &new), expected(&old, &new));
+
+    for round in 0..3 {
+        grow(&bare, &mut rng, 200 + round * 100, 100);
+        if round >= 1 {
+            run_git(&bare, &["repack", "-adq"]);
+        }
+        if round >= 2 {
+            run_git(&bare, &["commit-graph", "write", "--reachable"]);
+        }
+        let (old, new) = (at("b1~30"), at("b1"));
+        let walked = walk(&old, &new);
+        assert!(!walked.is_empty());
+        assert_eq!(walked, expected(&old, &new), "round {round}");
+    }
+}
