@@ -1,7 +1,8 @@
 //! The git edge: the only module that uses git2. It opens repositories
 //! (confined to the configured roots, with a push's quarantine as an
-//! alternate object directory), walks the commits that a ref update brings
-//! in, and turns each into plain [`CommitFacts`].
+//! alternate object directory), reads protected tips and revision syntax,
+//! and has [`crate::history`] walk the commits that a ref update brings in
+//! and turn each into plain [`CommitFacts`].
 //!
 //! A `git2::Repository` is `Send` but not `Sync`, and one that had an
 //! alternate added must not be reused: open one per request, on a blocking
