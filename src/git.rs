@@ -436,15 +436,17 @@ impl GitRepo {
                 };
                 let from = peel(range.from())?;
                 let to = peel(range.to())?;
-                tips.push(to);
                 if range.mode().contains(git2::RevparseMode::MERGE_BASE) {
+                    // git takes the left side first (it matters for equal dates).
                     tips.push(from);
+                    tips.push(to);
                     match self.repo.merge_bases(from, to) {
                         Ok(bases) => hidden.extend(bases.iter().copied()),
                         Err(error) if error.code() == git2::ErrorCode::NotFound => {}
                         Err(error) => return Err(bad(error)),
                     }
                 } else {
+                    tips.push(to);
                     hidden.push(from);
                 }
             } else {

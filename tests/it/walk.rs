@@ -310,3 +310,18 @@ fn kept_object_stores_follow_new_packs_repacks_and_rewritten_graphs() {
         assert_eq!(walked, expected(&old, &new), "round {round}");
     }
 }
+
+#[test]
+fn symmetric_ranges_over_unrelated_histories_list_both_sides_in_gits_order() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bare = dir.path().join("two.git");
+    run_git(dir.path(), &["init", "--quiet", "--bare", "two.git"]);
+    // Equal dates: only the order the sides are taken in decides.
+    import(&bare, &[(1, "left", None, 1_700_000_000), (2, "left", None, 1_700_000_000), (3, "right", None, 1_700_000_000)]);
+    for specs in [["left...right"], ["right...left"]] {
+        let specs: Vec<String> = specs.iter().map(|s| (*s).to_owned()).collect();
+        let expected = rev_list(&bare, &specs);
+        assert_eq!(expected.len(), 3);
+        assert_eq!(ours(&bare, &specs), expected, "{specs:?}");
+    }
+}
