@@ -176,7 +176,7 @@ impl History {
         }
         let mode = match order {
             Order::Topological => {
-                let listed = nodes.topological()?;
+                let listed = nodes.topological();
                 // Only the list is needed from here on: give the rest back
                 // before the commits are read.
                 nodes.nodes = Vec::new();
@@ -686,7 +686,7 @@ impl Nodes<'_> {
 
     /// The only-VISIBLE commits, children before parents (Kahn's algorithm;
     /// among the ready ones newest date first, ties in the order met).
-    fn topological(&mut self) -> Result<Vec<ObjectId>, GitError> {
+    fn topological(&self) -> Vec<ObjectId> {
         let wanted = |flags: u8| flags & (VISIBLE | HIDDEN) == VISIBLE;
         let mut children = vec![0u32; self.nodes.len()];
         for node in self.nodes.iter().filter(|node| wanted(node.flags)) {
@@ -720,7 +720,7 @@ impl Nodes<'_> {
                 }
             }
         }
-        Ok(out)
+        out
     }
 }
 

@@ -21,6 +21,13 @@ impl Lcg {
     }
 }
 
+/// Feeds `stream` to `git fast-import` in `bare`.
+fn fast_import(bare: &Path, stream: &str) {
+    let mut import = git(bare).args(["fast-import", "--quiet"]).stdin(Stdio::piped()).spawn().expect("fast-import");
+    std::io::Write::write_all(&mut import.stdin.take().expect("stdin"), stream.as_bytes()).expect("stream");
+    assert!(import.wait().expect("fast-import").success());
+}
+
 /// Adds `count` commits to `bare` with `git fast-import`, over four branches
 /// (`b0`…`b3`) with merges between them; dates mostly rise, some go
 /// backwards (clock skew) and some repeat.
@@ -67,9 +74,7 @@ fn grow(bare: &Path, rng: &mut Lcg, first: u64, count: u64) {
         }
         stream.push('\n');
     }
-    let mut import = git(bare).args(["fast-import", "--quiet"]).stdin(Stdio::piped()).spawn().expect("fast-import");
-    std::io::Write::write_all(&mut import.stdin.take().expect("stdin"), stream.as_bytes()).expect("stream");
-    assert!(import.wait().expect("fast-import").success());
+    fast_import(bare, &stream);
 }
 
 /// Commit ids as `check` would walk them.
@@ -211,9 +216,7 @@ fn import(bare: &Path, commits: &[(u32, &str, Option<&str>, i64)]) {
         }
         stream.push('\n');
     }
-    let mut import = git(bare).args(["fast-import", "--quiet"]).stdin(Stdio::piped()).spawn().expect("fast-import");
-    std::io::Write::write_all(&mut import.stdin.take().expect("stdin"), stream.as_bytes()).expect("stream");
-    assert!(import.wait().expect("fast-import").success());
+    fast_import(bare, &stream);
 }
 
 /// base: X. hid: X <- T <- S1 … Sn (dated long before X) <- H. vis: X <- V.
