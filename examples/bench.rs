@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use signoff_gate::hook::{HookSettings, ask};
-use signoff_gate::wire::{PreReceiveRequest, PreReceiveResponse, WireRefUpdate};
+use signoff_gate::service::wire::{PreReceiveRequest, PreReceiveResponse, WireRefUpdate};
 
 const ZERO: &str = "0000000000000000000000000000000000000000";
 

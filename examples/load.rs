@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use signoff_gate::hook::{HookSettings, ask};
-use signoff_gate::wire::{PreReceiveRequest, WireRefUpdate};
+use signoff_gate::service::wire::{PreReceiveRequest, WireRefUpdate};
 
 /// Commits in the generated history.
 const COMMITS: usize = 400;

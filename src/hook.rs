@@ -15,7 +15,7 @@ use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST};
 use hyper_util::rt::TokioIo;
 use tokio::net::{TcpStream, UnixStream};
 
-use crate::wire::{ErrorResponse, PreReceiveRequest, PreReceiveResponse, WirePusher, WireRefUpdate};
+use crate::service::wire::{ErrorResponse, PreReceiveRequest, PreReceiveResponse, WirePusher, WireRefUpdate};
 
 /// The server URL when neither `SIGNOFF_GATE_URL` nor
 /// `git config signoff-gate.url` names one.

@@ -3,5 +3,5 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    signoff_gate::cli::run()
+    signoff_gate::cmd::cli::run()
 }

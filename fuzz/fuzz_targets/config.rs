@@ -8,8 +8,8 @@ use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
 use signoff_gate::config::Config;
-use signoff_gate::diagnostics::Problems;
-use signoff_gate::roster::Roster;
+use signoff_gate::config::diagnostics::Problems;
+use signoff_gate::policy::roster::Roster;
 
 fn check(text: &str, problems: &Problems) {
     assert!(!problems.0.is_empty());

@@ -9,12 +9,12 @@ use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use signoff_gate::config::Config;
-use signoff_gate::facts::CommitFacts;
-use signoff_gate::identity::{Identity, emails_in};
-use signoff_gate::policy::{Gate, Verdict};
-use signoff_gate::render::commit_block;
-use signoff_gate::roster::Roster;
-use signoff_gate::trailers;
+use signoff_gate::policy::facts::CommitFacts;
+use signoff_gate::policy::identity::{Identity, emails_in};
+use signoff_gate::policy::gate::{Gate, Verdict};
+use signoff_gate::policy::render::commit_block;
+use signoff_gate::policy::roster::Roster;
+use signoff_gate::policy::trailers;
 
 const ROSTER: &str = r#"
 [[engineer]]
@@ -34,7 +34,7 @@ fn gate() -> &'static Gate {
     GATE.get_or_init(|| {
         let config = Config::parse(Path::new("signoff-gate.toml"), "").expect("default config");
         let roster = Roster::parse(Path::new("roster.toml"), ROSTER).expect("roster");
-        Gate::new(&config, roster).expect("gate")
+        config.gate(roster).expect("gate")
     })
 }
 

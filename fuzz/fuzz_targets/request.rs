@@ -5,9 +5,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use signoff_gate::refs::{is_object_id, is_valid_refname};
-use signoff_gate::server::validate;
-use signoff_gate::wire::PreReceiveRequest;
+use signoff_gate::policy::refs::{is_object_id, is_valid_refname};
+use signoff_gate::service::server::validate;
+use signoff_gate::service::wire::PreReceiveRequest;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(request) = serde_json::from_slice::<PreReceiveRequest>(data) else {

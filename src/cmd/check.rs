@@ -4,17 +4,40 @@
 
 use std::io::{BufWriter, Write};
 use std::ops::ControlFlow;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use clap::ValueEnum;
 use serde::Serialize;
 
-use crate::cli::{CheckArgs, Format};
 use crate::cmd::{Failure, load_gate};
-use crate::detect::Marker;
 use crate::git::GitRepo;
-use crate::policy::{ApprovalCheck, CommitReport, Reason, Verdict};
-use crate::render::commit_block;
+use crate::policy::detect::Marker;
+use crate::policy::gate::{ApprovalCheck, CommitReport, Reason, Verdict};
+use crate::policy::render::commit_block;
+
+/// Arguments of `check`.
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// The repository (or a folder inside it) [default: the current folder]
+    #[arg(long, value_name = "DIR")]
+    pub repo: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Revisions as `git rev-list` takes them: `origin/main..HEAD`, `HEAD`, `^old new`.
+    #[arg(required = true, value_name = "REV", allow_hyphen_values = false)]
+    pub revisions: Vec<String>,
+}
+
+/// Output formats of `check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Refused commits and a summary, for people.
+    Text,
+    /// Every commit, as one JSON document.
+    Json,
+}
 
 /// One commit in the JSON output.
 #[derive(Serialize)]

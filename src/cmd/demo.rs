@@ -8,8 +8,8 @@ use std::process::{Command, ExitCode, Output};
 
 use crate::cmd::Failure;
 use crate::cmd::serve::shutdown_signal;
-use crate::live::LiveGate;
-use crate::server::{self, AppState};
+use crate::service::live::LiveGate;
+use crate::service::server::{self, AppState};
 
 /// The hook script, as shipped in `hooks/pre-receive`.
 pub const HOOK_SCRIPT: &str = include_str!("../../hooks/pre-receive");

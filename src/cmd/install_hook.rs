@@ -7,8 +7,22 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use crate::cmd::Failure;
+use crate::error_chain;
 use crate::git::GitRepo;
-use crate::server::error_chain;
+
+/// Arguments of `install-hook`.
+#[derive(Debug, clap::Args)]
+pub struct InstallHookArgs {
+    /// Also set `signoff-gate.url` (e.g. `http://127.0.0.1:8787` or `unix:/run/signoff-gate.sock`).
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+    /// Also set `signoff-gate.tokenFile`.
+    #[arg(long, value_name = "PATH")]
+    pub token_file: Option<PathBuf>,
+    /// The repositories (their git dirs).
+    #[arg(required = true, value_name = "REPO")]
+    pub repos: Vec<PathBuf>,
+}
 
 /// The hook script this binary ships (`hooks/pre-receive`).
 pub const HOOK_SCRIPT: &str = include_str!("../../hooks/pre-receive");

@@ -2,6 +2,7 @@
 //! type) lives here.
 
 pub mod check;
+pub mod cli;
 pub mod demo;
 pub mod hook;
 pub mod install_hook;
@@ -10,16 +11,19 @@ pub mod serve;
 
 use std::path::{Path, PathBuf};
 
-use crate::config::{Config, ConfigError, DEFAULT_CONFIG_PATH};
-use crate::diagnostics::{Problem, Problems};
+use crate::config::diagnostics::{Problem, Problems};
+use crate::config::roster::RosterError;
+use crate::config::{Config, ConfigError, DEFAULT_CONFIG_PATH, LoadError};
 use crate::git::GitError;
-use crate::policy::Gate;
-use crate::roster::{Roster, RosterError};
+use crate::policy::gate::Gate;
 
 /// Why a subcommand could not do its work (a refused push or commit is not
 /// an error: it is an exit code).
 #[derive(Debug, thiserror::Error)]
 pub enum Failure {
+    /// The configuration or roster is unreadable or invalid, or they disagree.
+    #[error(transparent)]
+    Load(#[from] LoadError),
     /// The configuration is unreadable or invalid.
     #[error(transparent)]
     Config(#[from] ConfigError),
@@ -37,7 +41,7 @@ pub enum Failure {
     },
     /// The server could not be set up (e.g. its token file).
     #[error(transparent)]
-    State(#[from] crate::server::StateError),
+    State(#[from] crate::service::server::StateError),
     /// A repository could not be read.
     #[error(transparent)]
     Git(#[from] GitError),
@@ -77,8 +81,5 @@ pub fn config_path(config: Option<&Path>) -> PathBuf {
 
 /// Loads the configuration and its roster into the policy in force.
 pub fn load_gate(config: Option<&Path>) -> Result<(Config, Gate), Failure> {
-    let config = Config::load(&config_path(config))?;
-    let roster = Roster::load(&config.server.roster)?;
-    let gate = Gate::new(&config, roster)?;
-    Ok((config, gate))
+    Ok(crate::config::load_gate(&config_path(config))?)
 }

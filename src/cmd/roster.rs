@@ -5,9 +5,9 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use crate::cmd::{Failure, config_path};
+use crate::config::roster::RosterError;
 use crate::config::{Config, ConfigError};
-use crate::policy::Gate;
-use crate::roster::{Roster, RosterError};
+use crate::policy::roster::Roster;
 
 /// Prints a one-line summary (exit 0) or every problem with file:line:col
 /// (exit 1). Without PATH, checks the roster the configuration names.
@@ -26,7 +26,7 @@ pub fn check(config: Option<&Path>, path: Option<&Path>) -> Result<ExitCode, Fai
         }
         Err(error) => return Err(error.into()),
     };
-    let gate = match Gate::new(&config, roster) {
+    let gate = match config.gate(roster) {
         Ok(gate) => gate,
         Err(problem) => {
             println!("{problem}");
@@ -61,7 +61,7 @@ fn config_for(config: Option<&Path>, roster: Option<&Path>) -> Result<Config, Fa
 pub fn list(config: Option<&Path>, path: Option<&Path>, approvers_only: bool) -> Result<ExitCode, Failure> {
     let config = config_for(config, path)?;
     let roster_path = path.map_or_else(|| config.server.roster.clone(), Path::to_path_buf);
-    let gate = Gate::new(&config, Roster::load(&roster_path)?)?;
+    let gate = config.gate(Roster::load(&roster_path)?)?;
     let yes_no = |flag: bool| if flag { "yes" } else { "no" };
     let rows: Vec<[String; 6]> = gate
         .roster

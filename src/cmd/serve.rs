@@ -2,8 +2,8 @@
 
 use crate::cmd::{Failure, config_path};
 use crate::config::Listen;
-use crate::live::LiveGate;
-use crate::server::{self, AppState};
+use crate::service::live::LiveGate;
+use crate::service::server::{self, AppState};
 use std::path::Path;
 use std::process::ExitCode;
 

@@ -7,7 +7,7 @@ use std::ops::ControlFlow;
 use std::process::Stdio;
 
 use signoff_gate::git::GitRepo;
-use signoff_gate::trailers;
+use signoff_gate::policy::trailers;
 
 use crate::util::{git, run_git};
 

@@ -8,8 +8,8 @@ use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use signoff_gate::live::LiveGate;
-use signoff_gate::server::{self, AppState};
+use signoff_gate::service::live::LiveGate;
+use signoff_gate::service::server::{self, AppState};
 
 /// The binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_signoff-gate");

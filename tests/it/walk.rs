@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::Stdio;
 
 use signoff_gate::git::GitRepo;
-use signoff_gate::refs::{ProtectedRefs, RefUpdate, ZERO_ID};
+use signoff_gate::policy::refs::{ProtectedRefs, RefUpdate, ZERO_ID};
 
 use crate::util::{git, run_git};
 

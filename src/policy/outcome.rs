@@ -4,9 +4,28 @@
 
 use serde::Serialize;
 
-use crate::config::Mode;
-use crate::decision::PushDecision;
-use crate::roster::Roster;
+use crate::policy::decision::PushDecision;
+use crate::policy::roster::Roster;
+
+/// Whether refusals are enforced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    /// Refused pushes are refused.
+    Enforce,
+    /// Refused pushes are accepted with a warning (for roll-out).
+    Warn,
+}
+
+impl Mode {
+    /// The name as written in the configuration.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Enforce => "enforce",
+            Mode::Warn => "warn",
+        }
+    }
+}
 
 /// The push option that asks for break-glass: `-o signoff-gate.break-glass=<reason>`.
 pub const BREAK_GLASS_OPTION: &str = "signoff-gate.break-glass";
@@ -129,8 +148,8 @@ pub fn rule(decision: &PushDecision, mode: Mode, push_options: &[String], pusher
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::deletion_refused;
-    use crate::refs::RefUpdate;
+    use crate::policy::gate::deletion_refused;
+    use crate::policy::refs::RefUpdate;
     use std::path::Path;
 
     fn roster() -> Roster {

@@ -16,11 +16,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 
-use crate::config::{AuditLog as AuditTarget, Mode};
-use crate::detect::Marker;
-use crate::outcome::{BreakGlass, Outcome};
-use crate::policy::{ApprovalCheck, CommitReport, Reason, Verdict};
-use crate::refs::RefUpdate;
+use crate::config::AuditLog as AuditTarget;
+use crate::policy::detect::Marker;
+use crate::policy::gate::{ApprovalCheck, CommitReport, Reason, Verdict};
+use crate::policy::outcome::Mode;
+use crate::policy::outcome::{BreakGlass, Outcome};
+use crate::policy::refs::RefUpdate;
 
 /// Where audit records go.
 #[derive(Debug)]

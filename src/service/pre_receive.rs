@@ -4,10 +4,10 @@
 use std::collections::HashSet;
 use std::path::PathBuf;
 
-use crate::decision::PushDecision;
 use crate::git::{GitError, GitRepo, Tip};
-use crate::policy::{CommitReport, Gate, deletion_refused, not_a_commit};
-use crate::refs::{Change, RefUpdate};
+use crate::policy::decision::PushDecision;
+use crate::policy::gate::{CommitReport, Gate, deletion_refused, not_a_commit};
+use crate::policy::refs::{Change, RefUpdate};
 
 /// A push, in domain terms (validated from the wire by the server).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,10 +4,10 @@
 
 use std::fmt::Write as _;
 
-use crate::decision::{PushDecision, RefDecision};
-use crate::facts::short_id;
-use crate::outcome::{Outcome, Ruling};
-use crate::policy::CommitReport;
+use crate::policy::decision::{PushDecision, RefDecision};
+use crate::policy::facts::short_id;
+use crate::policy::gate::CommitReport;
+use crate::policy::outcome::{Outcome, Ruling};
 
 /// Markers shown per commit; the rest are counted.
 const MAX_MARKERS_SHOWN: usize = 3;
@@ -220,12 +220,12 @@ fn shorten(text: &str, max: usize) -> String {
 mod tests {
     use super::*;
     use crate::config::Config;
-    use crate::facts::CommitFacts;
-    use crate::identity::Identity;
-    use crate::outcome::BreakGlass;
-    use crate::policy::{Gate, deletion_refused};
-    use crate::refs::RefUpdate;
-    use crate::roster::Roster;
+    use crate::policy::facts::CommitFacts;
+    use crate::policy::gate::{Gate, deletion_refused};
+    use crate::policy::identity::Identity;
+    use crate::policy::outcome::BreakGlass;
+    use crate::policy::refs::RefUpdate;
+    use crate::policy::roster::Roster;
     use std::path::Path;
 
     fn gate() -> Gate {
@@ -235,7 +235,7 @@ mod tests {
             "[[engineer]]\nname = \"Alice Senior\"\nemail = \"alice@corp.example\"\nlevel = \"senior\"\n\n[[engineer]]\nname = \"Mia Mid\"\nemail = \"mia@corp.example\"\nlevel = \"mid\"\n",
         )
         .expect("roster");
-        Gate::new(&config, roster).expect("gate")
+        config.gate(roster).expect("gate")
     }
 
     fn wording(gate: &Gate) -> Wording<'_> {

@@ -1,6 +1,6 @@
 //! Plain facts about a commit, as the git edge hands them to the policy.
 
-use crate::identity::Identity;
+use crate::policy::identity::Identity;
 
 /// Length of the abbreviated object ids shown to people (git's own choice for
 /// large repositories).

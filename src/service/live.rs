@@ -13,11 +13,8 @@ use std::time::Duration;
 
 use arc_swap::ArcSwap;
 
-use crate::cmd::{Failure, load_gate};
-use crate::config::{Config, ConfigError};
-use crate::policy::Gate;
-use crate::roster::RosterError;
-use crate::server::error_chain;
+use crate::config::{Config, LoadError, load_gate};
+use crate::policy::gate::Gate;
 
 /// How often the files are compared with what was loaded, in case file
 /// events are lost (network filesystems, exhausted inotify watches).
@@ -89,8 +86,8 @@ impl std::fmt::Debug for LiveGate {
 
 impl LiveGate {
     /// Loads the configuration at `config_path` and the roster it names.
-    pub fn load(config_path: &Path) -> Result<LiveGate, Failure> {
-        let (config, gate) = load_gate(Some(config_path))?;
+    pub fn load(config_path: &Path) -> Result<LiveGate, LoadError> {
+        let (config, gate) = load_gate(config_path)?;
         let texts = read_texts(config_path, &config.server.roster);
         Ok(LiveGate {
             config_path: config_path.to_owned(),
@@ -139,7 +136,7 @@ impl LiveGate {
             }
             *last = texts;
         }
-        match load_gate(Some(&self.config_path)) {
+        match load_gate(&self.config_path) {
             Ok((config, gate)) => {
                 let previous = self.current();
                 if config.server != previous.config.server {
@@ -158,7 +155,7 @@ impl LiveGate {
                 ReloadOutcome::Reloaded { generation }
             }
             Err(failure) => {
-                let problems = problem_lines(&failure);
+                let problems = failure.problem_lines();
                 for problem in &problems {
                     tracing::error!(problem = %problem, "reload refused; still serving the last good roster");
                 }
@@ -273,14 +270,4 @@ fn hangup_signal() -> tokio::sync::mpsc::UnboundedReceiver<()> {
 /// The bytes of the configuration and the roster (None when unreadable).
 fn read_texts(config_path: &Path, roster: &Path) -> FileBytes {
     (std::fs::read(config_path).ok(), std::fs::read(roster).ok())
-}
-
-/// Each problem of a failed load as one `file:line:col: message` line.
-pub fn problem_lines(failure: &Failure) -> Vec<String> {
-    let each = |problems: &crate::diagnostics::Problems| problems.0.iter().map(ToString::to_string).collect();
-    match failure {
-        Failure::Config(ConfigError::Invalid { problems, .. }) | Failure::Roster(RosterError::Invalid { problems, .. }) => each(problems),
-        Failure::Mismatch(problems) => each(problems),
-        other => vec![error_chain(other)],
-    }
 }

@@ -1,8 +1,8 @@
 //! The decision for a whole push: every ref update's problems and commits,
 //! gathered with bounded memory, all or nothing as git's pre-receive is.
 
-use crate::policy::{CommitReport, Reason, Verdict};
-use crate::refs::RefUpdate;
+use crate::policy::gate::{CommitReport, Reason, Verdict};
+use crate::policy::refs::RefUpdate;
 
 /// How many refused commits a refusal lists; the rest are counted.
 pub const MAX_LISTED: usize = 20;

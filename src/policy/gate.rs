@@ -6,14 +6,34 @@
 
 use serde::Serialize;
 
-use crate::config::{Config, PolicyConfig};
-use crate::detect::{Detector, Marker};
-use crate::diagnostics::Problem;
-use crate::facts::CommitFacts;
-use crate::identity::Identity;
-use crate::refs::RefUpdate;
-use crate::roster::Roster;
-use crate::trailers;
+use crate::policy::detect::{Detector, Marker};
+use crate::policy::facts::CommitFacts;
+use crate::policy::identity::Identity;
+use crate::policy::outcome::Mode;
+use crate::policy::refs::ProtectedRefs;
+use crate::policy::refs::RefUpdate;
+use crate::policy::roster::{Engineer, Roster};
+use crate::policy::trailers;
+
+/// The `[policy]` table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyConfig {
+    /// Refs whose incoming commits are checked.
+    pub protected_refs: ProtectedRefs,
+    /// The trailer key that carries an approval, e.g. `Approved-by`.
+    pub approval_trailer: String,
+    /// The lowest roster level that may approve.
+    pub min_approver_level: String,
+    /// Where `min_approver_level` was written, to report it if the roster
+    /// does not declare that level.
+    pub min_approver_level_at: (usize, usize),
+    /// How many distinct valid approvers an AI-assisted commit needs.
+    pub required_approvals: usize,
+    /// A line of advice shown at the end of every refusal.
+    pub help: String,
+    /// Enforce refusals, or only warn.
+    pub mode: Mode,
+}
 
 /// A stable code for each kind of finding; shown to pushers and in JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -126,18 +146,14 @@ pub struct Gate {
 }
 
 impl Gate {
-    /// Combines a configuration and a roster; fails when the roster does not
-    /// declare the configured `min_approver_level`.
-    pub fn new(config: &Config, roster: Roster) -> Result<Gate, Problem> {
-        let level = &config.policy.min_approver_level;
+    /// Combines the policy, the detection rules and a roster; fails (with a
+    /// message) when the roster does not declare `min_approver_level`.
+    pub fn new(policy: PolicyConfig, detector: Detector, roster: Roster) -> Result<Gate, String> {
+        let level = &policy.min_approver_level;
         let min_rank = roster.level_rank(level).ok_or_else(|| {
-            config.problem_at_min_level(format!(
-                "`min_approver_level` = \"{level}\" is not a level of the roster {} (its levels are: {})",
-                config.server.roster.display(),
-                roster.levels().join(", ")
-            ))
+            format!("`min_approver_level` = \"{level}\" is not a level of the roster (its levels are: {})", roster.levels().join(", "))
         })?;
-        Ok(Gate { policy: config.policy.clone(), detector: config.detect.clone(), roster, min_rank })
+        Ok(Gate { policy, detector, roster, min_rank })
     }
 
     /// "senior or above", as shown to people.
@@ -147,7 +163,7 @@ impl Gate {
     }
 
     /// Whether an engineer's approvals count (active, level high enough).
-    pub fn can_approve(&self, engineer: &crate::roster::Engineer) -> bool {
+    pub fn can_approve(&self, engineer: &Engineer) -> bool {
         engineer.active && engineer.level >= self.min_rank
     }
 
@@ -292,6 +308,7 @@ pub fn not_a_commit(refname: &str, id: &str, kind: &str) -> Reason {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Config;
     use std::path::Path;
 
     const ROSTER: &str = r#"
@@ -319,7 +336,7 @@ active = false
     fn gate(required: usize) -> Gate {
         let config = Config::parse(Path::new("sg.toml"), &format!("[policy]\nrequired_approvals = {required}\n")).expect("config");
         let roster = Roster::parse(Path::new("roster.toml"), ROSTER).expect("roster");
-        Gate::new(&config, roster).expect("gate")
+        config.gate(roster).expect("gate")
     }
 
     fn commit(author: &str, message: &str) -> CommitFacts {
@@ -431,7 +448,7 @@ active = false
     fn min_level_must_exist_in_the_roster() {
         let config = Config::parse(Path::new("sg.toml"), "[policy]\nmin_approver_level = \"lead\"\n").expect("config");
         let roster = Roster::parse(Path::new("roster.toml"), ROSTER).expect("roster");
-        let problem = Gate::new(&config, roster).expect_err("unknown level");
+        let problem = config.gate(roster).expect_err("unknown level");
         assert_eq!((problem.line, problem.column), (2, 22));
     }
 }

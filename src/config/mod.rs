@@ -1,12 +1,18 @@
 //! The service configuration (`signoff-gate.toml`), validated into types
 //! that cannot be invalid; every problem is reported with file:line:col.
 
+pub mod diagnostics;
+pub mod roster;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use crate::detect::Detector;
-use crate::diagnostics::{Collector, Problem, Problems};
-use crate::refs::ProtectedRefs;
+use crate::config::diagnostics::{Collector, Problem, Problems};
+use crate::policy::detect::Detector;
+use crate::policy::gate::{Gate, PolicyConfig};
+use crate::policy::outcome::Mode;
+use crate::policy::refs::ProtectedRefs;
+use crate::policy::roster::Roster;
 
 /// Where the configuration is looked for when neither `--config` nor
 /// `SIGNOFF_GATE_CONFIG` names it.
@@ -73,26 +79,6 @@ impl Default for Limits {
     }
 }
 
-/// Whether refusals are enforced.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Mode {
-    /// Refused pushes are refused.
-    Enforce,
-    /// Refused pushes are accepted with a warning (for roll-out).
-    Warn,
-}
-
-impl Mode {
-    /// The name as written in the configuration.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Mode::Enforce => "enforce",
-            Mode::Warn => "warn",
-        }
-    }
-}
-
 /// The `[server]` table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerConfig {
@@ -111,24 +97,41 @@ pub struct ServerConfig {
     pub repo_roots: Vec<PathBuf>,
 }
 
-/// The `[policy]` table.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PolicyConfig {
-    /// Refs whose incoming commits are checked.
-    pub protected_refs: ProtectedRefs,
-    /// The trailer key that carries an approval, e.g. `Approved-by`.
-    pub approval_trailer: String,
-    /// The lowest roster level that may approve.
-    pub min_approver_level: String,
-    /// Where `min_approver_level` was written, to report it if the roster
-    /// does not declare that level.
-    pub min_approver_level_at: (usize, usize),
-    /// How many distinct valid approvers an AI-assisted commit needs.
-    pub required_approvals: usize,
-    /// A line of advice shown at the end of every refusal.
-    pub help: String,
-    /// Enforce refusals, or only warn.
-    pub mode: Mode,
+/// Why the policy in force (configuration and roster) could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The configuration is unreadable or invalid.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The roster is unreadable or invalid.
+    #[error(transparent)]
+    Roster(#[from] roster::RosterError),
+    /// Configuration and roster disagree.
+    #[error("invalid config: {0}")]
+    Mismatch(Problems),
+}
+
+impl LoadError {
+    /// Each problem as one `file:line:col: message` line (one line with the
+    /// whole error when it is not about the files' contents).
+    pub fn problem_lines(&self) -> Vec<String> {
+        let each = |problems: &Problems| problems.0.iter().map(ToString::to_string).collect();
+        match self {
+            LoadError::Config(ConfigError::Invalid { problems, .. })
+            | LoadError::Roster(roster::RosterError::Invalid { problems, .. })
+            | LoadError::Mismatch(problems) => each(problems),
+            other => vec![crate::error_chain(other)],
+        }
+    }
+}
+
+/// Loads the configuration at `path` and the roster it names into the
+/// policy in force.
+pub fn load_gate(path: &Path) -> Result<(Config, Gate), LoadError> {
+    let config = Config::load(path)?;
+    let roster = Roster::load(&config.server.roster)?;
+    let gate = config.gate(roster).map_err(|problem| LoadError::Mismatch(Problems(vec![problem])))?;
+    Ok((config, gate))
 }
 
 /// Why a configuration could not be loaded.
@@ -181,6 +184,13 @@ impl Config {
             Some(config) if problems.is_empty() => Ok(config),
             _ => Err(Problems(problems)),
         }
+    }
+
+    /// The policy in force: this configuration with `roster`; a problem at
+    /// `min_approver_level` when the roster does not declare that level.
+    pub fn gate(&self, roster: Roster) -> Result<Gate, Problem> {
+        Gate::new(self.policy.clone(), self.detect.clone(), roster)
+            .map_err(|message| self.problem_at_min_level(format!("{message} (roster {})", self.server.roster.display())))
     }
 
     /// A problem located at `min_approver_level`, for cross-file checks.
@@ -357,7 +367,7 @@ fn read(collector: &mut Collector<'_>, path: &Path) -> Option<Config> {
             (None, (0, 0))
         }
         Some(level) => {
-            let at = crate::diagnostics::line_column(collector.text(), level.span().start);
+            let at = crate::config::diagnostics::line_column(collector.text(), level.span().start);
             (Some(level.into_inner()), at)
         }
         None if policy.raw("min_approver_level").is_some() => (None, (0, 0)),

@@ -22,17 +22,18 @@ use axum::{Json, Router};
 use serde_json::json;
 use tokio::sync::Semaphore;
 
-use crate::audit::{AuditCommit, AuditError, AuditLog, AuditPusher, AuditRecord, AuditUpdate, now_rfc3339};
 use crate::config::Limits;
-use crate::decision::PushDecision;
+use crate::error_chain;
 use crate::git::{GitError, canonical_roots};
-use crate::live::{Health, LiveGate, Loaded};
-use crate::metrics::{self, Gauges, Metrics};
-use crate::outcome::{self, Outcome, Ruling};
-use crate::pre_receive::{self, Push};
-use crate::refs::{RefUpdate, is_object_id, is_valid_refname};
-use crate::render::{Wording, outcome_text};
-use crate::wire::{ErrorResponse, PreReceiveRequest, PreReceiveResponse, WireRefOutcome};
+use crate::policy::decision::PushDecision;
+use crate::policy::outcome::{self, Outcome, Ruling};
+use crate::policy::refs::{RefUpdate, is_object_id, is_valid_refname};
+use crate::policy::render::{Wording, outcome_text};
+use crate::service::audit::{AuditCommit, AuditError, AuditLog, AuditPusher, AuditRecord, AuditUpdate, now_rfc3339};
+use crate::service::live::{Health, LiveGate, Loaded};
+use crate::service::metrics::{self, Gauges, Metrics};
+use crate::service::pre_receive::{self, Push};
+use crate::service::wire::{ErrorResponse, PreReceiveRequest, PreReceiveResponse, WireRefOutcome};
 
 /// What every request handler shares.
 #[derive(Clone)]
@@ -524,19 +525,4 @@ impl IntoResponse for AppError {
         }
         (status, Json(ErrorResponse { error })).into_response()
     }
-}
-
-/// An error and its sources, joined with ": ".
-pub fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }

@@ -7,7 +7,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 use tracing_subscriber::EnvFilter;
 
 use crate::cmd;
-use crate::server::error_chain;
+use crate::cmd::check::CheckArgs;
+use crate::cmd::install_hook::InstallHookArgs;
+use crate::error_chain;
 
 /// Keeps AI-assisted commits off protected branches until a senior engineer
 /// has signed off on them.
@@ -48,49 +50,12 @@ pub enum Command {
     Demo,
 }
 
-/// Arguments of `install-hook`.
-#[derive(Debug, clap::Args)]
-pub struct InstallHookArgs {
-    /// Also set `signoff-gate.url` (e.g. `http://127.0.0.1:8787` or `unix:/run/signoff-gate.sock`).
-    #[arg(long, value_name = "URL")]
-    pub url: Option<String>,
-    /// Also set `signoff-gate.tokenFile`.
-    #[arg(long, value_name = "PATH")]
-    pub token_file: Option<PathBuf>,
-    /// The repositories (their git dirs).
-    #[arg(required = true, value_name = "REPO")]
-    pub repos: Vec<PathBuf>,
-}
-
 /// Log formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
     /// One readable line per event.
     Text,
     /// One JSON object per event.
-    Json,
-}
-
-/// Arguments of `check`.
-#[derive(Debug, clap::Args)]
-pub struct CheckArgs {
-    /// The repository (or a folder inside it) [default: the current folder]
-    #[arg(long, value_name = "DIR")]
-    pub repo: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
-    /// Revisions as `git rev-list` takes them: `origin/main..HEAD`, `HEAD`, `^old new`.
-    #[arg(required = true, value_name = "REV", allow_hyphen_values = false)]
-    pub revisions: Vec<String>,
-}
-
-/// Output formats of `check`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// Refused commits and a summary, for people.
-    Text,
-    /// Every commit, as one JSON document.
     Json,
 }
 

@@ -1,100 +1,27 @@
 //! The git edge: the only module that uses git2. It opens repositories
 //! (confined to the configured roots, with a push's quarantine as an
 //! alternate object directory), reads protected tips and revision syntax,
-//! and has [`crate::history`] walk the commits that a ref update brings in
+//! and has [`crate::git::history`] walk the commits that a ref update brings in
 //! and turn each into plain [`CommitFacts`].
 //!
 //! A `git2::Repository` is `Send` but not `Sync`, and one that had an
 //! alternate added must not be reused: open one per request, on a blocking
 //! thread, and hand back owned data only.
 
+mod error;
+pub mod history;
+
+pub use error::GitError;
+use error::git_error;
+
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use git2::{ObjectType, Oid, Repository, RepositoryOpenFlags};
 
-use crate::facts::CommitFacts;
-use crate::history::{History, Order};
-use crate::refs::{ProtectedRefs, RefUpdate, is_zero};
-
-/// What went wrong talking to a repository.
-#[derive(Debug, thiserror::Error)]
-pub enum GitError {
-    /// The repository path does not exist or cannot be resolved.
-    #[error("repository {path} does not exist")]
-    NoSuchPath {
-        /// The path as given.
-        path: PathBuf,
-    },
-    /// The repository is not under any configured root.
-    #[error("repository {path} is outside the configured repo_roots")]
-    OutsideRoots {
-        /// The canonical path.
-        path: PathBuf,
-    },
-    /// The path is not a git repository.
-    #[error("{path} is not a git repository")]
-    NotARepository {
-        /// The path.
-        path: PathBuf,
-        /// What libgit2 said.
-        #[source]
-        source: git2::Error,
-    },
-    /// The quarantine directory is not inside the repository's objects.
-    #[error("quarantine {path} is not inside {objects}")]
-    QuarantineOutside {
-        /// The quarantine path, canonical when it exists.
-        path: PathBuf,
-        /// The repository's object directory.
-        objects: PathBuf,
-    },
-    /// An object the push names is not in the repository or its quarantine.
-    #[error("object {id} is not in the repository")]
-    MissingObject {
-        /// The object id.
-        id: String,
-    },
-    /// A revision given to `check` does not resolve to a commit.
-    #[error("revision `{spec}`: {reason}")]
-    BadRevision {
-        /// The revision as given.
-        spec: String,
-        /// Why, in words for people.
-        reason: String,
-    },
-    /// A commit whose text does not parse (git would not have written it).
-    #[error("commit {id} cannot be read: {reason}")]
-    BadCommit {
-        /// The commit id.
-        id: String,
-        /// What is wrong with it.
-        reason: &'static str,
-    },
-    /// Reading history (the object store or the commit-graph) failed.
-    #[error("{context}")]
-    History {
-        /// What we were doing.
-        context: String,
-        /// What the reader said.
-        #[source]
-        source: Box<dyn std::error::Error + Send + Sync>,
-    },
-    /// Any other libgit2 failure, with what we were doing.
-    #[error("{context}")]
-    Git {
-        /// What we were doing.
-        context: String,
-        /// What libgit2 said.
-        #[source]
-        source: git2::Error,
-    },
-}
-
-fn git_error(context: impl Into<String>) -> impl FnOnce(git2::Error) -> GitError {
-    let context = context.into();
-    move |source| GitError::Git { context, source }
-}
+use crate::git::history::{History, Order};
+use crate::policy::facts::CommitFacts;
+use crate::policy::refs::{ProtectedRefs, RefUpdate, is_zero};
 
 /// Why a revision did not resolve, in words for people rather than
 /// libgit2's (`git_object_t=1`, `class=Object (11)`).
@@ -396,7 +323,7 @@ impl GitRepo {
         work: impl Fn(CommitFacts) -> T + Sync,
         mut visit: impl FnMut(T),
     ) -> Result<(), GitError> {
-        let new = Oid::from_str(new_commit).ok().and_then(|oid| crate::history::object_id(oid.as_bytes()));
+        let new = Oid::from_str(new_commit).ok().and_then(|oid| crate::git::history::object_id(oid.as_bytes()));
         let new = new.ok_or_else(|| GitError::MissingObject { id: new_commit.to_owned() })?;
         let mut hidden = Vec::new();
         if !is_zero(&update.old) {
@@ -404,7 +331,7 @@ impl GitRepo {
             hidden.extend(Oid::from_str(&update.old).ok().and_then(|oid| self.peel_commit(oid)));
         }
         hidden.extend(self.protected_tips(protected)?);
-        let hidden: Vec<_> = hidden.iter().filter_map(|oid| crate::history::object_id(oid.as_bytes())).collect();
+        let hidden: Vec<_> = hidden.iter().filter_map(|oid| crate::git::history::object_id(oid.as_bytes())).collect();
         let history = self.history()?;
         let walk = history.walk(&[new], &hidden, Order::Topological)?;
         history.drain(walk, &work, &mut |item| {
@@ -454,7 +381,7 @@ impl GitRepo {
                 tips.push(commit.id());
             }
         }
-        let ids = |oids: Vec<Oid>| -> Vec<_> { oids.iter().filter_map(|oid| crate::history::object_id(oid.as_bytes())).collect() };
+        let ids = |oids: Vec<Oid>| -> Vec<_> { oids.iter().filter_map(|oid| crate::git::history::object_id(oid.as_bytes())).collect() };
         let history = self.history()?;
         let walk = history.walk(&ids(tips), &ids(hidden), Order::Date)?;
         history.drain(walk, &work, &mut visit)

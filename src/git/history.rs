@@ -23,9 +23,9 @@ use std::sync::Arc;
 
 use gix_hash::ObjectId;
 
-use crate::facts::CommitFacts;
-use crate::git::GitError;
-use crate::identity::Identity;
+use crate::git::error::GitError;
+use crate::policy::facts::CommitFacts;
+use crate::policy::identity::Identity;
 
 /// Commits read per job handed to a worker thread.
 const CHUNK: usize = 64;

@@ -1,46 +1,13 @@
-//! The roster: who the engineers are, their emails and levels.
-//!
-//! Read from TOML and validated into a [`Roster`] that cannot be invalid:
+//! Reading the roster: TOML validated into a [`Roster`] that cannot be invalid:
 //! every email is well formed and belongs to exactly one engineer, every level
 //! is one of the declared levels.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::diagnostics::{Collector, Problems};
-use crate::identity::is_valid_email;
-
-/// The levels used when a roster declares none, lowest first.
-pub const DEFAULT_LEVELS: [&str; 5] = ["junior", "mid", "senior", "staff", "principal"];
-
-/// A validated roster.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Roster {
-    levels: Vec<String>,
-    engineers: Vec<Engineer>,
-    /// Lowercase email or alias -> index into `engineers`.
-    by_email: HashMap<String, usize>,
-}
-
-/// One engineer on the roster.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Engineer {
-    /// Display name.
-    pub name: String,
-    /// Primary email, as written.
-    pub email: String,
-    /// Other emails that are this engineer's (e.g. a noreply address).
-    pub aliases: Vec<String>,
-    /// Rank of the level: index into the roster's levels, lowest first.
-    pub level: usize,
-    /// Whether the engineer may approve at all.
-    pub active: bool,
-    /// Logins by which git hosts name this engineer as a pusher
-    /// (`GL_USERNAME`, `GITHUB_USER_LOGIN`, …), compared ignoring case.
-    pub logins: Vec<String>,
-    /// Whether this engineer may bypass the gate in an emergency.
-    pub break_glass: bool,
-}
+use crate::config::diagnostics::{Collector, Problems};
+use crate::policy::identity::is_valid_email;
+use crate::policy::roster::{DEFAULT_LEVELS, Engineer, Roster};
 
 /// Why a roster could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -84,53 +51,6 @@ impl Roster {
             _ => Err(Problems(problems)),
         }
     }
-
-    /// The levels, lowest first.
-    pub fn levels(&self) -> &[String] {
-        &self.levels
-    }
-
-    /// The rank of a level name, if the roster declares it.
-    pub fn level_rank(&self, name: &str) -> Option<usize> {
-        self.levels.iter().position(|level| level == name)
-    }
-
-    /// The name of a level rank.
-    pub fn level_name(&self, rank: usize) -> &str {
-        self.levels.get(rank).map_or("unknown", String::as_str)
-    }
-
-    /// Every engineer, in roster order.
-    pub fn engineers(&self) -> &[Engineer] {
-        &self.engineers
-    }
-
-    /// The engineer an email (or alias) belongs to, compared ignoring case.
-    pub fn engineer_by_email(&self, email: &str) -> Option<&Engineer> {
-        self.by_email.get(&email.to_ascii_lowercase()).map(|&index| &self.engineers[index])
-    }
-
-    /// The engineer a git host's pusher name belongs to: one of their
-    /// logins, or their email or an alias, compared ignoring case.
-    pub fn engineer_by_pusher(&self, pusher: &str) -> Option<&Engineer> {
-        let pusher = pusher.trim();
-        self.engineers
-            .iter()
-            .find(|e| e.logins.iter().any(|login| login.eq_ignore_ascii_case(pusher)))
-            .or_else(|| self.engineer_by_email(pusher))
-    }
-
-    /// How many active engineers are at `min_rank` or above.
-    pub fn approver_count(&self, min_rank: usize) -> usize {
-        self.engineers.iter().filter(|e| e.active && e.level >= min_rank).count()
-    }
-}
-
-impl Engineer {
-    /// Whether `email` is this engineer's primary email or an alias.
-    pub fn owns_email(&self, email: &str) -> bool {
-        self.email.eq_ignore_ascii_case(email) || self.aliases.iter().any(|alias| alias.eq_ignore_ascii_case(email))
-    }
 }
 
 fn read(collector: &mut Collector<'_>, text: &str) -> Option<Roster> {
@@ -161,13 +81,12 @@ fn read(collector: &mut Collector<'_>, text: &str) -> Option<Roster> {
     };
 
     let mut engineers = Vec::new();
-    let mut by_email: HashMap<String, usize> = HashMap::new();
     // Where each address was first seen, for duplicate reports.
     let mut first_seen: HashMap<String, usize> = HashMap::new();
     let mut first_login: HashMap<String, usize> = HashMap::new();
 
     let Some(raw_engineers) = top.raw("engineer") else {
-        return Some(Roster { levels, engineers, by_email });
+        return Some(Roster::new(levels, engineers));
     };
     let Some(array) = raw_engineers.get_ref().as_array() else {
         collector.at_span(&raw_engineers.span(), "`engineer` must be an array of tables: write each one as [[engineer]]");
@@ -207,7 +126,6 @@ fn read(collector: &mut Collector<'_>, text: &str) -> Option<Roster> {
             rank
         });
 
-        let index = engineers.len();
         let mut addresses: Vec<toml::Spanned<String>> = Vec::new();
         addresses.extend(email.clone());
         addresses.extend(aliases.clone().map(toml::Spanned::into_inner).unwrap_or_default());
@@ -222,7 +140,7 @@ fn read(collector: &mut Collector<'_>, text: &str) -> Option<Roster> {
             let key = value.to_ascii_lowercase();
             if let Some(&first) = first_seen.get(&key) {
                 all_valid = false;
-                let (line, _) = crate::diagnostics::line_column(text, first);
+                let (line, _) = crate::config::diagnostics::line_column(text, first);
                 collector.at_span(
                     &address.span(),
                     format!("email `{value}` is already used on line {line}; each address must belong to one engineer"),
@@ -230,7 +148,6 @@ fn read(collector: &mut Collector<'_>, text: &str) -> Option<Roster> {
                 continue;
             }
             first_seen.insert(key.clone(), address.span().start);
-            by_email.insert(key, index);
         }
         let logins: Vec<String> = logins
             .map(toml::Spanned::into_inner)
@@ -245,7 +162,7 @@ fn read(collector: &mut Collector<'_>, text: &str) -> Option<Roster> {
                     None
                 } else if let Some(&first) = first_login.get(&key) {
                     all_valid = false;
-                    let (line, _) = crate::diagnostics::line_column(text, first);
+                    let (line, _) = crate::config::diagnostics::line_column(text, first);
                     collector.at_span(
                         &login.span(),
                         format!("login `{value}` is already used on line {line}; each login must belong to one engineer"),
@@ -268,11 +185,9 @@ fn read(collector: &mut Collector<'_>, text: &str) -> Option<Roster> {
                 logins,
                 break_glass: break_glass.is_some_and(toml::Spanned::into_inner),
             });
-        } else {
-            by_email.retain(|_, &mut i| i != index);
         }
     }
-    Some(Roster { levels, engineers, by_email })
+    Some(Roster::new(levels, engineers))
 }
 
 #[cfg(test)]

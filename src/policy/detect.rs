@@ -5,9 +5,9 @@
 //! and disclosure trailers. It never matches a display name alone where a
 //! person could carry it: "Claude Dubois <claude@corp.example>" is a person.
 
-use crate::facts::CommitFacts;
-use crate::identity::{Identity, emails_in};
-use crate::trailers::Trailer;
+use crate::policy::facts::CommitFacts;
+use crate::policy::identity::{Identity, emails_in};
+use crate::policy::trailers::Trailer;
 
 /// One reason to call a commit AI-assisted.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -380,7 +380,7 @@ fn shorten(evidence: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::trailers;
+    use crate::policy::trailers;
 
     fn detector() -> Detector {
         Detector { builtin: true, disclosure_trailers: vec!["AI-Assisted".into(), "Assisted-by".into(), "Generated-by".into()] }

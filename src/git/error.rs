@@ -1,0 +1,83 @@
+//! What can go wrong reading a repository; shared by both halves of the git
+//! edge (git2 in `git`, gitoxide in `git::history`).
+
+use std::path::PathBuf;
+
+/// What went wrong talking to a repository.
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    /// The repository path does not exist or cannot be resolved.
+    #[error("repository {path} does not exist")]
+    NoSuchPath {
+        /// The path as given.
+        path: PathBuf,
+    },
+    /// The repository is not under any configured root.
+    #[error("repository {path} is outside the configured repo_roots")]
+    OutsideRoots {
+        /// The canonical path.
+        path: PathBuf,
+    },
+    /// The path is not a git repository.
+    #[error("{path} is not a git repository")]
+    NotARepository {
+        /// The path.
+        path: PathBuf,
+        /// What libgit2 said.
+        #[source]
+        source: git2::Error,
+    },
+    /// The quarantine directory is not inside the repository's objects.
+    #[error("quarantine {path} is not inside {objects}")]
+    QuarantineOutside {
+        /// The quarantine path, canonical when it exists.
+        path: PathBuf,
+        /// The repository's object directory.
+        objects: PathBuf,
+    },
+    /// An object the push names is not in the repository or its quarantine.
+    #[error("object {id} is not in the repository")]
+    MissingObject {
+        /// The object id.
+        id: String,
+    },
+    /// A revision given to `check` does not resolve to a commit.
+    #[error("revision `{spec}`: {reason}")]
+    BadRevision {
+        /// The revision as given.
+        spec: String,
+        /// Why, in words for people.
+        reason: String,
+    },
+    /// A commit whose text does not parse (git would not have written it).
+    #[error("commit {id} cannot be read: {reason}")]
+    BadCommit {
+        /// The commit id.
+        id: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// Reading history (the object store or the commit-graph) failed.
+    #[error("{context}")]
+    History {
+        /// What we were doing.
+        context: String,
+        /// What the reader said.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// Any other libgit2 failure, with what we were doing.
+    #[error("{context}")]
+    Git {
+        /// What we were doing.
+        context: String,
+        /// What libgit2 said.
+        #[source]
+        source: git2::Error,
+    },
+}
+
+pub(crate) fn git_error(context: impl Into<String>) -> impl FnOnce(git2::Error) -> GitError {
+    let context = context.into();
+    move |source| GitError::Git { context, source }
+}

@@ -1,0 +1,25 @@
+//! The pure policy core: plain functions over plain data. Nothing here
+//! imports git2, gitoxide, axum, tokio or does I/O (`tests/it/architecture.rs`
+//! holds it to that).
+//!
+//! - [`trailers`] reads commit-message trailers exactly as git does.
+//! - [`identity`] parses `Name <email>` values.
+//! - [`detect`] decides which commits are AI-assisted, with evidence.
+//! - [`roster`] who the engineers are, their levels and signing keys.
+//! - [`gate`] checks approvals and gives verdicts with stable codes.
+//! - [`decision`] gathers a whole push's verdicts with bounded memory.
+//! - [`outcome`] rules on a judged push: enforce, warn mode, break-glass.
+//! - [`render`] writes the text a pusher reads.
+//! - [`refs`] matches protected refs and classifies ref updates.
+//! - [`facts`] holds the plain commit facts the git edge hands over.
+
+pub mod decision;
+pub mod detect;
+pub mod facts;
+pub mod gate;
+pub mod identity;
+pub mod outcome;
+pub mod refs;
+pub mod render;
+pub mod roster;
+pub mod trailers;
