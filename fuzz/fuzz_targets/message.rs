@@ -54,6 +54,8 @@ fuzz_target!(|data: &[u8]| {
         committer: author,
         message: message.to_owned(),
         unreadable_encoding: None,
+        change_id: None,
+        signature: None,
     };
     let report = gate().evaluate(commit);
     match report.verdict {

@@ -13,7 +13,9 @@ use serde::Serialize;
 use crate::cmd::{Failure, load_gate};
 use crate::git::GitRepo;
 use crate::policy::detect::Marker;
-use crate::policy::gate::{ApprovalCheck, CommitReport, Reason, Verdict};
+use crate::policy::facts::CommitFacts;
+use crate::policy::gate::{ApprovalCheck, CommitReport, Gate, MergeApproval, Reason, Verdict};
+use crate::policy::merge_scope::MergeScope;
 use crate::policy::render::commit_block;
 
 /// Arguments of `check`.
@@ -80,16 +82,70 @@ fn counted(report: &CommitReport) -> (Verdict, bool) {
     (report.verdict, !report.markers.is_empty())
 }
 
+/// One judged commit as a worker thread hands it back: what the merge
+/// scope needs, and either its finished output or (when a signed merge
+/// above it could still approve it) the report itself.
+struct Judged<T> {
+    id: String,
+    parent_ids: Vec<String>,
+    merge: Option<MergeApproval>,
+    done: Result<((Verdict, bool), T), Box<CommitReport>>,
+}
+
+/// Judges one commit on a worker thread; `render` makes its output.
+fn judge<T>(gate: &Gate, facts: CommitFacts, render: impl Fn(&CommitReport) -> T) -> Judged<T> {
+    let report = gate.evaluate(facts);
+    let (id, parent_ids, merge) = (report.commit.id.clone(), report.commit.parent_ids.clone(), report.merge_approval.clone());
+    let done = if report.wants_approval() { Err(Box::new(report)) } else { Ok((counted(&report), render(&report))) };
+    Judged { id, parent_ids, merge, done }
+}
+
+/// Finishes a judged commit in walk order: a refused one may still be
+/// approved by a signed merge seen above it.
+fn finish<T>(gate: &Gate, scope: &mut MergeScope, judged: Judged<T>, render: impl Fn(&CommitReport) -> T) -> ((Verdict, bool), T) {
+    let facts = CommitFacts { id: judged.id, parent_ids: judged.parent_ids, ..CommitFacts::default() };
+    let approving = scope.visit(&facts, judged.merge.as_ref());
+    match judged.done {
+        Ok(done) => done,
+        Err(mut report) => {
+            if !approving.is_empty() {
+                gate.apply_merge_approvals(&mut report, &approving);
+            }
+            (counted(&report), render(&report))
+        }
+    }
+}
+
+fn json_of(report: &CommitReport) -> serde_json::Result<String> {
+    serde_json::to_string(&CommitJson {
+        sha: &report.commit.id,
+        subject: report.commit.subject(),
+        ai_assisted: !report.markers.is_empty(),
+        markers: &report.markers,
+        approvals: &report.approvals,
+        verdict: report.verdict,
+        reasons: &report.reasons,
+    })
+}
+
+fn text_of(report: &CommitReport) -> Option<String> {
+    (report.verdict == Verdict::Rejected).then(|| commit_block(report))
+}
+
 /// Checks every commit `git rev-list REV…` lists as if it entered a
-/// protected ref. Exit 0 when none is refused, 1 otherwise.
+/// protected ref, children before parents as a push is judged. Exit 0 when
+/// none is refused, 1 otherwise.
 pub fn run(config: Option<&Path>, args: &CheckArgs) -> Result<ExitCode, Failure> {
     let (_config, gate) = load_gate(config)?;
     let dir = args.repo.clone().unwrap_or_else(|| ".".into());
-    let repo = GitRepo::discover(&dir)?;
+    let mut repo = GitRepo::discover(&dir)?;
+    repo.compute_change_ids(gate.signed());
+    repo.topological_revisions(true);
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let mut summary = Summary::default();
     let mut write_error: Option<std::io::Error> = None;
+    let mut scope = MergeScope::default();
 
     let mut emit = |result: std::io::Result<()>| match result {
         Ok(()) => ControlFlow::Continue(()),
@@ -110,20 +166,9 @@ pub fn run(config: Option<&Path>, args: &CheckArgs) -> Result<ExitCode, Failure>
             // thread for a long history); this thread only writes.
             repo.walk_revisions(
                 &args.revisions,
-                |facts| {
-                    let report = gate.evaluate(facts);
-                    let json = CommitJson {
-                        sha: &report.commit.id,
-                        subject: report.commit.subject(),
-                        ai_assisted: !report.markers.is_empty(),
-                        markers: &report.markers,
-                        approvals: &report.approvals,
-                        verdict: report.verdict,
-                        reasons: &report.reasons,
-                    };
-                    (counted(&report), serde_json::to_string(&json))
-                },
-                |(counts, json)| {
+                |facts| judge(&gate, facts, json_of),
+                |judged| {
+                    let (counts, json) = finish(&gate, &mut scope, judged, json_of);
                     let separator: &[u8] = if started { b",\n" } else { b"\n" };
                     let head = if started { "" } else { HEAD };
                     started = true;
@@ -143,12 +188,9 @@ pub fn run(config: Option<&Path>, args: &CheckArgs) -> Result<ExitCode, Failure>
         Format::Text => {
             repo.walk_revisions(
                 &args.revisions,
-                |facts| {
-                    let report = gate.evaluate(facts);
-                    let block = (report.verdict == Verdict::Rejected).then(|| commit_block(&report));
-                    (counted(&report), block)
-                },
-                |(counts, block)| {
+                |facts| judge(&gate, facts, text_of),
+                |judged| {
+                    let (counts, block) = finish(&gate, &mut scope, judged, text_of);
                     summary.add(counts);
                     match block {
                         Some(block) => emit(out.write_all(block.as_bytes())),

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use crate::config::diagnostics::{Collector, Problem, Problems};
 use crate::policy::detect::Detector;
-use crate::policy::gate::{Gate, PolicyConfig};
+use crate::policy::gate::{ApprovalMode, Gate, PolicyConfig};
 use crate::policy::outcome::Mode;
 use crate::policy::refs::ProtectedRefs;
 use crate::policy::roster::Roster;
@@ -159,12 +159,13 @@ pub enum ConfigError {
 const TOP_KEYS: &[&str] = &["server", "policy", "detect"];
 const SERVER_KEYS: &[&str] =
     &["listen", "roster", "repo_roots", "token_file", "audit_log", "max_body_bytes", "max_updates", "deadline_seconds", "max_concurrent"];
-const POLICY_KEYS: &[&str] = &["protected_refs", "approval_trailer", "min_approver_level", "required_approvals", "help", "mode"];
+const POLICY_KEYS: &[&str] =
+    &["protected_refs", "approval_trailer", "min_approver_level", "required_approvals", "help", "mode", "approvals"];
 const DETECT_KEYS: &[&str] = &["builtin", "disclosure_trailers"];
 
 const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
 const DEFAULT_PROTECTED: [&str; 3] = ["refs/heads/main", "refs/heads/master", "refs/heads/release/*"];
-const DEFAULT_HELP: &str = "Ask a senior engineer to review, then add their Approved-by trailer.";
+const DEFAULT_HELP: &str = "How a senior approves: see the signoff-gate README.";
 const DEFAULT_DISCLOSURES: [&str; 3] = ["AI-Assisted", "Assisted-by", "Generated-by"];
 
 impl Config {
@@ -394,6 +395,21 @@ fn read(collector: &mut Collector<'_>, path: &Path) -> Option<Config> {
         None if policy.raw("mode").is_some() => None,
         None => Some(Mode::Enforce),
     };
+    let approvals = match policy.get::<String>(collector, "approvals") {
+        Some(mode) => match mode.get_ref().as_str() {
+            "signed" => Some(ApprovalMode::Signed),
+            "trailer" => Some(ApprovalMode::Trailer),
+            other => {
+                collector.at_span(
+                    &mode.span(),
+                    format!("`approvals` = \"{other}\" is not a kind of approval; write \"signed\" (the default) or \"trailer\""),
+                );
+                None
+            }
+        },
+        None if policy.raw("approvals").is_some() => None,
+        None => Some(ApprovalMode::Signed),
+    };
     let help = match policy.get::<String>(collector, "help") {
         Some(help) => Some(help.into_inner().trim().to_owned()),
         None if policy.raw("help").is_some() => None,
@@ -436,6 +452,7 @@ fn read(collector: &mut Collector<'_>, path: &Path) -> Option<Config> {
         Some(required_approvals),
         Some(help),
         Some(mode),
+        Some(approvals),
         Some(builtin),
         Some(disclosure_trailers),
         true,
@@ -448,6 +465,7 @@ fn read(collector: &mut Collector<'_>, path: &Path) -> Option<Config> {
         required_approvals,
         help,
         mode,
+        approvals,
         builtin,
         disclosure_trailers,
         ok,
@@ -466,6 +484,7 @@ fn read(collector: &mut Collector<'_>, path: &Path) -> Option<Config> {
             required_approvals,
             help,
             mode,
+            approvals,
         },
         detect: Detector { builtin, disclosure_trailers },
     })

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::config::diagnostics::{Collector, Problems};
 use crate::policy::identity::is_valid_email;
-use crate::policy::roster::{DEFAULT_LEVELS, Engineer, Roster};
+use crate::policy::roster::{DEFAULT_LEVELS, Engineer, Roster, SigningKey};
 
 /// Why a roster could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -32,7 +32,7 @@ pub enum RosterError {
 }
 
 const TOP_KEYS: &[&str] = &["levels", "engineer"];
-const ENGINEER_KEYS: &[&str] = &["name", "email", "aliases", "level", "active", "logins", "break_glass"];
+const ENGINEER_KEYS: &[&str] = &["name", "email", "aliases", "level", "active", "logins", "break_glass", "signing_keys"];
 
 impl Roster {
     /// Reads and validates a roster file.
@@ -84,6 +84,7 @@ fn read(collector: &mut Collector<'_>, text: &str) -> Option<Roster> {
     // Where each address was first seen, for duplicate reports.
     let mut first_seen: HashMap<String, usize> = HashMap::new();
     let mut first_login: HashMap<String, usize> = HashMap::new();
+    let mut first_key: HashMap<String, usize> = HashMap::new();
 
     let Some(raw_engineers) = top.raw("engineer") else {
         return Some(Roster::new(levels, engineers));
@@ -106,6 +107,7 @@ fn read(collector: &mut Collector<'_>, text: &str) -> Option<Roster> {
         let active = fields.get::<bool>(collector, "active");
         let logins = fields.get::<Vec<toml::Spanned<String>>>(collector, "logins");
         let break_glass = fields.get::<bool>(collector, "break_glass");
+        let keys = fields.get::<Vec<toml::Spanned<String>>>(collector, "signing_keys");
 
         for (key, present) in [("name", fields.raw("name")), ("email", fields.raw("email")), ("level", fields.raw("level"))] {
             if present.is_none() {
@@ -175,6 +177,32 @@ fn read(collector: &mut Collector<'_>, text: &str) -> Option<Roster> {
             })
             .collect();
 
+        let mut signing_keys = Vec::new();
+        for line in keys.map(toml::Spanned::into_inner).unwrap_or_default() {
+            match SigningKey::parse(line.get_ref()) {
+                Err(message) => {
+                    all_valid = false;
+                    collector.at_span(&line.span(), format!("signing key: {message}"));
+                }
+                Ok(key) => {
+                    if let Some(&first) = first_key.get(&key.fingerprint) {
+                        all_valid = false;
+                        let (line_number, _) = crate::config::diagnostics::line_column(text, first);
+                        collector.at_span(
+                            &line.span(),
+                            format!(
+                                "signing key {} is already listed on line {line_number}; each key must belong to one engineer",
+                                key.fingerprint
+                            ),
+                        );
+                    } else {
+                        first_key.insert(key.fingerprint.clone(), line.span().start);
+                        signing_keys.push(key);
+                    }
+                }
+            }
+        }
+
         if let (Some(name), Some(email), Some(rank), true) = (name, email, rank, all_valid) {
             engineers.push(Engineer {
                 name: name.into_inner(),
@@ -184,6 +212,7 @@ fn read(collector: &mut Collector<'_>, text: &str) -> Option<Roster> {
                 active: active.is_none_or(toml::Spanned::into_inner),
                 logins,
                 break_glass: break_glass.is_some_and(toml::Spanned::into_inner),
+                signing_keys,
             });
         }
     }
@@ -252,7 +281,7 @@ level = "mid"
         assert_eq!(
             problems,
             vec![
-                "roster.toml:7:1: unknown key `team` in [[engineer]]; expected one of `name`, `email`, `aliases`, `level`, `active`, `logins`, `break_glass`",
+                "roster.toml:7:1: unknown key `team` in [[engineer]]; expected one of `name`, `email`, `aliases`, `level`, `active`, `logins`, `break_glass`, `signing_keys`",
                 "roster.toml:11:9: `bob.example.com` is not a valid email address",
                 "roster.toml:12:9: unknown level `seniour`; the roster's levels are: junior, mid, senior",
                 "roster.toml:16:9: email `ALICE@example.com` is already used on line 5; each address must belong to one engineer",

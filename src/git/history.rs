@@ -24,6 +24,7 @@ use std::sync::Arc;
 use gix_hash::ObjectId;
 
 use crate::git::error::GitError;
+use crate::policy::approval::CommitSignature;
 use crate::policy::facts::CommitFacts;
 use crate::policy::identity::Identity;
 
@@ -376,6 +377,9 @@ impl Reader {
             committer: identity(commit.committer),
             message: decode(commit.message),
             unreadable_encoding,
+            change_id: None,
+            // Only a merge's signature matters (it can approve a branch).
+            signature: if commit.parents.len() > 1 { signed_payload(bytes, b"gpgsig") } else { None },
         })
     }
 }
@@ -455,6 +459,51 @@ fn signature_line<'a>(rest: &'a [u8], header: &[u8]) -> Result<(Signature<'a>, &
         .unwrap_or(0);
     let signature = Signature { name: c_string(trim_crud(&body[..open])), email: c_string(trim_crud(&body[open + 1..close])), time };
     Ok((signature, &rest[newline + 1..]))
+}
+
+/// Splits a raw commit into what was signed and its signature header
+/// (`header`, e.g. `gpgsig`), as git's `parse_buffer_signed_by_header`
+/// does: the header and its continuation lines leave the payload, and so
+/// does a signature for the other hash algorithm; the message stays.
+fn signed_payload(data: &[u8], header: &[u8]) -> Option<CommitSignature> {
+    let (mut payload, mut signature) = (Vec::with_capacity(data.len()), Vec::new());
+    let (mut in_signature, mut other_signature, mut seen) = (false, false, false);
+    let mut at = 0;
+    while at < data.len() {
+        let next = data[at..].iter().position(|&b| b == b'\n').map_or(data.len(), |p| at + p + 1);
+        let line = &data[at..next];
+        if line[0] == b'\n' {
+            payload.extend_from_slice(&data[at..]);
+            break;
+        }
+        let mut part = None;
+        if in_signature && line[0] == b' ' {
+            part = Some(&line[1..]);
+        } else if line.starts_with(header) && line.get(header.len()) == Some(&b' ') {
+            part = Some(&line[header.len() + 1..]);
+            other_signature = false;
+        } else if line.starts_with(b"gpgsig") {
+            other_signature = true;
+        } else if other_signature && line[0] != b' ' {
+            other_signature = false;
+        }
+        match part {
+            Some(text) => {
+                signature.extend_from_slice(text);
+                seen = true;
+                in_signature = true;
+            }
+            None => {
+                if !other_signature {
+                    payload.extend_from_slice(line);
+                }
+                in_signature = false;
+            }
+        }
+        at = next;
+    }
+    let armored = String::from_utf8(signature).ok()?;
+    seen.then_some(CommitSignature { payload, armored })
 }
 
 /// Parses a raw commit the way libgit2 does, so that the gate reads the

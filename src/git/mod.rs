@@ -10,6 +10,7 @@
 
 mod error;
 pub mod history;
+pub mod patch_id;
 
 pub use error::GitError;
 use error::git_error;
@@ -54,6 +55,12 @@ pub enum Tip {
 /// An open repository.
 pub struct GitRepo {
     repo: Repository,
+    /// Whether walks compute the change id of commits that may carry a
+    /// signed approval.
+    change_ids: bool,
+    /// Whether [`GitRepo::walk_revisions`] lists children before parents
+    /// (as pushes are judged) instead of in `git rev-list`'s date order.
+    topological: bool,
     /// The push's quarantine (also added to `repo` as an alternate).
     quarantine: Option<PathBuf>,
     /// The history reader, opened by the first walk.
@@ -194,6 +201,86 @@ fn add_alternate(repo: &Repository, objects: &Path) -> Result<(), GitError> {
     odb.add_disk_alternate(&objects.to_string_lossy()).map_err(git_error(format!("cannot read the quarantine {}", objects.display())))
 }
 
+/// Repository handles for worker threads, opened as they are needed and
+/// kept for the rest of one walk.
+struct Handles {
+    git_dir: PathBuf,
+    quarantine: Option<PathBuf>,
+    pool: std::sync::Mutex<Vec<Repository>>,
+}
+
+impl Handles {
+    fn change_id(&self, id: &str) -> Result<String, GitError> {
+        let taken = self.pool.lock().ok().and_then(|mut pool| pool.pop());
+        let repo = match taken {
+            Some(repo) => repo,
+            None => {
+                let repo = Repository::open(&self.git_dir).map_err(git_error(format!("cannot open {}", self.git_dir.display())))?;
+                if let Some(quarantine) = &self.quarantine {
+                    add_alternate(&repo, quarantine)?;
+                }
+                repo
+            }
+        };
+        let result = change_id_in(&repo, id);
+        if let Ok(mut pool) = self.pool.lock() {
+            pool.push(repo);
+        }
+        result
+    }
+}
+
+/// The change id of commit `id`: `git patch-id --stable` of its diff against
+/// its first parent (against nothing for a root commit), without rename
+/// detection and with full blob ids, so that a binary file's content counts.
+fn change_id_in(repo: &Repository, id: &str) -> Result<String, GitError> {
+    let oid = Oid::from_str(id).map_err(|_| GitError::MissingObject { id: id.to_owned() })?;
+    let commit = repo.find_commit(oid).map_err(|_| GitError::MissingObject { id: id.to_owned() })?;
+    let context = || format!("cannot diff commit {id}");
+    let tree = commit.tree().map_err(git_error(context()))?;
+    let parent_tree = match commit.parent_ids().next() {
+        Some(parent) => Some(repo.find_commit(parent).and_then(|p| p.tree()).map_err(git_error(context()))?),
+        None => None,
+    };
+    let mut options = git2::DiffOptions::new();
+    options.id_abbrev(40).indent_heuristic(true);
+    let diff = repo.diff_tree_to_tree(parent_tree.as_ref(), Some(&tree), Some(&mut options)).map_err(git_error(context()))?;
+    let mut lines: Vec<Vec<u8>> = Vec::new();
+    diff.print(git2::DiffFormat::Patch, |_, _, line| {
+        match line.origin() {
+            '+' | '-' | ' ' => {
+                let mut text = vec![line.origin() as u8];
+                text.extend_from_slice(line.content());
+                if !text.ends_with(b"\n") {
+                    text.push(b'\n');
+                }
+                lines.push(text);
+            }
+            // "\ No newline at end of file": git's patch-id skips it too.
+            '=' | '>' | '<' => {}
+            _ => lines.extend(line.content().split_inclusive(|&b| b == b'\n').map(<[u8]>::to_vec)),
+        }
+        true
+    })
+    .map_err(git_error(context()))?;
+    // libgit2 writes `---`/`+++` for a file without hunks (an empty file
+    // added or deleted); git does not.
+    let mut kept: Vec<&[u8]> = Vec::with_capacity(lines.len());
+    let mut index = 0;
+    while index < lines.len() {
+        if lines[index].starts_with(b"--- ")
+            && lines.get(index + 1).is_some_and(|l| l.starts_with(b"+++ "))
+            && !lines.get(index + 2).is_some_and(|l| l.starts_with(b"@@ "))
+        {
+            index += 2;
+            continue;
+        }
+        kept.push(&lines[index]);
+        index += 1;
+    }
+    Ok(patch_id::patch_id(kept).unwrap_or_else(|| patch_id::EMPTY_CHANGE.to_owned()))
+}
+
 /// Canonical repository roots, ready for containment checks.
 pub fn canonical_roots(roots: &[PathBuf]) -> Vec<PathBuf> {
     roots.iter().filter_map(|root| root.canonicalize().ok()).collect()
@@ -237,7 +324,48 @@ impl GitRepo {
     }
 
     fn new(repo: Repository, quarantine: Option<PathBuf>) -> GitRepo {
-        GitRepo { repo, quarantine, history: std::cell::OnceCell::new() }
+        GitRepo { repo, change_ids: false, topological: false, quarantine, history: std::cell::OnceCell::new() }
+    }
+
+    /// Makes walks compute the change id ([`patch_id`]) of each commit whose
+    /// message may carry a signed approval, for the policy to verify.
+    pub fn compute_change_ids(&mut self, on: bool) {
+        self.change_ids = on;
+    }
+
+    /// Makes [`GitRepo::walk_revisions`] list children before parents, as a
+    /// push is judged (a signed merge must be seen before what it brings in).
+    pub fn topological_revisions(&mut self, on: bool) {
+        self.topological = on;
+    }
+
+    /// The change id of one commit (see [`patch_id`]).
+    pub fn change_id(&self, id: &str) -> Result<String, GitError> {
+        change_id_in(&self.repo, id)
+    }
+
+    /// Extra handles for worker threads (a `Repository` cannot be shared).
+    fn handles(&self) -> Handles {
+        Handles { git_dir: self.repo.path().to_owned(), quarantine: self.quarantine.clone(), pool: std::sync::Mutex::new(Vec::new()) }
+    }
+
+    /// Wraps `work` so that each commit that may carry a signed approval
+    /// gets its change id first (when turned on).
+    fn with_change_ids<'h, T>(
+        &self,
+        handles: &'h Handles,
+        work: impl Fn(CommitFacts) -> T + Sync + 'h,
+    ) -> impl Fn(CommitFacts) -> T + Sync + 'h {
+        let on = self.change_ids;
+        move |mut facts: CommitFacts| {
+            if on && crate::policy::approval::may_carry_signature(&facts.message) {
+                match handles.change_id(&facts.id) {
+                    Ok(id) => facts.change_id = Some(id),
+                    Err(error) => tracing::warn!(commit = %facts.id, error = %crate::error_chain(&error), "cannot compute the change id"),
+                }
+            }
+            work(facts)
+        }
     }
 
     /// The history reader, opened once.
@@ -334,6 +462,8 @@ impl GitRepo {
         let hidden: Vec<_> = hidden.iter().filter_map(|oid| crate::git::history::object_id(oid.as_bytes())).collect();
         let history = self.history()?;
         let walk = history.walk(&[new], &hidden, Order::Topological)?;
+        let handles = self.handles();
+        let work = self.with_change_ids(&handles, work);
         history.drain(walk, &work, &mut |item| {
             visit(item);
             ControlFlow::Continue(())
@@ -383,7 +513,10 @@ impl GitRepo {
         }
         let ids = |oids: Vec<Oid>| -> Vec<_> { oids.iter().filter_map(|oid| crate::git::history::object_id(oid.as_bytes())).collect() };
         let history = self.history()?;
-        let walk = history.walk(&ids(tips), &ids(hidden), Order::Date)?;
+        let order = if self.topological { Order::Topological } else { Order::Date };
+        let walk = history.walk(&ids(tips), &ids(hidden), order)?;
+        let handles = self.handles();
+        let work = self.with_change_ids(&handles, work);
         history.drain(walk, &work, &mut visit)
     }
 

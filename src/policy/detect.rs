@@ -395,6 +395,8 @@ mod tests {
             author,
             message: message.to_owned(),
             unreadable_encoding: None,
+            change_id: None,
+            signature: None,
         }
     }
 

@@ -1,5 +1,6 @@
 //! Plain facts about a commit, as the git edge hands them to the policy.
 
+use crate::policy::approval::CommitSignature;
 use crate::policy::identity::Identity;
 
 /// Length of the abbreviated object ids shown to people (git's own choice for
@@ -24,6 +25,12 @@ pub struct CommitFacts {
     /// decode (e.g. UTF-7): git would show a different text than `message`,
     /// so the commit cannot be judged.
     pub unreadable_encoding: Option<String>,
+    /// The change as `git patch-id --stable` identifies it, when the git
+    /// edge computed it (for commits that carry a signed approval).
+    pub change_id: Option<String>,
+    /// The commit's own SSH signature, when the git edge read it (for
+    /// merge commits, which can approve the commits they bring in).
+    pub signature: Option<CommitSignature>,
 }
 
 impl CommitFacts {

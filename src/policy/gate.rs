@@ -6,6 +6,7 @@
 
 use serde::Serialize;
 
+use crate::policy::approval::{self, SignatureProblem};
 use crate::policy::detect::{Detector, Marker};
 use crate::policy::facts::CommitFacts;
 use crate::policy::identity::Identity;
@@ -33,6 +34,30 @@ pub struct PolicyConfig {
     pub help: String,
     /// Enforce refusals, or only warn.
     pub mode: Mode,
+    /// How an approval is proven: signed (the default) or a plain trailer.
+    pub approvals: ApprovalMode,
+}
+
+/// How approvals are proven.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ApprovalMode {
+    /// Each approval carries the approver's SSH signature over the change,
+    /// made with a key the roster lists for them.
+    Signed,
+    /// A plain `Approved-by:` trailer counts. Anyone can type one: this
+    /// stops honest mistakes, not a pusher who forges an approval.
+    Trailer,
+}
+
+impl ApprovalMode {
+    /// The name as written in the configuration.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApprovalMode::Signed => "signed",
+            ApprovalMode::Trailer => "trailer",
+        }
+    }
 }
 
 /// A stable code for each kind of finding; shown to pushers and in JSON.
@@ -51,6 +76,16 @@ pub enum Code {
     SelfApproval,
     /// The approval trailer holds no `Name <email>` or email.
     MalformedApproval,
+    /// An approval without a signature, where signatures are required.
+    ApprovalUnsigned,
+    /// An approval signature that cannot be read or does not verify.
+    ApprovalSignatureInvalid,
+    /// A valid signature by the approver's key, but for a different change.
+    ApprovalStale,
+    /// An approval signed with a key that is on no one's roster entry.
+    ApprovalKeyUnknown,
+    /// An approval signed with a key the roster lists for someone else.
+    ApprovalKeyMismatch,
     /// A push deletes a protected ref.
     ProtectedRefDeletion,
     /// A protected ref would point at something that is not a commit.
@@ -69,6 +104,11 @@ impl Code {
             Code::ApproverLevelTooLow => "approver-level-too-low",
             Code::SelfApproval => "self-approval",
             Code::MalformedApproval => "malformed-approval",
+            Code::ApprovalUnsigned => "approval-unsigned",
+            Code::ApprovalSignatureInvalid => "approval-signature-invalid",
+            Code::ApprovalStale => "approval-stale",
+            Code::ApprovalKeyUnknown => "approval-key-unknown",
+            Code::ApprovalKeyMismatch => "approval-key-mismatch",
             Code::ProtectedRefDeletion => "protected-ref-deletion",
             Code::NotACommit => "not-a-commit",
             Code::UnreadableMessage => "unreadable-message",
@@ -103,10 +143,12 @@ pub enum Verdict {
     Rejected,
 }
 
-/// One approval trailer and what the policy made of it.
+/// One approval (a trailer, or a signed merge that brings the commit in)
+/// and what the policy made of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ApprovalCheck {
-    /// The trailer as written, e.g. `Approved-by: Alice <alice@example.com>`.
+    /// The trailer as written, e.g. `Approved-by: Alice <alice@example.com>`
+    /// (without its signature), or `signed merge <id>`.
     pub trailer: String,
     /// The email it names, when it names one.
     pub email: Option<String>,
@@ -116,6 +158,25 @@ pub struct ApprovalCheck {
     pub valid: bool,
     /// Why it does not count, when it does not.
     pub code: Option<Code>,
+    /// Whether it carried a signature.
+    pub signed: bool,
+    /// Why it does not count, in words.
+    #[serde(skip)]
+    pub message: Option<String>,
+    /// The approving engineer's primary email, to count distinct approvers.
+    #[serde(skip)]
+    pub engineer: Option<String>,
+}
+
+/// A signed merge commit that approves the commits it brings in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MergeApproval {
+    /// The merge commit's id.
+    pub merge: String,
+    /// The approver's name on the roster.
+    pub approver: String,
+    /// The approver's primary email on the roster.
+    pub email: String,
 }
 
 /// Everything the policy decided about one commit.
@@ -125,12 +186,25 @@ pub struct CommitReport {
     pub commit: CommitFacts,
     /// The evidence of AI assistance; empty when there is none.
     pub markers: Vec<Marker>,
-    /// Every approval trailer, valid or not.
+    /// Every approval, valid or not.
     pub approvals: Vec<ApprovalCheck>,
     /// The outcome.
     pub verdict: Verdict,
     /// Why it is refused (empty unless rejected).
     pub reasons: Vec<Reason>,
+    /// When this is a signed merge by an approver: the approval it gives
+    /// the commits it brings in.
+    pub merge_approval: Option<MergeApproval>,
+    /// The author's and human co-authors' emails (who may not approve it).
+    pub authors: Vec<String>,
+}
+
+impl CommitReport {
+    /// Whether anything here could use a merge's approval: AI-assisted,
+    /// readable, and not yet approved.
+    pub fn wants_approval(&self) -> bool {
+        self.verdict == Verdict::Rejected && self.commit.unreadable_encoding.is_none()
+    }
 }
 
 /// The policy in force: configuration and roster, checked against each other.
@@ -172,107 +246,224 @@ impl Gate {
         self.roster.approver_count(self.min_rank)
     }
 
-    /// Decides one commit.
+    /// Whether approvals must be signed.
+    pub fn signed(&self) -> bool {
+        self.policy.approvals == ApprovalMode::Signed
+    }
+
+    /// Whether the git edge should compute this commit's change id (it
+    /// carries an approval that may be signed). A cheap look at the text.
+    pub fn wants_change_id(&self, message: &str) -> bool {
+        self.signed() && message.contains("sig=")
+    }
+
+    /// Why `engineer` cannot approve at all (inactive, level too low).
+    fn approver_problem(&self, engineer: &Engineer, line: &str) -> Option<(Code, String)> {
+        if !engineer.active {
+            Some((Code::ApproverInactive, format!("\"{line}\": {} is not active on the roster", engineer.name)))
+        } else if engineer.level < self.min_rank {
+            Some((
+                Code::ApproverLevelTooLow,
+                format!(
+                    "\"{line}\": {} is {}; approvals need {}",
+                    engineer.name,
+                    self.roster.level_name(engineer.level),
+                    self.level_phrase()
+                ),
+            ))
+        } else {
+            None
+        }
+    }
+
+    /// Decides one commit from its own content (its trailers, and for a
+    /// merge its signature); [`Gate::apply_merge_approvals`] adds what
+    /// merges above it give.
     pub fn evaluate(&self, commit: CommitFacts) -> CommitReport {
         let trailers = trailers::parse(&commit.message);
         let detection = self.detector.detect(&commit, &trailers);
         let key = &self.policy.approval_trailer;
 
-        let mut authors: Vec<&Identity> = vec![&commit.author];
-        authors.extend(detection.human_coauthors.iter());
+        let mut authors: Vec<String> = vec![commit.author.email.to_ascii_lowercase()];
+        authors.extend(detection.human_coauthors.iter().map(|a| a.email.to_ascii_lowercase()));
+        let is_author = |engineer: &Engineer, email: &str| authors.iter().any(|a| engineer.owns_email(a) || a.eq_ignore_ascii_case(email));
 
         let mut approvals = Vec::new();
-        let mut reasons = Vec::new();
-        let mut approvers: Vec<&str> = Vec::new();
         for trailer in trailers.iter().filter(|t| t.key_is(key)) {
-            let line = trailer.to_string();
-            let identity = Identity::parse(&trailer.value);
+            let value = approval::split_value(&trailer.value);
+            let line = format!("{}: {}", trailer.key, value.who);
+            let identity = if value.malformed_tail { None } else { Identity::parse(value.who) };
             let engineer = identity.as_ref().and_then(|i| self.roster.engineer_by_email(&i.email));
             let problem = match (&identity, engineer) {
                 (None, _) => Some((Code::MalformedApproval, format!("\"{line}\" names no approver; write \"{key}: Name <email>\""))),
                 (Some(identity), None) => Some((Code::ApproverUnknown, format!("\"{line}\": {} is not on the roster", identity.email))),
-                (Some(_), Some(engineer)) if !engineer.active => {
-                    Some((Code::ApproverInactive, format!("\"{line}\": {} is not active on the roster", engineer.name)))
-                }
-                (Some(_), Some(engineer)) if engineer.level < self.min_rank => Some((
-                    Code::ApproverLevelTooLow,
-                    format!(
-                        "\"{line}\": {} is {}; approvals need {}",
-                        engineer.name,
-                        self.roster.level_name(engineer.level),
-                        self.level_phrase()
-                    ),
-                )),
-                (Some(identity), Some(engineer))
-                    if authors.iter().any(|a| engineer.owns_email(&a.email) || a.email.eq_ignore_ascii_case(&identity.email)) =>
-                {
-                    Some((Code::SelfApproval, format!("\"{line}\": {} is an author of this commit and cannot approve it", engineer.name)))
-                }
-                (Some(_), Some(_)) => None,
+                (Some(identity), Some(engineer)) => self
+                    .approver_problem(engineer, &line)
+                    .or_else(|| {
+                        is_author(engineer, &identity.email).then(|| {
+                            (Code::SelfApproval, format!("\"{line}\": {} is an author of this commit and cannot approve it", engineer.name))
+                        })
+                    })
+                    .or_else(|| {
+                        if !self.signed() {
+                            return None;
+                        }
+                        let checked =
+                            approval::verify_approval(&value, &identity.email, engineer, &self.roster, commit.change_id.as_deref());
+                        checked.err().map(|problem| signature_reason(problem, &line, engineer))
+                    }),
             };
-            if problem.is_none() {
-                if let Some(engineer) = engineer {
-                    if !approvers.contains(&engineer.email.as_str()) {
-                        approvers.push(engineer.email.as_str());
-                    }
-                }
-            }
             approvals.push(ApprovalCheck {
                 trailer: line,
                 email: identity.map(|i| i.email),
                 approver: engineer.map(|e| e.name.clone()),
                 valid: problem.is_none(),
                 code: problem.as_ref().map(|(code, _)| *code),
+                signed: value.signature.is_some(),
+                message: problem.map(|(_, message)| message),
+                engineer: engineer.map(|e| e.email.to_ascii_lowercase()),
             });
-            if let Some((code, message)) = problem {
-                reasons.push(Reason { code, message });
-            }
         }
 
-        let ai_assisted = !detection.markers.is_empty();
-        let required = self.policy.required_approvals;
-        if let Some(encoding) = &commit.unreadable_encoding {
+        let merge_approval = self.merge_approval(&commit, &trailers);
+        let mut report = CommitReport {
+            commit,
+            markers: detection.markers,
+            approvals,
+            verdict: Verdict::NotAi,
+            reasons: Vec::new(),
+            merge_approval,
+            authors,
+        };
+        self.conclude(&mut report);
+        report
+    }
+
+    /// The approval a merge commit gives the commits it brings in: signed
+    /// (git's own commit signature, SSH) with a key the roster lists for an
+    /// approver who can approve, whose `Approved-by:` the message carries.
+    fn merge_approval(&self, commit: &CommitFacts, trailers: &[trailers::Trailer]) -> Option<MergeApproval> {
+        if !commit.is_merge() {
+            return None;
+        }
+        let signer = match (&commit.signature, self.policy.approvals) {
+            (Some(signature), _) => approval::commit_signer(signature, &self.roster).ok()?,
+            (None, _) => return None,
+        };
+        if !self.can_approve(signer) {
+            return None;
+        }
+        let key = &self.policy.approval_trailer;
+        let named = trailers.iter().filter(|t| t.key_is(key)).any(|t| {
+            Identity::parse(approval::split_value(&t.value).who)
+                .and_then(|i| self.roster.engineer_by_email(&i.email))
+                .is_some_and(|e| e.email == signer.email)
+        });
+        named.then(|| MergeApproval { merge: commit.id.clone(), approver: signer.name.clone(), email: signer.email.to_ascii_lowercase() })
+    }
+
+    /// Adds the approvals of signed merges that bring this commit in, and
+    /// decides again.
+    pub fn apply_merge_approvals(&self, report: &mut CommitReport, merges: &[MergeApproval]) {
+        for merge in merges {
+            let line = format!("signed merge {} by {}", crate::policy::facts::short_id(&merge.merge), merge.approver);
+            let engineer = self.roster.engineer_by_email(&merge.email);
+            let own = engineer.is_some_and(|e| report.authors.iter().any(|a| e.owns_email(a)));
+            let problem = match engineer {
+                None => Some((Code::ApproverUnknown, format!("{line}: {} is not on the roster", merge.email))),
+                Some(engineer) if own => {
+                    Some((Code::SelfApproval, format!("{line}: {} is an author of this commit and cannot approve it", engineer.name)))
+                }
+                Some(engineer) => self.approver_problem(engineer, &line),
+            };
+            report.approvals.push(ApprovalCheck {
+                trailer: line,
+                email: Some(merge.email.clone()),
+                approver: Some(merge.approver.clone()),
+                valid: problem.is_none(),
+                code: problem.as_ref().map(|(code, _)| *code),
+                signed: true,
+                message: problem.map(|(_, message)| message),
+                engineer: Some(merge.email.clone()),
+            });
+        }
+        self.conclude(report);
+    }
+
+    /// Sets the verdict and reasons from the markers and approvals.
+    fn conclude(&self, report: &mut CommitReport) {
+        let key = &self.policy.approval_trailer;
+        report.reasons.clear();
+        if let Some(encoding) = &report.commit.unreadable_encoding {
             // Fail closed: what git shows could differ from what we read.
             let message = format!("the message is declared as {encoding}, which the gate cannot read; re-commit it in UTF-8");
-            return CommitReport {
-                commit,
-                markers: detection.markers,
-                approvals,
-                verdict: Verdict::Rejected,
-                reasons: vec![Reason { code: Code::UnreadableMessage, message }],
-            };
+            report.verdict = Verdict::Rejected;
+            report.reasons.push(Reason { code: Code::UnreadableMessage, message });
+            return;
         }
-        let verdict = if !ai_assisted {
-            Verdict::NotAi
-        } else if approvers.len() >= required {
-            Verdict::Approved
-        } else {
-            Verdict::Rejected
-        };
-        if verdict == Verdict::Rejected {
-            // Invalid approvals explain themselves; say what is missing when
-            // they do not account for every required approval, and always
-            // count when more than one is required.
-            if approvers.len() + reasons.len() < required || required > 1 {
-                let message = if required == 1 {
-                    format!(
-                        "no approval: needs \"{key}: Name <email>\" of an active engineer of level {} who is not an author",
-                        self.level_phrase()
-                    )
-                } else {
-                    format!(
-                        "{} of {required} required approvals: needs \"{key}:\" of {required} distinct active engineers of level {} who are not authors",
-                        approvers.len(),
-                        self.level_phrase()
-                    )
-                };
-                reasons.push(Reason { code: Code::AiUnapproved, message });
+        if report.markers.is_empty() {
+            report.verdict = Verdict::NotAi;
+            return;
+        }
+        let mut approvers: Vec<&str> = Vec::new();
+        for engineer in report.approvals.iter().filter(|a| a.valid).filter_map(|a| a.engineer.as_deref()) {
+            if !approvers.contains(&engineer) {
+                approvers.push(engineer);
             }
-        } else {
-            reasons.clear();
         }
-        let approvals_valid = approvals;
-        CommitReport { commit, markers: detection.markers, approvals: approvals_valid, verdict, reasons }
+        let required = self.policy.required_approvals;
+        let count = approvers.len();
+        if count >= required {
+            report.verdict = Verdict::Approved;
+            return;
+        }
+        report.verdict = Verdict::Rejected;
+        for check in report.approvals.iter().filter(|a| !a.valid) {
+            if let (Some(code), Some(message)) = (check.code, &check.message) {
+                report.reasons.push(Reason { code, message: message.clone() });
+            }
+        }
+        // Invalid approvals explain themselves; say what is missing when
+        // they do not account for every required approval, and always
+        // count when more than one is required.
+        let how = if self.signed() { "a signed" } else { "an" };
+        if count + report.reasons.len() < required || required > 1 {
+            let message = if required == 1 {
+                format!("no approval: needs {how} \"{key}:\" of an active engineer of level {} who is not an author", self.level_phrase())
+            } else {
+                format!(
+                    "{count} of {required} required approvals: needs {how} \"{key}:\" of {required} distinct active engineers of level {} who are not authors",
+                    self.level_phrase()
+                )
+            };
+            report.reasons.push(Reason { code: Code::AiUnapproved, message });
+        }
+    }
+}
+
+/// The code and sentence for a signature that does not count.
+fn signature_reason(problem: SignatureProblem, line: &str, engineer: &Engineer) -> (Code, String) {
+    match problem {
+        SignatureProblem::Unsigned => (
+            Code::ApprovalUnsigned,
+            format!("\"{line}\" is not signed: anyone can type it; {} must sign it (signoff-gate approve)", engineer.name),
+        ),
+        SignatureProblem::Invalid(why) => (Code::ApprovalSignatureInvalid, format!("\"{line}\": {why}")),
+        SignatureProblem::Stale { signed } => (
+            Code::ApprovalStale,
+            format!(
+                "\"{line}\" was signed for another change ({}); the diff changed since {} approved it",
+                crate::policy::facts::short_id(&signed),
+                engineer.name
+            ),
+        ),
+        SignatureProblem::KeyUnknown { fingerprint } => {
+            (Code::ApprovalKeyUnknown, format!("\"{line}\" is signed with key {fingerprint}, which is not on the roster"))
+        }
+        SignatureProblem::KeyMismatch { fingerprint, owner } => (
+            Code::ApprovalKeyMismatch,
+            format!("\"{line}\" is signed with key {fingerprint}, which the roster lists for {owner}, not {}", engineer.name),
+        ),
     }
 }
 
@@ -334,7 +525,8 @@ active = false
 "#;
 
     fn gate(required: usize) -> Gate {
-        let config = Config::parse(Path::new("sg.toml"), &format!("[policy]\nrequired_approvals = {required}\n")).expect("config");
+        let config = Config::parse(Path::new("sg.toml"), &format!("[policy]\nrequired_approvals = {required}\napprovals = \"trailer\"\n"))
+            .expect("config");
         let roster = Roster::parse(Path::new("roster.toml"), ROSTER).expect("roster");
         config.gate(roster).expect("gate")
     }
@@ -348,6 +540,8 @@ active = false
             author,
             message: message.into(),
             unreadable_encoding: None,
+            change_id: None,
+            signature: None,
         }
     }
 
@@ -450,5 +644,114 @@ active = false
         let roster = Roster::parse(Path::new("roster.toml"), ROSTER).expect("roster");
         let problem = config.gate(roster).expect_err("unknown level");
         assert_eq!((problem.line, problem.column), (2, 22));
+    }
+
+    /// Signed approvals, with keys made from fixed seeds (pure: no ssh-keygen).
+    mod signed {
+        use super::*;
+        use crate::policy::approval::{NAMESPACE, folded_signature, statement};
+        use ssh_encoding::Encode;
+        use ssh_encoding::base64::{Base64, Encoding};
+        use ssh_key::private::{Ed25519Keypair, PrivateKey};
+
+        fn key(seed: u8) -> PrivateKey {
+            PrivateKey::from(Ed25519Keypair::from_seed(&[seed; 32]))
+        }
+
+        fn public(seed: u8) -> String {
+            key(seed).public_key().to_openssh().expect("openssh")
+        }
+
+        /// Alice (senior, key 1), Sam (staff, key 2), Mia (mid, key 3); key 9 is no one's.
+        fn gate() -> Gate {
+            let roster = format!(
+                "{ROSTER_LEVELS}\n[[engineer]]\nname = \"Alice Senior\"\nemail = \"alice@corp.example\"\nlevel = \"senior\"\nsigning_keys = [\"{}\"]\n\
+                 [[engineer]]\nname = \"Sam Staff\"\nemail = \"sam@corp.example\"\nlevel = \"staff\"\nsigning_keys = [\"{}\"]\n\
+                 [[engineer]]\nname = \"Mia Mid\"\nemail = \"mia@corp.example\"\nlevel = \"mid\"\nsigning_keys = [\"{}\"]\n",
+                public(1),
+                public(2),
+                public(3)
+            );
+            let config = Config::parse(Path::new("sg.toml"), "").expect("config");
+            config.gate(Roster::parse(Path::new("roster.toml"), &roster).expect("roster")).expect("gate")
+        }
+
+        const ROSTER_LEVELS: &str = "levels = [\"junior\", \"mid\", \"senior\", \"staff\"]";
+        const CHANGE: &str = "1111111111111111111111111111111111111111";
+        const OTHER: &str = "2222222222222222222222222222222222222222";
+
+        /// The approval lines `who` signs with `seed` for `email` and `change`, in `namespace`.
+        fn approval(who: &str, email: &str, seed: u8, change: &str, namespace: &str) -> String {
+            let signature = key(seed).sign(namespace, ssh_key::HashAlg::Sha512, statement(email, change).as_bytes()).expect("sign");
+            let mut raw = Vec::new();
+            signature.encode(&mut raw).expect("encode");
+            format!("Approved-by: {who} <{email}>\n{}", folded_signature(change, &Base64::encode_string(&raw)))
+        }
+
+        fn judge(author: &str, approval_lines: &str, change: &str) -> (Verdict, Vec<Code>) {
+            let mut facts = commit(author, &format!("Change things\n\n{AI}\n{approval_lines}"));
+            facts.change_id = Some(change.to_owned());
+            let report = gate().evaluate(facts);
+            (report.verdict, report.reasons.iter().map(|r| r.code).collect())
+        }
+
+        #[test]
+        fn decides_signed_approvals() {
+            use Code::*;
+            let alice = |seed, change| approval("Alice Senior", "alice@corp.example", seed, change, NAMESPACE);
+            let cases: Vec<(String, &str, Verdict, Vec<Code>)> = vec![
+                (alice(1, CHANGE), CHANGE, Verdict::Approved, vec![]),
+                ("Approved-by: Alice Senior <alice@corp.example>\n".into(), CHANGE, Verdict::Rejected, vec![ApprovalUnsigned]),
+                (alice(1, OTHER), CHANGE, Verdict::Rejected, vec![ApprovalStale]),
+                // A signature for OTHER that claims to be for CHANGE: does not verify at all.
+                (alice(1, OTHER).replace(OTHER, CHANGE), CHANGE, Verdict::Rejected, vec![ApprovalSignatureInvalid]),
+                (alice(9, CHANGE), CHANGE, Verdict::Rejected, vec![ApprovalKeyUnknown]),
+                (alice(2, CHANGE), CHANGE, Verdict::Rejected, vec![ApprovalKeyMismatch]),
+                (
+                    approval("Alice Senior", "alice@corp.example", 1, CHANGE, "git"),
+                    CHANGE,
+                    Verdict::Rejected,
+                    vec![ApprovalSignatureInvalid],
+                ),
+                (approval("Mia Mid", "mia@corp.example", 3, CHANGE, NAMESPACE), CHANGE, Verdict::Rejected, vec![ApproverLevelTooLow]),
+                // Signed for Sam's email with Alice's key, and the other way round.
+                (approval("Sam Staff", "sam@corp.example", 1, CHANGE, NAMESPACE), CHANGE, Verdict::Rejected, vec![ApprovalKeyMismatch]),
+                (alice(1, CHANGE).replace("sig=", "sig=AAAA"), CHANGE, Verdict::Rejected, vec![ApprovalSignatureInvalid]),
+            ];
+            for (lines, change, verdict, codes) in cases {
+                assert_eq!(judge(DEV, &lines, change), (verdict, codes), "{lines}");
+            }
+            // Alice's approval signed for her email does not count as Sam's.
+            let moved = alice(1, CHANGE).replace("Alice Senior <alice@corp.example>", "Sam Staff <sam@corp.example>");
+            assert_eq!(judge(DEV, &moved, CHANGE), (Verdict::Rejected, vec![ApprovalKeyMismatch]));
+        }
+
+        #[test]
+        fn a_signed_self_approval_is_still_a_self_approval() {
+            let lines = approval("Alice Senior", "alice@corp.example", 1, CHANGE, NAMESPACE);
+            assert_eq!(judge("Alice <alice@corp.example>", &lines, CHANGE), (Verdict::Rejected, vec![Code::SelfApproval]));
+        }
+
+        #[test]
+        fn a_signature_needs_the_change_to_verify() {
+            let mut facts =
+                commit(DEV, &format!("Change\n\n{AI}\n{}", approval("Alice Senior", "alice@corp.example", 1, CHANGE, NAMESPACE)));
+            facts.change_id = None;
+            let report = gate().evaluate(facts);
+            assert_eq!(report.reasons.iter().map(|r| r.code).collect::<Vec<_>>(), [Code::ApprovalSignatureInvalid]);
+        }
+
+        #[test]
+        fn merge_approvals_count_once_and_not_for_authors() {
+            let gate = gate();
+            let sam = MergeApproval { merge: "m".repeat(40), approver: "Sam Staff".into(), email: "sam@corp.example".into() };
+            let mut report = gate.evaluate(commit(DEV, &format!("Change\n\n{AI}\n")));
+            assert_eq!(report.verdict, Verdict::Rejected);
+            gate.apply_merge_approvals(&mut report, std::slice::from_ref(&sam));
+            assert_eq!((report.verdict, report.reasons.len()), (Verdict::Approved, 0));
+            let mut own = gate.evaluate(commit("Sam <sam@corp.example>", &format!("Change\n\n{AI}\n")));
+            gate.apply_merge_approvals(&mut own, &[sam]);
+            assert_eq!(own.reasons.iter().map(|r| r.code).collect::<Vec<_>>(), [Code::SelfApproval]);
+        }
     }
 }

@@ -6,18 +6,22 @@
 //! - [`identity`] parses `Name <email>` values.
 //! - [`detect`] decides which commits are AI-assisted, with evidence.
 //! - [`roster`] who the engineers are, their levels and signing keys.
+//! - [`approval`] signed approvals: the statement, its trailer, verifying it.
 //! - [`gate`] checks approvals and gives verdicts with stable codes.
+//! - [`merge_scope`] which commits a signed merge approves.
 //! - [`decision`] gathers a whole push's verdicts with bounded memory.
 //! - [`outcome`] rules on a judged push: enforce, warn mode, break-glass.
 //! - [`render`] writes the text a pusher reads.
 //! - [`refs`] matches protected refs and classifies ref updates.
 //! - [`facts`] holds the plain commit facts the git edge hands over.
 
+pub mod approval;
 pub mod decision;
 pub mod detect;
 pub mod facts;
 pub mod gate;
 pub mod identity;
+pub mod merge_scope;
 pub mod outcome;
 pub mod refs;
 pub mod render;

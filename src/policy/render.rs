@@ -6,8 +6,9 @@ use std::fmt::Write as _;
 
 use crate::policy::decision::{PushDecision, RefDecision};
 use crate::policy::facts::short_id;
-use crate::policy::gate::CommitReport;
+use crate::policy::gate::{CommitReport, Gate};
 use crate::policy::outcome::{Outcome, Ruling};
+use crate::policy::roster::Engineer;
 
 /// Markers shown per commit; the rest are counted.
 const MAX_MARKERS_SHOWN: usize = 3;
@@ -23,6 +24,35 @@ pub struct Wording<'a> {
     pub level_phrase: String,
     /// The configured closing advice (may be empty).
     pub help: &'a str,
+    /// Whether approvals must be signed (the fix is `signoff-gate approve`).
+    pub signed: bool,
+    /// Up to [`MAX_APPROVERS_NAMED`] engineers who may approve, as
+    /// `Name (level)`.
+    pub approvers: Vec<String>,
+    /// How many more may approve than are named.
+    pub more_approvers: usize,
+}
+
+/// Engineers named in a refusal as people who may approve.
+pub const MAX_APPROVERS_NAMED: usize = 5;
+
+impl<'a> Wording<'a> {
+    /// The wording of the policy in force.
+    pub fn new(gate: &'a Gate) -> Wording<'a> {
+        let approvers: Vec<&Engineer> = gate.roster.engineers().iter().filter(|e| gate.can_approve(e)).collect();
+        Wording {
+            approval_trailer: &gate.policy.approval_trailer,
+            level_phrase: gate.level_phrase(),
+            help: &gate.policy.help,
+            signed: gate.signed(),
+            approvers: approvers
+                .iter()
+                .take(MAX_APPROVERS_NAMED)
+                .map(|e| format!("{} ({})", e.name, gate.roster.level_name(e.level)))
+                .collect(),
+            more_approvers: approvers.len().saturating_sub(MAX_APPROVERS_NAMED),
+        }
+    }
 }
 
 /// The full answer shown to a pusher in enforce mode: a refusal with fixes,
@@ -59,11 +89,19 @@ pub fn outcome_text(decision: &PushDecision, ruling: &Ruling, wording: &Wording<
             }
             out.push('\n');
             out.push_str(&ref_blocks(decision, "would be refused"));
-            let _ = write!(
-                out,
-                "\nBefore you push next time: have an engineer of level {} review, then add \"{}: Name <email>\"\n",
-                wording.level_phrase, wording.approval_trailer
-            );
+            if wording.signed {
+                let _ = write!(
+                    out,
+                    "\nBefore you push next time: have an engineer of level {} review and sign (signoff-gate approve)\n",
+                    wording.level_phrase
+                );
+            } else {
+                let _ = write!(
+                    out,
+                    "\nBefore you push next time: have an engineer of level {} review, then add \"{}: Name <email>\"\n",
+                    wording.level_phrase, wording.approval_trailer
+                );
+            }
             push_help(&mut out, wording);
             out
         }
@@ -154,6 +192,45 @@ pub fn commit_block(report: &CommitReport) -> String {
 
 /// The commands that fix the refused commits.
 fn fixes(decision: &PushDecision, wording: &Wording<'_>) -> String {
+    if wording.signed { signed_fixes(decision, wording) } else { trailer_fixes(decision, wording) }
+}
+
+/// The branch name a ref update targets, as a push refspec's destination
+/// (`main` for `refs/heads/main`; other refs in full).
+fn destination(refname: &str) -> &str {
+    refname.strip_prefix("refs/heads/").unwrap_or(refname)
+}
+
+/// Signed approvals: who may sign, and the steps from here to the ref,
+/// with the parts to fill in marked `<…>`.
+fn signed_fixes(decision: &PushDecision, wording: &Wording<'_>) -> String {
+    let refusing: Vec<&RefDecision> = decision.refs.iter().filter(|r| r.refused_count > 0).collect();
+    if refusing.is_empty() {
+        return String::new();
+    }
+    let mut out = format!("To fix: an engineer of level {} reviews and signs", wording.level_phrase);
+    if wording.approvers.is_empty() {
+        out.push_str(" (the roster names no one who can approve: ask an admin)");
+    } else {
+        let _ = write!(out, ": {}", wording.approvers.join(", "));
+        if wording.more_approvers > 0 {
+            let _ = write!(out, " or {} more (signoff-gate roster list --approvers)", wording.more_approvers);
+        }
+    }
+    out.push('\n');
+    let _ = writeln!(out, "  you:      git push origin HEAD:refs/heads/review/<topic>");
+    for decision in &refusing {
+        let target = destination(&decision.update.refname);
+        let _ = writeln!(out, "  approver: git fetch origin && git switch --detach origin/{target}");
+        let _ = writeln!(out, "            signoff-gate approve --merge origin/review/<topic>");
+        let _ = writeln!(out, "            git push origin HEAD:{target}");
+    }
+    let _ = writeln!(out, "  (<topic>: a name for your branch)");
+    out
+}
+
+/// Unsigned approvals (`approvals = "trailer"`): add the trailer.
+fn trailer_fixes(decision: &PushDecision, wording: &Wording<'_>) -> String {
     let refusing: Vec<&RefDecision> = decision.refs.iter().filter(|r| r.refused_count > 0).collect();
     if refusing.is_empty() {
         return String::new();
@@ -228,18 +305,28 @@ mod tests {
     use crate::policy::roster::Roster;
     use std::path::Path;
 
+    /// The default policy: signed approvals.
     fn gate() -> Gate {
-        let config = Config::parse(Path::new("sg.toml"), "").expect("config");
+        gate_with("")
+    }
+
+    /// Unsigned approvals (`approvals = "trailer"`).
+    fn trailer_gate() -> Gate {
+        gate_with("[policy]\napprovals = \"trailer\"\n")
+    }
+
+    fn gate_with(config: &str) -> Gate {
+        let config = Config::parse(Path::new("sg.toml"), config).expect("config");
         let roster = Roster::parse(
             Path::new("roster.toml"),
-            "[[engineer]]\nname = \"Alice Senior\"\nemail = \"alice@corp.example\"\nlevel = \"senior\"\n\n[[engineer]]\nname = \"Mia Mid\"\nemail = \"mia@corp.example\"\nlevel = \"mid\"\n",
+            "[[engineer]]\nname = \"Alice Senior\"\nemail = \"alice@corp.example\"\nlevel = \"senior\"\n\n[[engineer]]\nname = \"Mia Mid\"\nemail = \"mia@corp.example\"\nlevel = \"mid\"\n\n[[engineer]]\nname = \"Sam Staff\"\nemail = \"sam@corp.example\"\nlevel = \"staff\"\n",
         )
         .expect("roster");
         config.gate(roster).expect("gate")
     }
 
     fn wording(gate: &Gate) -> Wording<'_> {
-        Wording { approval_trailer: &gate.policy.approval_trailer, level_phrase: gate.level_phrase(), help: &gate.policy.help }
+        Wording::new(gate)
     }
 
     fn commit(n: u8, parent: Option<u8>, message: &str) -> CommitFacts {
@@ -252,6 +339,8 @@ mod tests {
             author,
             message: message.to_owned(),
             unreadable_encoding: None,
+            change_id: None,
+            signature: None,
         }
     }
 
@@ -265,6 +354,16 @@ mod tests {
     #[test]
     fn one_unapproved_commit_at_the_tip() {
         let gate = gate();
+        let mut decision = PushDecision::default();
+        let index = decision.begin_ref(update("refs/heads/main", 1, 2));
+        decision.refs[index].tip_commit = Some(commit(2, Some(1), "").id);
+        decision.record(index, gate.evaluate(commit(2, Some(1), CLAUDE)));
+        insta::assert_snapshot!(push_text(&decision, &wording(&gate)));
+    }
+
+    #[test]
+    fn the_unsigned_fix_adds_a_trailer() {
+        let gate = trailer_gate();
         let mut decision = PushDecision::default();
         let index = decision.begin_ref(update("refs/heads/main", 1, 2));
         decision.refs[index].tip_commit = Some(commit(2, Some(1), "").id);
@@ -305,7 +404,7 @@ mod tests {
 
     #[test]
     fn lists_at_most_twenty() {
-        let gate = gate();
+        let gate = trailer_gate();
         let mut decision = PushDecision::default();
         let index = decision.begin_ref(update("refs/heads/release/2", 0, 30));
         for n in (1..=30).rev() {
@@ -362,7 +461,7 @@ mod tests {
 
     #[test]
     fn an_accepted_push_names_its_approvals() {
-        let gate = gate();
+        let gate = trailer_gate();
         let mut decision = PushDecision::default();
         let index = decision.begin_ref(update("refs/heads/main", 1, 2));
         let approved = format!("{CLAUDE}Approved-by: Alice Senior <alice@corp.example>\n");

@@ -13,6 +13,8 @@ pub struct Roster {
     engineers: Vec<Engineer>,
     /// Lowercase email or alias -> index into `engineers`.
     by_email: HashMap<String, usize>,
+    /// `SHA256:` fingerprint of each signing key -> index into `engineers`.
+    by_key: HashMap<String, usize>,
 }
 
 /// One engineer on the roster.
@@ -33,6 +35,55 @@ pub struct Engineer {
     pub logins: Vec<String>,
     /// Whether this engineer may bypass the gate in an emergency.
     pub break_glass: bool,
+    /// The public SSH keys this engineer signs approvals with.
+    pub signing_keys: Vec<SigningKey>,
+}
+
+/// A public SSH key from the roster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SigningKey {
+    /// The key.
+    pub key: ssh_key::PublicKey,
+    /// Its fingerprint as `ssh-keygen -l` prints it: `SHA256:…`.
+    pub fingerprint: String,
+}
+
+impl SigningKey {
+    /// Reads one `ssh-ed25519 AAAA… comment` line; refuses kinds the gate
+    /// cannot verify and RSA keys under 2048 bits.
+    pub fn parse(line: &str) -> Result<SigningKey, String> {
+        let key = ssh_key::PublicKey::from_openssh(line.trim()).map_err(|error| format!("not a public SSH key: {error}"))?;
+        match key.key_data() {
+            ssh_key::public::KeyData::Ed25519(_)
+            | ssh_key::public::KeyData::Ecdsa(_)
+            | ssh_key::public::KeyData::SkEd25519(_)
+            | ssh_key::public::KeyData::SkEcdsaSha2NistP256(_) => {}
+            ssh_key::public::KeyData::Rsa(rsa) => {
+                let bits = modulus_bits(rsa.n.as_bytes());
+                if bits < 2048 {
+                    return Err(format!("an RSA key of {bits} bits is too weak; use ed25519, or RSA of at least 2048 bits"));
+                }
+            }
+            _ => return Err(format!("{} keys are not accepted; use ed25519, ecdsa or RSA (2048 bits or more)", key.algorithm())),
+        }
+        let fingerprint = key.fingerprint(ssh_key::HashAlg::Sha256).to_string();
+        Ok(SigningKey { key, fingerprint })
+    }
+
+    /// The key kind, e.g. `ssh-ed25519`.
+    pub fn kind(&self) -> String {
+        self.key.algorithm().to_string()
+    }
+}
+
+/// Bits in a big-endian unsigned integer (as SSH encodes an RSA modulus,
+/// possibly with a leading zero byte).
+fn modulus_bits(bytes: &[u8]) -> usize {
+    let bytes = match bytes.iter().position(|&b| b != 0) {
+        Some(first) => &bytes[first..],
+        None => return 0,
+    };
+    bytes.len() * 8 - bytes[0].leading_zeros() as usize
 }
 
 impl Roster {
@@ -40,13 +91,16 @@ impl Roster {
     /// and aliases are looked up ignoring case; the reader has already
     /// refused an address listed twice.
     pub fn new(levels: Vec<String>, engineers: Vec<Engineer>) -> Roster {
-        let mut by_email = HashMap::new();
+        let (mut by_email, mut by_key) = (HashMap::new(), HashMap::new());
         for (index, engineer) in engineers.iter().enumerate() {
             for address in std::iter::once(&engineer.email).chain(&engineer.aliases) {
                 by_email.entry(address.to_ascii_lowercase()).or_insert(index);
             }
+            for key in &engineer.signing_keys {
+                by_key.entry(key.fingerprint.clone()).or_insert(index);
+            }
         }
-        Roster { levels, engineers, by_email }
+        Roster { levels, engineers, by_email, by_key }
     }
 
     /// The levels, lowest first.
@@ -72,6 +126,11 @@ impl Roster {
     /// The engineer an email (or alias) belongs to, compared ignoring case.
     pub fn engineer_by_email(&self, email: &str) -> Option<&Engineer> {
         self.by_email.get(&email.to_ascii_lowercase()).map(|&index| &self.engineers[index])
+    }
+
+    /// The engineer who lists the key with this `SHA256:` fingerprint.
+    pub fn engineer_by_key(&self, fingerprint: &str) -> Option<&Engineer> {
+        self.by_key.get(fingerprint).map(|&index| &self.engineers[index])
     }
 
     /// The engineer a git host's pusher name belongs to: one of their

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use crate::git::{GitError, GitRepo, Tip};
 use crate::policy::decision::PushDecision;
 use crate::policy::gate::{CommitReport, Gate, deletion_refused, not_a_commit};
+use crate::policy::merge_scope::MergeScope;
 use crate::policy::refs::{Change, RefUpdate};
 
 /// A push, in domain terms (validated from the wire by the server).
@@ -34,7 +35,8 @@ pub fn decide_observed(
     push: &Push,
     mut observe: impl FnMut(&str, &CommitReport),
 ) -> Result<PushDecision, GitError> {
-    let repo = GitRepo::open_for_push(&push.repository, push.quarantine.as_deref(), roots)?;
+    let mut repo = GitRepo::open_for_push(&push.repository, push.quarantine.as_deref(), roots)?;
+    repo.compute_change_ids(gate.signed());
     let protected = &gate.policy.protected_refs;
     let mut decision = PushDecision::default();
     // A commit entering several protected refs in one push is checked once.
@@ -54,12 +56,17 @@ pub fn decide_observed(
             }
             Tip::Commit(commit) => {
                 decision.refs[index].tip_commit = Some(commit.clone());
+                let mut merges = MergeScope::default();
                 repo.walk_entering(
                     update,
                     &commit,
                     protected,
                     |facts| gate.evaluate(facts),
-                    |report| {
+                    |mut report| {
+                        let approving = merges.visit(&report.commit, report.merge_approval.as_ref());
+                        if !approving.is_empty() && report.wants_approval() {
+                            gate.apply_merge_approvals(&mut report, &approving);
+                        }
                         if !several || seen.insert(report.commit.id.clone()) {
                             observe(&update.refname, &report);
                             decision.record(index, report);

@@ -273,7 +273,7 @@ async fn pre_receive_handler(
     let ai: usize = decision.refs.iter().map(|r| r.ai_assisted).sum();
     state.metrics.decision(ruling.outcome, decision.checked_count(), ai, decision.refused_count());
 
-    let wording = Wording { approval_trailer: &gate.policy.approval_trailer, level_phrase: gate.level_phrase(), help: &gate.policy.help };
+    let wording = Wording::new(gate);
     let response = PreReceiveResponse {
         accepted: ruling.outcome.accepted(),
         outcome: ruling.outcome.as_str().to_owned(),

@@ -1,0 +1,149 @@
+//! The change a commit makes, as one id: git's `patch-id --stable`, ported
+//! line for line from `builtin/patch-id.c` (`get_one_patchid`), over patch
+//! text that `git` renders from libgit2's diff.
+//!
+//! The reference is
+//! `git diff-tree -p --no-renames --full-index PARENT COMMIT | git patch-id --stable`
+//! (`--root COMMIT` for a root commit): whitespace and line numbers do not
+//! count, so a clean rebase keeps the id; every added or removed line, a
+//! mode change, and (through the full blob ids git hashes for them) the
+//! content of a binary file do. libgit2's own `git_diff_patchid` ignores
+//! binary content, so it is not used.
+
+use sha1::{Digest, Sha1};
+
+/// The id of an empty change (a commit that changes nothing).
+pub const EMPTY_CHANGE: &str = "0000000000000000000000000000000000000000";
+
+/// Adds one file's hash into the running sum, as `--stable` does (a byte-wise
+/// sum with carry, so the order of files does not matter).
+fn flush(result: &mut [u8; 20], hasher: &mut Sha1) {
+    let digest = std::mem::take(hasher).finalize();
+    let mut carry: u16 = 0;
+    for (sum, byte) in result.iter_mut().zip(digest.iter()) {
+        carry += u16::from(*sum) + u16::from(*byte);
+        *sum = carry as u8;
+        carry >>= 8;
+    }
+}
+
+/// The line without C's `isspace` bytes.
+fn strip_space(line: &[u8]) -> Vec<u8> {
+    line.iter().copied().filter(|c| !matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')).collect()
+}
+
+/// The old and new line counts of `@@ -a[,b] +c[,d] @@` (1 when omitted).
+fn hunk_counts(line: &[u8]) -> (i64, i64) {
+    let text = String::from_utf8_lossy(line);
+    let mut fields = text.split(' ').skip(1);
+    let count = |field: Option<&str>| -> i64 {
+        match field.and_then(|f| f.get(1..)).map(|f| f.split_once(',')) {
+            Some(Some((_, n))) => n.parse().unwrap_or(0),
+            _ => 1,
+        }
+    };
+    (count(fields.next()), count(fields.next()))
+}
+
+/// `git patch-id --stable` of one patch given as lines (each ending in a
+/// newline); `None` when the patch has no content (git prints nothing).
+pub fn patch_id<L: AsRef<[u8]>>(lines: impl IntoIterator<Item = L>) -> Option<String> {
+    let mut result = [0u8; 20];
+    let mut hasher = Sha1::new();
+    let (mut before, mut after): (i64, i64) = (-1, -1);
+    let mut patch_len = 0usize;
+    let mut is_binary = false;
+    let (mut pre, mut post): (Vec<u8>, Vec<u8>) = (Vec::new(), Vec::new());
+    for line in lines {
+        let line = line.as_ref();
+        if line.starts_with(b"\\ ") && line.len() > 12 {
+            continue;
+        }
+        if patch_len == 0 && !line.starts_with(b"diff ") {
+            continue;
+        }
+        if before == -1 {
+            if line.starts_with(b"GIT binary patch") || line.starts_with(b"Binary files") {
+                is_binary = true;
+                before = 0;
+                hasher.update(&pre);
+                hasher.update(&post);
+                flush(&mut result, &mut hasher);
+                continue;
+            } else if let Some(rest) = line.strip_prefix(b"index ") {
+                let rest = rest.strip_suffix(b"\n").unwrap_or(rest);
+                if let Some(dots) = rest.windows(2).position(|w| w == b"..") {
+                    pre = rest[..dots].to_vec();
+                    let tail = &rest[dots + 2..];
+                    post = tail.split(|&c| c == b' ').next().unwrap_or(tail).to_vec();
+                }
+                continue;
+            } else if line.starts_with(b"--- ") {
+                before = 1;
+                after = 1;
+            } else if !line.first().is_some_and(u8::is_ascii_alphabetic) {
+                break;
+            }
+        }
+        if is_binary {
+            // git's quirk, kept: the `diff --git` line after a binary file is not hashed.
+            if line.starts_with(b"diff ") {
+                is_binary = false;
+                before = -1;
+            }
+            continue;
+        }
+        if before == 0 && after == 0 {
+            if line.starts_with(b"@@ -") {
+                (before, after) = hunk_counts(line);
+                continue;
+            }
+            if !line.starts_with(b"diff ") {
+                break;
+            }
+            flush(&mut result, &mut hasher);
+            before = -1;
+            after = -1;
+        }
+        match line.first() {
+            Some(b'-') => before -= 1,
+            Some(b'+') => after -= 1,
+            Some(b' ') => {
+                before -= 1;
+                after -= 1;
+            }
+            _ => {}
+        }
+        let stripped = strip_space(line);
+        patch_len += stripped.len();
+        hasher.update(&stripped);
+    }
+    flush(&mut result, &mut hasher);
+    (patch_len > 0).then(|| result.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn garbage_does_not_panic() {
+        for text in
+            ["", "diff", "diff --git a/x b/x\n@@ -\n", "diff --git a b\n--- a\n+++ b\n@@ - + @@\n+x\n", "diff \nindex ..\nBinary files\n"]
+        {
+            let _ = patch_id(text.split_inclusive('\n'));
+        }
+        assert_eq!(patch_id(["not a patch\n"]), None);
+    }
+
+    #[test]
+    fn whitespace_and_line_numbers_do_not_count() {
+        let a = "diff --git a/f b/f\nindex 1..2 100644\n--- a/f\n+++ b/f\n@@ -1,2 +1,2 @@\n a\n-b\n+c\n";
+        let b = "diff --git a/f b/f\nindex 3..4 100644\n--- a/f\n+++ b/f\n@@ -10,2 +10,2 @@\n a\n-b\n+  c \n";
+        let c = "diff --git a/f b/f\nindex 3..4 100644\n--- a/f\n+++ b/f\n@@ -10,2 +10,2 @@\n a\n-b\n+d\n";
+        let id = |text: &str| patch_id(text.split_inclusive('\n'));
+        assert_eq!(id(a), id(b));
+        assert_ne!(id(a), id(c));
+        assert_eq!(id(a).map(|s| s.len()), Some(40));
+    }
+}

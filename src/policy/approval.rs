@@ -1,0 +1,274 @@
+//! Signed approvals: what a senior signs, how it travels in a commit
+//! message, and checking it against the roster's keys. Pure: bytes in,
+//! a finding out (the git edge supplies the change's patch-id and a merge
+//! commit's signed payload).
+//!
+//! An approval is one trailer, folded over several lines as git allows:
+//!
+//! ```text
+//! Approved-by: Sam Senior <sam@corp.example>
+//!  change=3f1c…(the commit's `git patch-id --stable`)
+//!  sig=U1NIU0lH…(an SSHSIG, base64, over the statement below)
+//! ```
+//!
+//! The signature is `ssh-keygen -Y sign -n signoff-gate-approval` over the
+//! [`statement`]: the approver's email and the change. Rewording, adding
+//! trailers and a clean rebase keep the patch-id and so the approval; any
+//! change to the diff breaks it.
+
+use ssh_encoding::Decode;
+use ssh_encoding::base64::{Base64, Encoding};
+use ssh_key::{HashAlg, PublicKey, SshSig};
+
+use crate::policy::roster::{Engineer, Roster};
+
+/// The SSHSIG namespace of an approval: a signature made for anything else
+/// (a git commit, a file) can never be taken for an approval.
+pub const NAMESPACE: &str = "signoff-gate-approval";
+
+/// The SSHSIG namespace git signs commits in (`gpg.format=ssh`).
+pub const GIT_NAMESPACE: &str = "git";
+
+/// The first line of the signed statement; a later format gets a new one.
+const STATEMENT_V1: &str = "signoff-gate approval v1";
+
+/// Where the change id starts in an approval trailer's value.
+const CHANGE_KEY: &str = "change=";
+
+/// Where the signature starts in an approval trailer's value.
+const SIG_KEY: &str = "sig=";
+
+/// The text an approver signs: the format, their email (lowercase), and the
+/// change they reviewed (the patch-id).
+pub fn statement(email: &str, change_id: &str) -> String {
+    format!("{STATEMENT_V1}\napprover {}\nchange {change_id}\n", email.trim().to_ascii_lowercase())
+}
+
+/// An approval trailer's value, split into who and the signature parts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApprovalValue<'a> {
+    /// `Name <email>` (or a bare email), as written.
+    pub who: &'a str,
+    /// The change id the approver says they signed, if given.
+    pub change: Option<&'a str>,
+    /// The signature's base64 (folding whitespace removed), if given.
+    pub signature: Option<String>,
+    /// Text after the approver that is neither a change nor a signature.
+    pub malformed_tail: bool,
+}
+
+/// Splits an (unfolded) approval value: `who [change=HEX] [sig=BASE64…]`.
+pub fn split_value(value: &str) -> ApprovalValue<'_> {
+    let tail_start = value
+        .match_indices(char::is_whitespace)
+        .map(|(at, _)| at)
+        .find(|&at| {
+            let rest = value[at..].trim_start();
+            rest.starts_with(CHANGE_KEY) || rest.starts_with(SIG_KEY)
+        })
+        .unwrap_or(value.len());
+    let who = value[..tail_start].trim();
+    let mut tokens = value[tail_start..].split_whitespace().peekable();
+    let (mut change, mut signature, mut malformed_tail) = (None, None, false);
+    if let Some(token) = tokens.next_if(|t| t.starts_with(CHANGE_KEY)) {
+        change = Some(&token[CHANGE_KEY.len()..]);
+    }
+    if let Some(token) = tokens.next_if(|t| t.starts_with(SIG_KEY)) {
+        let mut base64 = token[SIG_KEY.len()..].to_owned();
+        for more in tokens.by_ref() {
+            base64.push_str(more);
+        }
+        signature = Some(base64);
+    }
+    if tokens.next().is_some() {
+        malformed_tail = true;
+    }
+    ApprovalValue { who, change, signature, malformed_tail }
+}
+
+/// Whether a message may carry a signed approval (a cheap look at the
+/// text, so the git edge computes change ids only where they can matter).
+pub fn may_carry_signature(message: &str) -> bool {
+    message.contains(SIG_KEY)
+}
+
+/// The continuation lines that carry a signed approval, to follow
+/// `Approved-by: Name <email>` (each starts with a space, as git folds a
+/// trailer; base64 wrapped at 64 characters).
+pub fn folded_signature(change_id: &str, signature_base64: &str) -> String {
+    let mut text = format!(" {CHANGE_KEY}{change_id}\n {SIG_KEY}");
+    let compact: String = signature_base64.split_whitespace().collect();
+    for (index, chunk) in compact.as_bytes().chunks(64).enumerate() {
+        if index > 0 {
+            text.push_str("\n ");
+        }
+        text.push_str(&String::from_utf8_lossy(chunk));
+    }
+    text.push('\n');
+    text
+}
+
+/// The base64 body of an armored `-----BEGIN SSH SIGNATURE-----` block (as
+/// `ssh-keygen -Y sign` prints it), checked to be one.
+pub fn armored_body(armored: &str) -> Option<String> {
+    let body = armored.trim().strip_prefix("-----BEGIN SSH SIGNATURE-----")?.strip_suffix("-----END SSH SIGNATURE-----")?;
+    let compact: String = body.split_whitespace().collect();
+    decode_signature(&compact).ok()?;
+    Some(compact)
+}
+
+/// Why a signed approval does not count.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignatureProblem {
+    /// No signature at all.
+    Unsigned,
+    /// The signature cannot be read, is for another namespace, or does not
+    /// verify.
+    Invalid(String),
+    /// A valid signature by that key, but for a different change.
+    Stale {
+        /// The change id that was signed.
+        signed: String,
+    },
+    /// The signing key is on no one's roster entry.
+    KeyUnknown {
+        /// Its `SHA256:` fingerprint.
+        fingerprint: String,
+    },
+    /// The signing key is another engineer's.
+    KeyMismatch {
+        /// Its `SHA256:` fingerprint.
+        fingerprint: String,
+        /// The name of the engineer who lists it.
+        owner: String,
+    },
+}
+
+/// Decodes the base64 of a raw SSHSIG blob (all of it, nothing after).
+fn decode_signature(base64: &str) -> Result<SshSig, String> {
+    let bytes = Base64::decode_vec(base64).map_err(|_| "the signature is not base64".to_owned())?;
+    let mut reader: &[u8] = &bytes;
+    let signature = SshSig::decode(&mut reader).map_err(|error| format!("the signature cannot be read ({error})"))?;
+    if !reader.is_empty() {
+        return Err("the signature has bytes after its end".to_owned());
+    }
+    Ok(signature)
+}
+
+/// The roster key that made `signature`, which must be `engineer`'s.
+fn signer_key<'r>(signature: &SshSig, engineer: &Engineer, roster: &'r Roster) -> Result<&'r Engineer, SignatureProblem> {
+    let fingerprint = signature.public_key().fingerprint(HashAlg::Sha256).to_string();
+    match roster.engineer_by_key(&fingerprint) {
+        None => Err(SignatureProblem::KeyUnknown { fingerprint }),
+        Some(owner) if owner.email != engineer.email => Err(SignatureProblem::KeyMismatch { fingerprint, owner: owner.name.clone() }),
+        Some(owner) => Ok(owner),
+    }
+}
+
+/// Checks a signed approval by `email` (which is `engineer`'s) of the
+/// change `change_id`.
+pub fn verify_approval(
+    value: &ApprovalValue<'_>,
+    email: &str,
+    engineer: &Engineer,
+    roster: &Roster,
+    change_id: Option<&str>,
+) -> Result<(), SignatureProblem> {
+    let Some(base64) = &value.signature else {
+        return Err(SignatureProblem::Unsigned);
+    };
+    let signature = decode_signature(base64).map_err(SignatureProblem::Invalid)?;
+    if signature.namespace() != NAMESPACE {
+        return Err(SignatureProblem::Invalid(format!("the signature is for \"{}\", not for \"{NAMESPACE}\"", signature.namespace())));
+    }
+    signer_key(&signature, engineer, roster)?;
+    let key = PublicKey::from(signature.public_key().clone());
+    let Some(actual) = change_id else {
+        return Err(SignatureProblem::Invalid("the commit's change could not be read".to_owned()));
+    };
+    if key.verify(NAMESPACE, statement(email, actual).as_bytes(), &signature).is_ok() {
+        return Ok(());
+    }
+    match value.change {
+        Some(signed) if signed != actual && key.verify(NAMESPACE, statement(email, signed).as_bytes(), &signature).is_ok() => {
+            Err(SignatureProblem::Stale { signed: signed.to_owned() })
+        }
+        _ => Err(SignatureProblem::Invalid(format!("the signature does not verify for {email} and this change"))),
+    }
+}
+
+/// A merge commit's own signature (git's `gpgsig` header) and what it covers.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CommitSignature {
+    /// The commit object without its signature header: what was signed.
+    pub payload: Vec<u8>,
+    /// The header's value, unfolded: an armored signature.
+    pub armored: String,
+}
+
+/// The roster engineer whose key made a commit's SSH signature, when it
+/// verifies (namespace `git`, as `git commit -S` with `gpg.format=ssh`).
+pub fn commit_signer<'r>(signature: &CommitSignature, roster: &'r Roster) -> Result<&'r Engineer, SignatureProblem> {
+    let Some(body) = armored_body(&signature.armored) else {
+        return Err(SignatureProblem::Invalid("the commit's signature is not an SSH signature".to_owned()));
+    };
+    let sig = decode_signature(&body).map_err(SignatureProblem::Invalid)?;
+    if sig.namespace() != GIT_NAMESPACE {
+        return Err(SignatureProblem::Invalid(format!("the commit is signed for \"{}\", not \"{GIT_NAMESPACE}\"", sig.namespace())));
+    }
+    let fingerprint = sig.public_key().fingerprint(HashAlg::Sha256).to_string();
+    let Some(owner) = roster.engineer_by_key(&fingerprint) else {
+        return Err(SignatureProblem::KeyUnknown { fingerprint });
+    };
+    let key = PublicKey::from(sig.public_key().clone());
+    key.verify(GIT_NAMESPACE, &signature.payload, &sig)
+        .map_err(|_| SignatureProblem::Invalid("the commit's signature does not verify".to_owned()))?;
+    Ok(owner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_an_approval_value() {
+        let plain = split_value("Sam Senior <sam@corp.example>");
+        assert_eq!(
+            (plain.who, plain.change, plain.signature.as_deref(), plain.malformed_tail),
+            ("Sam Senior <sam@corp.example>", None, None, false)
+        );
+        let signed = split_value("Sam Senior <sam@corp.example> change=abc123 sig=U1NI SUdB QQ==");
+        assert_eq!(signed.who, "Sam Senior <sam@corp.example>");
+        assert_eq!(signed.change, Some("abc123"));
+        assert_eq!(signed.signature.as_deref(), Some("U1NISUdBQQ=="));
+        assert!(!signed.malformed_tail);
+        let only_sig = split_value("sam@corp.example sig=AAAA");
+        assert_eq!((only_sig.who, only_sig.change, only_sig.signature.as_deref()), ("sam@corp.example", None, Some("AAAA")));
+        // Text after the approver that is not a change or signature stays with the approver.
+        let prose = split_value("Sam <sam@corp.example> (after pairing)");
+        assert_eq!((prose.who, prose.signature), ("Sam <sam@corp.example> (after pairing)", None));
+        let reversed = split_value("Sam <sam@corp.example> sig=AAAA change=abc");
+        assert_eq!(reversed.signature.as_deref(), Some("AAAAchange=abc"));
+    }
+
+    #[test]
+    fn the_statement_names_the_approver_and_the_change() {
+        assert_eq!(statement(" Sam@Corp.Example ", "ff00"), "signoff-gate approval v1\napprover sam@corp.example\nchange ff00\n");
+    }
+
+    #[test]
+    fn folds_the_signature_under_the_trailer() {
+        let folded = folded_signature("ab", &"x".repeat(70));
+        assert_eq!(folded, format!(" change=ab\n sig={}\n {}\n", "x".repeat(64), "x".repeat(6)));
+        let value = format!("Sam <sam@corp.example>{}", folded.replace('\n', " "));
+        assert_eq!(split_value(&value).signature.as_deref(), Some("x".repeat(70).as_str()));
+    }
+
+    #[test]
+    fn garbage_is_an_invalid_signature_not_a_panic() {
+        for garbage in ["", "!!!", "AAAA", "U1NIU0lH", "U1NIU0lHAAAAAQ=="] {
+            assert!(decode_signature(garbage).is_err(), "{garbage}");
+        }
+        assert_eq!(armored_body("-----BEGIN SSH SIGNATURE-----\nAAAA\n-----END SSH SIGNATURE-----\n"), None);
+    }
+}
