@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use tracing_subscriber::EnvFilter;
 
 use crate::cmd;
+use crate::cmd::approve::ApproveArgs;
 use crate::cmd::check::CheckArgs;
 use crate::cmd::install_hook::InstallHookArgs;
 use crate::error_chain;
@@ -38,6 +39,8 @@ pub enum Command {
     Hook,
     /// Check commits locally with the same policy, e.g. `check origin/main..HEAD`.
     Check(CheckArgs),
+    /// Sign your approval of the AI-assisted commits in a range, e.g. `approve origin/main..review/x`, or of a branch with `--merge`.
+    Approve(ApproveArgs),
     /// Work with the roster.
     Roster {
         /// What to do with it.
@@ -87,6 +90,7 @@ pub fn run() -> ExitCode {
         Command::Serve => cmd::serve::run(cli.config.as_deref()),
         Command::Hook => Ok(cmd::hook::run()),
         Command::Check(args) => cmd::check::run(cli.config.as_deref(), &args),
+        Command::Approve(args) => cmd::approve::run(cli.config.as_deref(), &args),
         Command::Roster { command: RosterCommand::Check { path } } => cmd::roster::check(cli.config.as_deref(), path.as_deref()),
         Command::Roster { command: RosterCommand::List { approvers, path } } => {
             cmd::roster::list(cli.config.as_deref(), path.as_deref(), approvers)

@@ -1,6 +1,7 @@
 //! One file per subcommand; what they share (loading the policy, the error
 //! type) lives here.
 
+pub mod approve;
 pub mod check;
 pub mod cli;
 pub mod demo;
@@ -54,6 +55,9 @@ pub enum Failure {
         #[source]
         source: std::io::Error,
     },
+    /// `approve` cannot sign.
+    #[error("{0}")]
+    Approve(String),
     /// The demo saw something other than what it shows.
     #[error("demo: {0}")]
     Demo(String),

@@ -634,3 +634,142 @@ mod tests {
         assert_eq!(literal_prefixes(&patterns), vec!["refs/heads/main", "refs/heads/release/", "refs/tags/v"]);
     }
 }
+
+/// How much a commit changes, for people deciding whether to approve it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ChangeStats {
+    /// Files changed.
+    pub files: usize,
+    /// Lines added.
+    pub insertions: usize,
+    /// Lines removed.
+    pub deletions: usize,
+}
+
+/// What is checked out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Head {
+    /// The commit HEAD points at.
+    pub commit: String,
+    /// The branch (`refs/heads/…`), unless HEAD is detached.
+    pub branch: Option<String>,
+}
+
+impl GitRepo {
+    /// A configuration value as git would read it here (repository, then
+    /// global and system files), if set.
+    pub fn config_string(&self, key: &str) -> Option<String> {
+        self.repo.config().ok()?.get_string(key).ok().filter(|value| !value.trim().is_empty())
+    }
+
+    /// The folder commands run in: the working tree, or the git dir of a
+    /// bare repository.
+    pub fn work_dir(&self) -> &Path {
+        self.repo.workdir().unwrap_or_else(|| self.repo.path())
+    }
+
+    /// Files and lines a commit changes against its first parent.
+    pub fn change_stats(&self, id: &str) -> Result<ChangeStats, GitError> {
+        let oid = Oid::from_str(id).map_err(|_| GitError::MissingObject { id: id.to_owned() })?;
+        let commit = self.repo.find_commit(oid).map_err(|_| GitError::MissingObject { id: id.to_owned() })?;
+        let context = || format!("cannot diff commit {id}");
+        let tree = commit.tree().map_err(git_error(context()))?;
+        let parent_tree = match commit.parent_ids().next() {
+            Some(parent) => Some(self.repo.find_commit(parent).and_then(|p| p.tree()).map_err(git_error(context()))?),
+            None => None,
+        };
+        let diff = self.repo.diff_tree_to_tree(parent_tree.as_ref(), Some(&tree), None).map_err(git_error(context()))?;
+        let stats = diff.stats().map_err(git_error(context()))?;
+        Ok(ChangeStats { files: stats.files_changed(), insertions: stats.insertions(), deletions: stats.deletions() })
+    }
+
+    /// What is checked out.
+    pub fn head(&self) -> Result<Head, GitError> {
+        let head = self.repo.head().map_err(git_error("cannot read HEAD (nothing checked out?)"))?;
+        let commit = head.peel_to_commit().map_err(git_error("HEAD is not a commit"))?.id().to_string();
+        let branch = if head.is_branch() { head.name().ok().map(str::to_owned) } else { None };
+        Ok(Head { commit, branch })
+    }
+
+    /// The remote-tracking branches at `commit`, as `(remote, branch)`
+    /// (e.g. `("origin", "main")` for `refs/remotes/origin/main`).
+    pub fn remote_branches_at(&self, commit: &str) -> Vec<(String, String)> {
+        let Ok(references) = self.repo.references_glob("refs/remotes/*") else {
+            return Vec::new();
+        };
+        references
+            .flatten()
+            .filter(|r| r.peel_to_commit().is_ok_and(|c| c.id().to_string() == commit))
+            .filter_map(|r| {
+                let name = r.name().ok()?.strip_prefix("refs/remotes/")?.to_owned();
+                let (remote, branch) = name.split_once('/')?;
+                (branch != "HEAD").then(|| (remote.to_owned(), branch.to_owned()))
+            })
+            .collect()
+    }
+
+    /// The raw message of a commit, as stored.
+    pub fn message(&self, id: &str) -> Result<String, GitError> {
+        let oid = Oid::from_str(id).map_err(|_| GitError::MissingObject { id: id.to_owned() })?;
+        let commit = self.repo.find_commit(oid).map_err(|_| GitError::MissingObject { id: id.to_owned() })?;
+        let not_utf8 = || GitError::BadCommit { id: id.to_owned(), reason: "its message is not UTF-8; re-commit it in UTF-8" };
+        let encoding = commit.message_encoding().map_err(|_| not_utf8())?;
+        if encoding.is_some_and(|e| !e.eq_ignore_ascii_case("utf-8") && !e.eq_ignore_ascii_case("utf8")) {
+            return Err(not_utf8());
+        }
+        commit.message_raw().map(str::to_owned).map_err(|_| not_utf8())
+    }
+
+    /// Rewrites `commits` (each listed after all its parents that are also
+    /// listed) with the new messages in `messages`, keeping each tree, author
+    /// and committer; commits whose parents and message do not change are
+    /// kept as they are. Moves HEAD (its branch, or itself when detached),
+    /// which must be one of `commits`, to its rewritten commit; returns it.
+    pub fn rewrite_messages(
+        &self,
+        commits: &[String],
+        messages: &std::collections::HashMap<String, String>,
+        reflog: &str,
+    ) -> Result<String, GitError> {
+        let head = self.head()?;
+        if !commits.contains(&head.commit) {
+            return Err(GitError::BadRevision {
+                spec: "HEAD".to_owned(),
+                reason: "the commits to approve must end at the checked-out commit: check out the branch, or use --print".to_owned(),
+            });
+        }
+        let mut rewritten: std::collections::HashMap<Oid, Oid> = std::collections::HashMap::new();
+        for id in commits {
+            let oid = Oid::from_str(id).map_err(|_| GitError::MissingObject { id: id.clone() })?;
+            let commit = self.repo.find_commit(oid).map_err(|_| GitError::MissingObject { id: id.clone() })?;
+            let parents: Vec<Oid> = commit.parent_ids().map(|p| rewritten.get(&p).copied().unwrap_or(p)).collect();
+            let message = messages.get(id);
+            if message.is_none() && parents.iter().eq(commit.parent_ids().collect::<Vec<_>>().iter()) {
+                continue;
+            }
+            let message = match message {
+                Some(message) => message.clone(),
+                None => self.message(id)?,
+            };
+            let context = || format!("cannot rewrite commit {id}");
+            let parent_commits =
+                parents.iter().map(|p| self.repo.find_commit(*p)).collect::<Result<Vec<_>, _>>().map_err(git_error(context()))?;
+            let parent_refs: Vec<&git2::Commit<'_>> = parent_commits.iter().collect();
+            let tree = commit.tree().map_err(git_error(context()))?;
+            let new = self
+                .repo
+                .commit(None, &commit.author(), &commit.committer(), &message, &tree, &parent_refs)
+                .map_err(git_error(context()))?;
+            rewritten.insert(oid, new);
+        }
+        let old = Oid::from_str(&head.commit).map_err(|_| GitError::MissingObject { id: head.commit.clone() })?;
+        let new = rewritten.get(&old).copied().unwrap_or(old);
+        match &head.branch {
+            Some(branch) => {
+                self.repo.reference(branch, new, true, reflog).map_err(git_error(format!("cannot update {branch}")))?;
+            }
+            None => self.repo.set_head_detached(new).map_err(git_error("cannot update HEAD"))?,
+        }
+        Ok(new.to_string())
+    }
+}

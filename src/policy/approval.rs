@@ -108,6 +108,15 @@ pub fn folded_signature(change_id: &str, signature_base64: &str) -> String {
     text
 }
 
+/// `message` with `lines` (whole trailer lines, each ending in a newline)
+/// added as its last trailers: into the trailer block when it has one,
+/// else as a new paragraph.
+pub fn with_trailer_lines(message: &str, lines: &str) -> String {
+    let body = message.trim_end();
+    let separator = if crate::policy::trailers::parse(message).is_empty() { "\n\n" } else { "\n" };
+    format!("{body}{separator}{lines}")
+}
+
 /// The base64 body of an armored `-----BEGIN SSH SIGNATURE-----` block (as
 /// `ssh-keygen -Y sign` prints it), checked to be one.
 pub fn armored_body(armored: &str) -> Option<String> {
@@ -262,6 +271,18 @@ mod tests {
         assert_eq!(folded, format!(" change=ab\n sig={}\n {}\n", "x".repeat(64), "x".repeat(6)));
         let value = format!("Sam <sam@corp.example>{}", folded.replace('\n', " "));
         assert_eq!(split_value(&value).signature.as_deref(), Some("x".repeat(70).as_str()));
+    }
+
+    #[test]
+    fn adds_approval_lines_as_trailers() {
+        let lines = "Approved-by: Sam <sam@corp.example>\n change=ab\n sig=AAAA\n";
+        let plain = with_trailer_lines("Subject\n\nBody text.\n", lines);
+        assert_eq!(plain, format!("Subject\n\nBody text.\n\n{lines}"));
+        let trailed = with_trailer_lines("Subject\n\nCo-Authored-By: Claude <noreply@anthropic.com>\n\n", lines);
+        assert_eq!(trailed, format!("Subject\n\nCo-Authored-By: Claude <noreply@anthropic.com>\n{lines}"));
+        let read = crate::policy::trailers::parse(&trailed);
+        assert_eq!(read.len(), 2);
+        assert_eq!(split_value(&read[1].value).signature.as_deref(), Some("AAAA"));
     }
 
     #[test]

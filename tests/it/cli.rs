@@ -25,7 +25,7 @@ fn history(world: &World) -> Vec<String> {
 
 #[test]
 fn check_json_flags_exactly_the_ai_commits() {
-    let world = World::new();
+    let world = World::trailer();
     let ids = history(&world);
     let config = world.config.to_string_lossy().into_owned();
     let (code, stdout, stderr) = signoff_gate(&world.work, &["--config", &config, "check", "--format", "json", "HEAD"]);
@@ -52,7 +52,7 @@ fn check_json_flags_exactly_the_ai_commits() {
 
 #[test]
 fn check_text_and_ranges() {
-    let world = World::new();
+    let world = World::trailer();
     let ids = history(&world);
     let config = world.config.to_string_lossy().into_owned();
     let (code, stdout, _) = signoff_gate(&world.work, &["--config", &config, "check", "HEAD"]);
@@ -136,7 +136,7 @@ level = "middle"
     assert_eq!(
         stdout,
         format!(
-            "{path}:7:1: unknown key `actve` in [[engineer]]; expected one of `name`, `email`, `aliases`, `level`, `active`, `logins`, `break_glass`\n\
+            "{path}:7:1: unknown key `actve` in [[engineer]]; expected one of `name`, `email`, `aliases`, `level`, `active`, `logins`, `break_glass`, `signing_keys`\n\
              {path}:11:9: email `ALICE@corp.example` is already used on line 5; each address must belong to one engineer\n\
              {path}:17:9: unknown level `middle`; the roster's levels are: junior, mid, senior, staff, principal\n"
         )

@@ -40,7 +40,7 @@ fn a_real_push_through_a_unix_socket() {
     use std::os::unix::fs::PermissionsExt;
     let world = World::new();
     let socket = world.dir.path().join("gate.sock");
-    let child = serve(&world, &format!("unix:{}", socket.display()), "", "");
+    let child = serve(&world, &format!("unix:{}", socket.display()), "", "approvals = \"trailer\"");
     let deadline = Instant::now() + Duration::from_secs(10);
     while !matches!(unix_get(&socket, "/healthz"), Ok((200, _))) {
         assert!(Instant::now() < deadline, "the gate did not answer on {}", socket.display());

@@ -7,7 +7,15 @@ use crate::util::{ALICE, DEV, TestServer, World, run_git};
 const CLAUDE: &str = "Co-Authored-By: Claude <noreply@anthropic.com>";
 
 fn world_with_server() -> (World, TestServer) {
-    let world = World::new();
+    serve_world(World::new())
+}
+
+/// A world whose gate takes plain `Approved-by:` trailers.
+fn trailer_world_with_server() -> (World, TestServer) {
+    serve_world(World::trailer())
+}
+
+fn serve_world(world: World) -> (World, TestServer) {
     let server = TestServer::start(&world.config);
     world.connect(&server.url(), 10);
     (world, server)
@@ -46,7 +54,7 @@ fn an_unapproved_claude_commit_is_refused_with_the_fix() {
 
 #[test]
 fn a_senior_approval_lets_it_through() {
-    let (world, _server) = world_with_server();
+    let (world, _server) = trailer_world_with_server();
     seed(&world);
     let id = world.commit(DEV, &format!("Retry deploys on timeout\n\n{CLAUDE}\nApproved-by: Alice Senior <alice@corp.example>\n"));
     let pushed = world.push("HEAD:refs/heads/main");
@@ -57,7 +65,7 @@ fn a_senior_approval_lets_it_through() {
 
 #[test]
 fn the_fix_the_gate_prints_works() {
-    let (world, _server) = world_with_server();
+    let (world, _server) = trailer_world_with_server();
     seed(&world);
     world.commit(DEV, &format!("Retry deploys on timeout\n\n{CLAUDE}\n"));
     assert!(!world.push("HEAD:refs/heads/main").accepted);
@@ -69,7 +77,7 @@ fn the_fix_the_gate_prints_works() {
 
 #[test]
 fn the_rebase_fix_for_several_commits_works() {
-    let (world, _server) = world_with_server();
+    let (world, _server) = trailer_world_with_server();
     seed(&world);
     world.commit(DEV, &format!("First AI change\n\n{CLAUDE}\n"));
     world.commit(DEV, "A human change\n");

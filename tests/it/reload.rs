@@ -39,7 +39,7 @@ fn wait_ready_state(address: std::net::SocketAddr, what: &str, until: impl Fn(u1
 
 #[test]
 fn roster_edits_are_picked_up_and_broken_ones_never_replace_the_good_one() {
-    let world = World::new();
+    let world = World::trailer();
     let server = TestServer::start(&world.config);
     world.connect(&server.url(), 10);
     let roster = world.dir.path().join("roster.toml");

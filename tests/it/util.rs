@@ -106,6 +106,12 @@ impl World {
         World::with_config("")
     }
 
+    /// A world whose gate takes plain `Approved-by:` trailers
+    /// (`approvals = "trailer"`), for tests of the trailer rules themselves.
+    pub fn trailer() -> World {
+        World::with_config("approvals = \"trailer\"")
+    }
+
     /// `extra` is appended to the `[policy]` table.
     pub fn with_config(extra_policy: &str) -> World {
         let dir = tempfile::tempdir().expect("tempdir");

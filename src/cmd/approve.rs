@@ -1,0 +1,375 @@
+//! `signoff-gate approve REV…`: a senior signs their approval of the
+//! AI-assisted commits in a range, with their own SSH key through
+//! `ssh-keygen -Y sign` (so ssh-agent and hardware keys work), and either
+//! rewrites the checked-out branch with the approvals, prints them for the
+//! author to add (`--print`), or makes one signed approving merge
+//! (`--merge BRANCH`).
+
+use std::collections::HashMap;
+use std::io::{BufRead, IsTerminal, Write};
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+
+use crate::cmd::{Failure, load_gate};
+use crate::git::{ChangeStats, GitRepo};
+use crate::policy::approval::{NAMESPACE, armored_body, folded_signature, statement, with_trailer_lines};
+use crate::policy::gate::{CommitReport, Gate, Verdict};
+use crate::policy::roster::{Engineer, SigningKey};
+
+/// Arguments of `approve`.
+#[derive(Debug, clap::Args)]
+pub struct ApproveArgs {
+    /// The repository (or a folder inside it) [default: the current folder]
+    #[arg(long, value_name = "DIR")]
+    pub repo: Option<PathBuf>,
+    /// The SSH key to sign with: a private key file, a public key file whose
+    /// private half is in ssh-agent, or `key::ssh-ed25519 AAAA…` [default: git's `user.signingkey`]
+    #[arg(long, value_name = "KEY")]
+    pub key: Option<String>,
+    /// Sign without asking (needed when not on a terminal).
+    #[arg(long)]
+    pub yes: bool,
+    /// Print each commit's approval lines instead of rewriting the branch.
+    #[arg(long, conflicts_with = "merge")]
+    pub print: bool,
+    /// Approve a whole branch with one signed merge into the checked-out commit.
+    #[arg(long, value_name = "BRANCH")]
+    pub merge: Option<String>,
+    /// The commits, as `git rev-list` takes them: `origin/main..review/x` (not with --merge).
+    #[arg(value_name = "REV", required_unless_present = "merge", conflicts_with = "merge")]
+    pub revisions: Vec<String>,
+}
+
+/// A signing key as `ssh-keygen -Y sign -f` takes it.
+struct Signer {
+    /// The file given to `-f`.
+    file: PathBuf,
+    /// Whether `file` was written from a literal public key (`key::…`):
+    /// then `-U` tells ssh-keygen the private half is in ssh-agent, as git does.
+    literal: bool,
+    /// The public key.
+    public: SigningKey,
+    /// How git's `user.signingkey` names it (for `git merge -S`).
+    for_git: String,
+    /// Keeps a literal key's scratch file alive.
+    _scratch: Option<tempfile::TempDir>,
+}
+
+/// Runs `approve`. Exit 0 when approvals were made (or none were needed).
+pub fn run(config: Option<&Path>, args: &ApproveArgs) -> Result<ExitCode, Failure> {
+    let (_config, gate) = load_gate(config)?;
+    let dir = args.repo.clone().unwrap_or_else(|| ".".into());
+    let mut repo = GitRepo::discover(&dir)?;
+    repo.topological_revisions(true);
+    repo.compute_change_ids(gate.signed());
+
+    let approver = approver(&repo, &gate)?;
+    let signer = signer(&repo, args.key.as_deref())?;
+    match gate.roster.engineer_by_key(&signer.public.fingerprint) {
+        Some(owner) if owner.email == approver.email => {}
+        Some(owner) => {
+            return Err(Failure::Approve(format!(
+                "key {} is listed for {} on the roster, not for you ({})",
+                signer.public.fingerprint, owner.name, approver.name
+            )));
+        }
+        None => {
+            return Err(Failure::Approve(format!(
+                "key {} is not on the roster; ask an admin to add it to your `signing_keys` ({})",
+                signer.public.fingerprint, approver.email
+            )));
+        }
+    }
+
+    let head = repo.head()?;
+    let specs = match &args.merge {
+        Some(branch) => vec![format!("^{}", head.commit), branch.clone()],
+        None => args.revisions.clone(),
+    };
+    let (walked, reports) = collect(&repo, &gate, &specs)?;
+    let (mine, theirs): (Vec<&CommitReport>, Vec<&CommitReport>) =
+        reports.iter().partition(|r| r.authors.iter().any(|a| approver.owns_email(a)));
+
+    let mut out = std::io::stdout().lock();
+    let say = |out: &mut std::io::StdoutLock<'_>, text: String| out.write_all(text.as_bytes()).map_err(Failure::io("cannot write"));
+    if theirs.is_empty() {
+        say(&mut out, format!("signoff-gate: nothing to approve in {}: no AI-assisted commit needs your approval\n", specs.join(" ")))?;
+        list_own(&mut out, &mine)?;
+        return Ok(if mine.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) });
+    }
+    say(&mut out, format!("AI-assisted commits that need your approval ({}):\n", specs.join(" ")))?;
+    let mut total = ChangeStats::default();
+    for report in &theirs {
+        let stats = repo.change_stats(&report.commit.id)?;
+        total.files += stats.files;
+        total.insertions += stats.insertions;
+        total.deletions += stats.deletions;
+        say(
+            &mut out,
+            format!(
+                "  {} {}  ({}; {} file{}, +{} -{})\n",
+                report.commit.short_id(),
+                report.commit.subject(),
+                report.commit.author.name,
+                stats.files,
+                plural(stats.files),
+                stats.insertions,
+                stats.deletions
+            ),
+        )?;
+    }
+    say(
+        &mut out,
+        format!(
+            "  total: {} commit{}, {} file{} changed, +{} -{}\n",
+            theirs.len(),
+            plural(theirs.len()),
+            total.files,
+            plural(total.files),
+            total.insertions,
+            total.deletions
+        ),
+    )?;
+    list_own(&mut out, &mine)?;
+    drop(out);
+
+    let what = match &args.merge {
+        Some(branch) => format!("a signed merge of {branch} approving {} commit{}", theirs.len(), plural(theirs.len())),
+        None => format!("{} approval{}", theirs.len(), plural(theirs.len())),
+    };
+    confirm(args.yes, &format!("Sign {what} as {} <{}> with {}?", approver.name, approver.email, signer.public.fingerprint))?;
+
+    let pushes = push_advice(&repo, &head.commit);
+    if let Some(branch) = &args.merge {
+        merge(&repo, &signer, approver, branch, &gate.policy.approval_trailer)?;
+        let mut out = std::io::stdout().lock();
+        say(
+            &mut out,
+            format!("signoff-gate: made a signed merge of {branch} approving {} commit{}\n", theirs.len(), plural(theirs.len())),
+        )?;
+        say(&mut out, format!("Now push it: {}\n", pushes.unwrap_or_else(|| push_head(&repo, false))))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    let mut lines: HashMap<String, String> = HashMap::new();
+    for report in &theirs {
+        let change = repo.change_id(&report.commit.id)?;
+        let armored = sign(&signer, &statement(&approver.email, &change))?;
+        let body =
+            armored_body(&armored).ok_or_else(|| Failure::Approve("ssh-keygen printed something that is not an SSH signature".into()))?;
+        let line =
+            format!("{}: {} <{}>\n{}", gate.policy.approval_trailer, approver.name, approver.email, folded_signature(&change, &body));
+        lines.insert(report.commit.id.clone(), line);
+    }
+    let mut out = std::io::stdout().lock();
+    if args.print {
+        for report in &theirs {
+            say(&mut out, format!("\n# {} {}\n", report.commit.short_id(), report.commit.subject()))?;
+            say(&mut out, lines[&report.commit.id].clone())?;
+        }
+        say(
+            &mut out,
+            "\nThe author adds each block as the last trailers of its commit (git commit --amend, or git rebase -i with reword).\n".into(),
+        )?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut messages = HashMap::new();
+    for (id, line) in &lines {
+        messages.insert(id.clone(), with_trailer_lines(&repo.message(id)?, line));
+    }
+    let parents_first: Vec<String> = walked.into_iter().rev().collect();
+    let new_head = repo.rewrite_messages(&parents_first, &messages, "signoff-gate approve: signed approvals")?;
+    say(
+        &mut out,
+        format!(
+            "signoff-gate: added {} signed approval{}; HEAD is now {}\n",
+            theirs.len(),
+            plural(theirs.len()),
+            crate::policy::facts::short_id(&new_head)
+        ),
+    )?;
+    say(&mut out, format!("Now push it: {}\n", pushes.unwrap_or_else(|| push_head(&repo, true))))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn plural(count: usize) -> &'static str {
+    if count == 1 { "" } else { "s" }
+}
+
+/// Lists AI-assisted commits the approver wrote, which they may not approve.
+fn list_own(out: &mut impl Write, mine: &[&CommitReport]) -> Result<(), Failure> {
+    if mine.is_empty() {
+        return Ok(());
+    }
+    let mut text =
+        format!("Not yours to approve (you are an author; another approver must sign {}):\n", if mine.len() == 1 { "it" } else { "them" });
+    for report in mine {
+        text.push_str(&format!("  {} {}\n", report.commit.short_id(), report.commit.subject()));
+    }
+    out.write_all(text.as_bytes()).map_err(Failure::io("cannot write"))
+}
+
+/// Who is approving: git's `user.email` here, which must be an active
+/// roster engineer of the required level.
+fn approver<'g>(repo: &GitRepo, gate: &'g Gate) -> Result<&'g Engineer, Failure> {
+    let email = repo
+        .config_string("user.email")
+        .ok_or_else(|| Failure::Approve("git's user.email is not set: set it to your address on the roster".into()))?;
+    let engineer = gate
+        .roster
+        .engineer_by_email(&email)
+        .ok_or_else(|| Failure::Approve(format!("{email} (git's user.email) is not on the roster")))?;
+    if !gate.can_approve(engineer) {
+        return Err(Failure::Approve(format!(
+            "{} cannot approve: approvals need an active engineer of level {}",
+            engineer.name,
+            gate.level_phrase()
+        )));
+    }
+    Ok(engineer)
+}
+
+/// The key to sign with: `--key`, else git's `user.signingkey`.
+fn signer(repo: &GitRepo, key: Option<&str>) -> Result<Signer, Failure> {
+    let named = key
+        .map(str::to_owned)
+        .or_else(|| repo.config_string("user.signingkey"))
+        .ok_or_else(|| Failure::Approve("no signing key: pass --key PATH or set git's user.signingkey to your SSH key".into()))?;
+    let literal = named.strip_prefix("key::").map(str::to_owned).or_else(|| is_public_key_text(&named).then(|| named.clone()));
+    if let Some(literal) = literal {
+        let public = SigningKey::parse(&literal).map_err(|why| Failure::Approve(format!("the signing key: {why}")))?;
+        let scratch = tempfile::tempdir().map_err(Failure::io("cannot make a scratch folder"))?;
+        let file = scratch.path().join("key.pub");
+        std::fs::write(&file, format!("{literal}\n")).map_err(Failure::io("cannot write the public key"))?;
+        return Ok(Signer { file, literal: true, public, for_git: format!("key::{literal}"), _scratch: Some(scratch) });
+    }
+    let file = expand_home(&named);
+    let text = std::fs::read_to_string(&file).map_err(Failure::io(format!("cannot read the signing key {}", file.display())))?;
+    if is_public_key_text(&text) {
+        let public = SigningKey::parse(&text).map_err(|why| Failure::Approve(format!("{}: {why}", file.display())))?;
+        return Ok(Signer { for_git: file.display().to_string(), file, literal: false, public, _scratch: None });
+    }
+    let public_file = PathBuf::from(format!("{}.pub", file.display()));
+    let public_text = match std::fs::read_to_string(&public_file) {
+        Ok(text) => text,
+        Err(_) => {
+            let output = Command::new("ssh-keygen")
+                .arg("-y")
+                .arg("-f")
+                .arg(&file)
+                .stderr(Stdio::inherit())
+                .output()
+                .map_err(Failure::io("cannot run ssh-keygen (is OpenSSH installed?)"))?;
+            String::from_utf8_lossy(&output.stdout).into_owned()
+        }
+    };
+    let public = SigningKey::parse(&public_text).map_err(|why| Failure::Approve(format!("{}: {why}", file.display())))?;
+    Ok(Signer { for_git: file.display().to_string(), file, literal: false, public, _scratch: None })
+}
+
+fn is_public_key_text(text: &str) -> bool {
+    let text = text.trim_start();
+    ["ssh-", "ecdsa-", "sk-"].iter().any(|prefix| text.starts_with(prefix))
+}
+
+fn expand_home(path: &str) -> PathBuf {
+    match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
+        _ => PathBuf::from(path),
+    }
+}
+
+/// Signs `text` in the approval namespace: an armored SSH signature.
+fn sign(signer: &Signer, text: &str) -> Result<String, Failure> {
+    let mut command = Command::new("ssh-keygen");
+    command.args(["-Y", "sign", "-n", NAMESPACE, "-f"]).arg(&signer.file);
+    if signer.literal {
+        command.arg("-U");
+    }
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(Failure::io("cannot run ssh-keygen (is OpenSSH installed?)"))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin.write_all(text.as_bytes()).map_err(Failure::io("cannot hand the statement to ssh-keygen"))?;
+    }
+    let output = child.wait_with_output().map_err(Failure::io("ssh-keygen failed"))?;
+    if !output.status.success() {
+        return Err(Failure::Approve(format!("ssh-keygen could not sign: {}", String::from_utf8_lossy(&output.stderr).trim())));
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// Asks on the terminal, unless `--yes`.
+fn confirm(yes: bool, question: &str) -> Result<(), Failure> {
+    if yes {
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(Failure::Approve("not on a terminal: add --yes to sign without being asked".into()));
+    }
+    eprint!("{question} [y/N] ");
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer).map_err(Failure::io("cannot read the answer"))?;
+    if matches!(answer.trim(), "y" | "Y" | "yes") { Ok(()) } else { Err(Failure::Approve("not signed: you said no".into())) }
+}
+
+/// Every commit of the range (children first) and the AI-assisted ones
+/// that are not approved yet, as the gate sees them.
+fn collect(repo: &GitRepo, gate: &Gate, specs: &[String]) -> Result<(Vec<String>, Vec<CommitReport>), Failure> {
+    let (mut walked, mut reports) = (Vec::new(), Vec::new());
+    repo.walk_revisions(
+        specs,
+        |facts| gate.evaluate(facts),
+        |report| {
+            walked.push(report.commit.id.clone());
+            if report.verdict == Verdict::Rejected && report.commit.unreadable_encoding.is_none() {
+                reports.push(report);
+            }
+            ControlFlow::Continue(())
+        },
+    )?;
+    Ok((walked, reports))
+}
+
+/// `git push origin HEAD:main` when the commit we started from is a
+/// remote-tracking branch's tip.
+fn push_advice(repo: &GitRepo, start: &str) -> Option<String> {
+    let (remote, branch) = repo.remote_branches_at(start).into_iter().next()?;
+    Some(format!("git push {remote} HEAD:{branch}"))
+}
+
+/// The push for the checked-out branch (forced with a lease when its
+/// commits were rewritten), with the target marked when unknown.
+fn push_head(repo: &GitRepo, rewritten: bool) -> String {
+    let lease = if rewritten { "--force-with-lease " } else { "" };
+    match repo.head().ok().and_then(|h| h.branch) {
+        Some(branch) => format!("git push {lease}origin {}", branch.trim_start_matches("refs/heads/")),
+        None => format!("git push {lease}origin HEAD:<branch>"),
+    }
+}
+
+/// `git merge --no-ff -S BRANCH` signed with the approver's key, its
+/// message carrying their `Approved-by:`.
+fn merge(repo: &GitRepo, signer: &Signer, approver: &Engineer, branch: &str, trailer: &str) -> Result<(), Failure> {
+    let message = format!("Merge {branch} (approved)\n\n{trailer}: {} <{}>\n", approver.name, approver.email);
+    let output = Command::new("git")
+        .current_dir(repo.work_dir())
+        .args(["-c", "gpg.format=ssh", "-c"])
+        .arg(format!("user.signingkey={}", signer.for_git))
+        .args(["merge", "--no-ff", "--no-edit", "-S", "-m", &message, branch])
+        .stdin(Stdio::null())
+        .output()
+        .map_err(Failure::io("cannot run git"))?;
+    if !output.status.success() {
+        return Err(Failure::Approve(format!(
+            "git merge failed (nothing was signed into history): {}{}",
+            String::from_utf8_lossy(&output.stdout).trim(),
+            String::from_utf8_lossy(&output.stderr).trim()
+        )));
+    }
+    Ok(())
+}
