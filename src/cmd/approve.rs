@@ -87,6 +87,10 @@ pub fn run(config: Option<&Path>, args: &ApproveArgs) -> Result<ExitCode, Failur
         Some(branch) => vec![format!("^{}", head.commit), branch.clone()],
         None => args.revisions.clone(),
     };
+    let range = match &args.merge {
+        Some(branch) => format!("{branch}, not yet in HEAD"),
+        None => specs.join(" "),
+    };
     let (walked, reports) = collect(&repo, &gate, &specs)?;
     let (mine, theirs): (Vec<&CommitReport>, Vec<&CommitReport>) =
         reports.iter().partition(|r| r.authors.iter().any(|a| approver.owns_email(a)));
@@ -94,11 +98,11 @@ pub fn run(config: Option<&Path>, args: &ApproveArgs) -> Result<ExitCode, Failur
     let mut out = std::io::stdout().lock();
     let say = |out: &mut std::io::StdoutLock<'_>, text: String| out.write_all(text.as_bytes()).map_err(Failure::io("cannot write"));
     if theirs.is_empty() {
-        say(&mut out, format!("signoff-gate: nothing to approve in {}: no AI-assisted commit needs your approval\n", specs.join(" ")))?;
+        say(&mut out, format!("signoff-gate: nothing to approve in {range}: no AI-assisted commit needs your approval\n"))?;
         list_own(&mut out, &mine)?;
         return Ok(if mine.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) });
     }
-    say(&mut out, format!("AI-assisted commits that need your approval ({}):\n", specs.join(" ")))?;
+    say(&mut out, format!("AI-assisted commits that need your approval ({range}):\n"))?;
     let mut total = ChangeStats::default();
     for report in &theirs {
         let stats = repo.change_stats(&report.commit.id)?;

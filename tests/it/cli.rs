@@ -202,7 +202,7 @@ fn serve_refuses_a_config_without_repo_roots() {
 }
 
 #[test]
-fn demo_shows_accepted_refused_accepted() {
+fn demo_shows_a_forged_approval_refused_and_a_signed_one_accepted() {
     let mut child = Command::new(BIN)
         .arg("demo")
         .env("GIT_CONFIG_NOSYSTEM", "1")
@@ -227,7 +227,9 @@ fn demo_shows_accepted_refused_accepted() {
     assert!(killed.success());
     let status = child.wait().expect("demo exits");
     let outcomes: Vec<&str> = transcript.lines().filter_map(|l| l.trim().strip_prefix("=> ")).collect();
-    assert_eq!(outcomes, ["accepted", "refused", "accepted"], "{transcript}");
+    assert_eq!(outcomes, ["accepted", "refused", "refused", "accepted", "accepted"], "{transcript}");
+    assert!(transcript.contains("approval-unsigned: \"Approved-by: Alice Example <alice@example.com>\" is not signed"), "{transcript}");
+    assert!(transcript.contains("signoff-gate: made a signed merge of origin/review/retry approving 1 commit"), "{transcript}");
     assert!(transcript.contains("remote: signoff-gate: push refused: 1 AI-assisted commit"), "{transcript}");
     assert!(status.success(), "demo exits 0 on Ctrl-C: {status:?}");
     if let Some(scratch) = scratch {
