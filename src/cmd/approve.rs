@@ -144,7 +144,7 @@ pub fn run(config: Option<&Path>, args: &ApproveArgs) -> Result<ExitCode, Failur
     };
     confirm(args.yes, &format!("Sign {what} as {} <{}> with {}?", approver.name, approver.email, signer.public.fingerprint))?;
 
-    let pushes = push_advice(&repo, &head.commit);
+    let pushes = push_advice(&repo, &head.commit, args.merge.is_none() && !args.print);
     if let Some(branch) = &args.merge {
         merge(&repo, &signer, approver, branch, &gate.policy.approval_trailer)?;
         let mut out = std::io::stdout().lock();
@@ -340,10 +340,12 @@ fn collect(repo: &GitRepo, gate: &Gate, specs: &[String]) -> Result<(Vec<String>
 }
 
 /// `git push origin HEAD:main` when the commit we started from is a
-/// remote-tracking branch's tip.
-fn push_advice(repo: &GitRepo, start: &str) -> Option<String> {
+/// remote-tracking branch's tip (with a lease when its commits were
+/// rewritten).
+fn push_advice(repo: &GitRepo, start: &str, rewritten: bool) -> Option<String> {
     let (remote, branch) = repo.remote_branches_at(start).into_iter().next()?;
-    Some(format!("git push {remote} HEAD:{branch}"))
+    let lease = if rewritten { "--force-with-lease " } else { "" };
+    Some(format!("git push {lease}{remote} HEAD:{branch}"))
 }
 
 /// The push for the checked-out branch (forced with a lease when its

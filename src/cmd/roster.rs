@@ -57,13 +57,14 @@ fn config_for(config: Option<&Path>, roster: Option<&Path>) -> Result<Config, Fa
 
 /// Prints one line per engineer (or per approver): name, email, level,
 /// whether active, whether their approval counts, whether they may break
-/// glass; then a count. An invalid roster is an error (use `roster check`).
+/// glass, and their signing keys' `SHA256:` fingerprints (as `ssh-keygen -l`
+/// prints them); then a count. An invalid roster is an error (use `roster check`).
 pub fn list(config: Option<&Path>, path: Option<&Path>, approvers_only: bool) -> Result<ExitCode, Failure> {
     let config = config_for(config, path)?;
     let roster_path = path.map_or_else(|| config.server.roster.clone(), Path::to_path_buf);
     let gate = config.gate(Roster::load(&roster_path)?)?;
     let yes_no = |flag: bool| if flag { "yes" } else { "no" };
-    let rows: Vec<[String; 6]> = gate
+    let rows: Vec<[String; 7]> = gate
         .roster
         .engineers()
         .iter()
@@ -76,10 +77,15 @@ pub fn list(config: Option<&Path>, path: Option<&Path>, approvers_only: bool) ->
                 yes_no(engineer.active).to_owned(),
                 yes_no(gate.can_approve(engineer)).to_owned(),
                 yes_no(engineer.break_glass).to_owned(),
+                if engineer.signing_keys.is_empty() {
+                    "-".to_owned()
+                } else {
+                    engineer.signing_keys.iter().map(|k| k.fingerprint.as_str()).collect::<Vec<_>>().join(", ")
+                },
             ]
         })
         .collect();
-    let header = ["NAME", "EMAIL", "LEVEL", "ACTIVE", "APPROVES", "BREAK-GLASS"].map(str::to_owned);
+    let header = ["NAME", "EMAIL", "LEVEL", "ACTIVE", "APPROVES", "BREAK-GLASS", "SIGNING KEYS"].map(str::to_owned);
     let mut widths = header.clone().map(|h| h.chars().count());
     for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {

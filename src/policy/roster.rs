@@ -63,6 +63,11 @@ impl SigningKey {
                 if bits < 2048 {
                     return Err(format!("an RSA key of {bits} bits is too weak; use ed25519, or RSA of at least 2048 bits"));
                 }
+                if bits > 4096 {
+                    return Err(format!(
+                        "an RSA key of {bits} bits cannot be verified here (at most 4096); use ed25519, or RSA of 2048 to 4096 bits"
+                    ));
+                }
             }
             _ => return Err(format!("{} keys are not accepted; use ed25519, ecdsa or RSA (2048 bits or more)", key.algorithm())),
         }

@@ -8,6 +8,7 @@ mod limits;
 mod ops;
 mod push;
 mod reload;
+mod signed;
 mod trailers;
 mod util;
 mod walk;

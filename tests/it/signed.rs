@@ -1,0 +1,598 @@
+//! Signed approvals with real keys (`ssh-keygen`), real signatures and
+//! real pushes: forgeries, stale and misplaced signatures, keys that do not
+//! count, signed merges, and `signoff-gate approve` end to end.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::util::{ALICE, BIN, DEV, Pushed, ROSTER, TestServer, World, git, run_git, sh, signoff_gate};
+
+const CLAUDE: &str = "Co-Authored-By: Claude <noreply@anthropic.com>";
+const NAMESPACE: &str = "signoff-gate-approval";
+
+/// Makes a key pair without a passphrase; returns the private key's path.
+fn keygen(dir: &Path, name: &str, kind: &[&str]) -> PathBuf {
+    let file = dir.join(name);
+    let status = Command::new("ssh-keygen")
+        .args(["-q", "-N", "", "-C", name])
+        .args(kind)
+        .arg("-f")
+        .arg(&file)
+        .stdin(Stdio::null())
+        .status()
+        .expect("ssh-keygen runs");
+    assert!(status.success(), "ssh-keygen {kind:?}");
+    file
+}
+
+fn public(key: &Path) -> String {
+    std::fs::read_to_string(key.with_extension("pub")).expect("public key").trim().to_owned()
+}
+
+/// A world whose roster lists SSH keys: Alice (senior, ed25519), Sam
+/// (staff, ecdsa), Mia (mid, rsa), Dev (junior, ed25519), Olga (inactive
+/// principal, ed25519); Eve's key is on no one's entry.
+struct Signed {
+    world: World,
+    keys: PathBuf,
+    server: Option<TestServer>,
+}
+
+impl Signed {
+    fn new() -> Signed {
+        let world = World::new();
+        let keys = world.dir.path().join("keys");
+        std::fs::create_dir(&keys).expect("keys dir");
+        for (name, kind) in [
+            ("alice", &["-t", "ed25519"][..]),
+            ("sam", &["-t", "ecdsa", "-b", "256"][..]),
+            ("mia", &["-t", "rsa", "-b", "2048"][..]),
+            ("dev", &["-t", "ed25519"][..]),
+            ("olga", &["-t", "ed25519"][..]),
+            ("eve", &["-t", "ed25519"][..]),
+        ] {
+            keygen(&keys, name, kind);
+        }
+        let signed = Signed { world, keys, server: None };
+        signed.write_roster(&["alice", "sam", "mia", "dev", "olga"]);
+        signed
+    }
+
+    fn key(&self, name: &str) -> PathBuf {
+        self.keys.join(name)
+    }
+
+    /// Writes the roster with the keys of `with_keys` only.
+    fn write_roster(&self, with_keys: &[&str]) {
+        let mut roster = String::new();
+        for block in ROSTER.split("\n[[engineer]]") {
+            roster.push_str(if roster.is_empty() { "" } else { "\n[[engineer]]" });
+            roster.push_str(block);
+            let email = block.lines().find_map(|l| l.strip_prefix("email = \"")).map(|e| e.trim_end_matches('"'));
+            if let Some(name) = email.and_then(|e| e.split('@').next()).filter(|n| with_keys.contains(n)) {
+                if !roster.ends_with('\n') {
+                    roster.push('\n');
+                }
+                roster.push_str(&format!("signing_keys = [\"{}\"]\n", public(&self.key(name))));
+            }
+        }
+        std::fs::write(self.world.dir.path().join("roster.toml"), roster).expect("roster");
+    }
+
+    /// (Re)starts the gate with the roster as it is now.
+    fn serve(&mut self) {
+        self.server = None;
+        let server = TestServer::start(&self.world.config);
+        self.world.connect(&server.url(), 20);
+        self.server = Some(server);
+    }
+
+    /// A clone for `who` (`("Name", "email")`), signing with `key`.
+    fn clone_for(&self, folder: &str, who: (&str, &str), key: &Path) -> PathBuf {
+        let base = self.world.dir.path();
+        run_git(base, &["clone", "--quiet", self.world.bare.to_str().expect("utf-8"), folder]);
+        let dir = base.join(folder);
+        run_git(&dir, &["config", "user.name", who.0]);
+        run_git(&dir, &["config", "user.email", who.1]);
+        run_git(&dir, &["config", "user.signingkey", key.to_str().expect("utf-8")]);
+        dir
+    }
+
+    /// `signoff-gate approve ARGS…` in `dir`, as the person configured there.
+    fn approve(&self, dir: &Path, args: &[&str]) -> (i32, String, String) {
+        let config = self.world.config.to_string_lossy().into_owned();
+        let mut all = vec!["--config", config.as_str(), "approve", "--yes"];
+        all.extend_from_slice(args);
+        as_configured(dir, &all)
+    }
+
+    fn push_from(&self, dir: &Path, refspec: &str) -> Pushed {
+        Pushed::from(git(dir).args(["push", "origin", refspec]).output().expect("git push"))
+    }
+}
+
+/// The binary in `dir` with git identities from that clone's config (no
+/// `GIT_AUTHOR_*` from the test environment).
+fn as_configured(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let output = Command::new(BIN)
+        .current_dir(dir)
+        .args(args)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("HOME", dir)
+        .env_remove("SIGNOFF_GATE_CONFIG")
+        .env_remove("RUST_LOG")
+        .env_remove("SSH_AUTH_SOCK")
+        .stdin(Stdio::null())
+        .output()
+        .expect("binary runs");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// git's own patch-id of a commit's change: the reference for the gate's.
+fn git_patch_id(dir: &Path, commit: &str) -> String {
+    let script = format!(
+        "if git rev-parse -q --verify {commit}^ >/dev/null; then git diff-tree -p --no-renames --full-index {commit}^ {commit}; \
+         else git diff-tree -p --no-renames --full-index --root {commit}; fi | git patch-id --stable"
+    );
+    let output = sh(dir, &script).output().expect("sh");
+    assert!(output.status.success());
+    String::from_utf8_lossy(&output.stdout).split_whitespace().next().unwrap_or("0000000000000000000000000000000000000000").to_owned()
+}
+
+/// The approval lines for `commit` signed by `key` as `who`, made with the
+/// real ssh-keygen and git's patch-id, independently of `approve`.
+fn signed_lines(dir: &Path, who: (&str, &str), key: &Path, change: &str) -> String {
+    let statement = format!("signoff-gate approval v1\napprover {}\nchange {change}\n", who.1);
+    let mut child = Command::new("ssh-keygen")
+        .args(["-Y", "sign", "-n", NAMESPACE, "-f"])
+        .arg(key)
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("ssh-keygen");
+    use std::io::Write;
+    child.stdin.take().expect("stdin").write_all(statement.as_bytes()).expect("statement");
+    let output = child.wait_with_output().expect("signed");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let armored = String::from_utf8_lossy(&output.stdout);
+    let body: String = armored.lines().filter(|l| !l.starts_with("-----")).collect();
+    format!("Approved-by: {} <{}>\n change={change}\n sig={body}\n", who.0, who.1)
+}
+
+/// Commits an AI-assisted change to `file` in `dir` with `message_tail`
+/// after the marker; returns the id.
+fn ai_commit(dir: &Path, file: &str, content: &str, subject: &str, tail: &str) -> String {
+    std::fs::write(dir.join(file), content).expect("write");
+    run_git(dir, &["add", file]);
+    let message = format!("{subject}\n\nWritten with an assistant.\n\n{CLAUDE}\n{tail}");
+    let file = dir.join(".git").join("MSG");
+    std::fs::write(&file, message).expect("message");
+    run_git(dir, &["commit", "--quiet", "-F", file.to_str().expect("utf-8")]);
+    run_git(dir, &["rev-parse", "HEAD"]).trim().to_owned()
+}
+
+fn seed(signed: &Signed) {
+    signed.world.commit(DEV, "Initial commit\n");
+    assert!(signed.world.push("HEAD:refs/heads/main").accepted);
+}
+
+#[test]
+fn a_forged_trailer_is_refused_as_unsigned() {
+    let mut signed = Signed::new();
+    signed.serve();
+    seed(&signed);
+    let work = &signed.world.work;
+    ai_commit(work, "retry.sh", "retry\n", "Retry deploys", &format!("Approved-by: {} <{}>\n", ALICE.0, ALICE.1));
+    let pushed = signed.world.push("HEAD:refs/heads/main");
+    assert!(!pushed.accepted);
+    assert!(
+        pushed.remote.contains("approval-unsigned: \"Approved-by: Alice Senior <alice@corp.example>\" is not signed"),
+        "{}",
+        pushed.remote
+    );
+    assert!(pushed.remote.contains("signoff-gate approve --merge origin/review/<topic>"), "{}", pushed.remote);
+}
+
+#[test]
+fn approvals_bind_the_change_rebase_and_rewording_keep_it_a_changed_line_breaks_it() {
+    let mut signed = Signed::new();
+    signed.serve();
+    seed(&signed);
+    let work = signed.world.work.clone();
+    let commit = ai_commit(&work, "retry.sh", "retry 1\nretry 2\n", "Retry deploys", "");
+    let change = git_patch_id(&work, &commit);
+    let lines = signed_lines(&work, ALICE, &signed.key("alice"), &change);
+    // The author adds the approval lines they were sent.
+    let message = format!("{}{lines}", run_git(&work, &["log", "-1", "--format=%B"]).trim_end().to_owned() + "\n");
+    std::fs::write(work.join(".git/MSG"), &message).expect("msg");
+    run_git(&work, &["commit", "--quiet", "--amend", "-F", ".git/MSG"]);
+    // git keeps the folded approval as one whole trailer.
+    let parsed = sh(&work, "git log -1 --format=%B | git interpret-trailers --parse").output().expect("parse");
+    let parsed = String::from_utf8_lossy(&parsed.stdout).into_owned();
+    let approvals: Vec<&str> = parsed.lines().filter(|l| l.starts_with("Approved-by:")).collect();
+    assert_eq!(approvals.len(), 1, "{parsed}");
+    assert!(approvals[0].contains(&format!("change={change} sig=")), "{parsed}");
+
+    // Meanwhile main moves on; a clean rebase keeps the patch-id and so the approval.
+    run_git(&work, &["branch", "approved"]);
+    run_git(&work, &["reset", "--quiet", "--hard", "HEAD~1"]);
+    signed.world.commit(DEV, "Unrelated human change\n");
+    assert!(signed.world.push("HEAD:refs/heads/main").accepted);
+    run_git(&work, &["checkout", "--quiet", "approved"]);
+    run_git(&work, &["rebase", "--quiet", "main"]);
+    // Rewording the subject and adding a trailer keep it too.
+    run_git(&work, &["commit", "--quiet", "--amend", "--no-edit", "--trailer", "Reviewed-in: standup"]);
+    let after = run_git(&work, &["log", "-1", "--format=%(trailers:key=Approved-by,unfold)"]);
+    assert_eq!(after.trim(), approvals[0].trim(), "rebase and amend leave the approval intact");
+    let pushed = signed.world.push("HEAD:refs/heads/main");
+    assert!(pushed.accepted, "{}", pushed.remote);
+    assert!(pushed.remote.contains("ok: 1 AI-assisted commit signed off"), "{}", pushed.remote);
+
+    // The same approval on a commit whose diff differs by one line: stale.
+    let tail = &lines;
+    ai_commit(&work, "retry.sh", "retry 1\nretry 2\nretry 3\n", "Retry deploys", "");
+    let message = format!("{}\n{tail}", run_git(&work, &["log", "-1", "--format=%B"]).trim_end());
+    std::fs::write(work.join(".git/MSG"), message).expect("msg");
+    run_git(&work, &["commit", "--quiet", "--amend", "-F", ".git/MSG"]);
+    let pushed = signed.world.push("HEAD:refs/heads/main");
+    assert!(!pushed.accepted);
+    assert!(
+        pushed.remote.contains("approval-stale: \"Approved-by: Alice Senior <alice@corp.example>\" was signed for another change"),
+        "{}",
+        pushed.remote
+    );
+}
+
+#[test]
+fn an_approved_commit_changed_by_one_line_after_review_is_stale() {
+    let mut signed = Signed::new();
+    signed.serve();
+    seed(&signed);
+    let work = signed.world.work.clone();
+    let commit = ai_commit(&work, "retry.sh", "retry\n", "Retry deploys", "");
+    let lines = signed_lines(&work, ALICE, &signed.key("alice"), &git_patch_id(&work, &commit));
+    let message = format!("{}\n{lines}", run_git(&work, &["log", "-1", "--format=%B"]).trim_end());
+    std::fs::write(work.join(".git/MSG"), message).expect("msg");
+    run_git(&work, &["commit", "--quiet", "--amend", "-F", ".git/MSG"]);
+    // The author changes the code after the review, keeping the message.
+    std::fs::write(work.join("retry.sh"), "retry\nrm -rf /srv/env\n").expect("write");
+    run_git(&work, &["commit", "--quiet", "-a", "--amend", "--no-edit"]);
+    let pushed = signed.world.push("HEAD:refs/heads/main");
+    assert!(!pushed.accepted);
+    assert!(pushed.remote.contains("approval-stale"), "{}", pushed.remote);
+}
+
+#[test]
+fn keys_that_do_not_count_are_refused() {
+    let mut signed = Signed::new();
+    signed.serve();
+    seed(&signed);
+    let work = signed.world.work.clone();
+    let cases = [
+        ("eve", ALICE, "approval-key-unknown"),
+        ("dev", DEV, "approver-level-too-low"),
+        ("dev", ALICE, "approval-key-mismatch"),
+        ("mia", ("Mia Mid", "mia@corp.example"), "approver-level-too-low"),
+        ("olga", ("Olga Former", "olga@corp.example"), "approver-inactive"),
+    ];
+    for (key, who, code) in cases {
+        run_git(&work, &["reset", "--quiet", "--hard", "origin/main"]);
+        let commit = ai_commit(&work, "change.txt", &format!("{key} {}\n", who.1), "AI change", "");
+        let lines = signed_lines(&work, who, &signed.key(key), &git_patch_id(&work, &commit));
+        let message = format!("{}\n{lines}", run_git(&work, &["log", "-1", "--format=%B"]).trim_end());
+        std::fs::write(work.join(".git/MSG"), message).expect("msg");
+        run_git(&work, &["commit", "--quiet", "--amend", "-F", ".git/MSG"]);
+        let pushed = signed.world.push("HEAD:refs/heads/main");
+        assert!(!pushed.accepted, "{key} as {who:?}");
+        assert!(pushed.remote.contains(&format!("{code}: ")), "{key} as {who:?}: {}", pushed.remote);
+    }
+
+    // Sam's approval counts; after his key leaves the roster, the same push does not.
+    run_git(&work, &["reset", "--quiet", "--hard", "origin/main"]);
+    let commit = ai_commit(&work, "change.txt", "sam\n", "AI change", "");
+    let lines = signed_lines(&work, ("Sam Staff", "sam@corp.example"), &signed.key("sam"), &git_patch_id(&work, &commit));
+    let message = format!("{}\n{lines}", run_git(&work, &["log", "-1", "--format=%B"]).trim_end());
+    std::fs::write(work.join(".git/MSG"), message).expect("msg");
+    run_git(&work, &["commit", "--quiet", "--amend", "-F", ".git/MSG"]);
+    signed.write_roster(&["alice", "mia", "dev", "olga"]);
+    signed.serve();
+    let pushed = signed.world.push("HEAD:refs/heads/main");
+    assert!(!pushed.accepted);
+    assert!(
+        pushed.remote.contains("approval-key-unknown: \"Approved-by: Sam Staff <sam@corp.example>\" is signed with key SHA256:"),
+        "{}",
+        pushed.remote
+    );
+    signed.write_roster(&["alice", "sam", "mia", "dev", "olga"]);
+    signed.serve();
+    let pushed = signed.world.push("HEAD:refs/heads/main");
+    assert!(pushed.accepted, "{}", pushed.remote);
+}
+
+/// A review branch of three AI-assisted commits by Dev (and, when `own`,
+/// one by Alice), pushed; returns nothing, the branch is `review/x`.
+fn review_branch(signed: &Signed, own: bool) {
+    let work = &signed.world.work;
+    run_git(work, &["checkout", "--quiet", "-b", "review", "origin/main"]);
+    for n in 1..=3 {
+        ai_commit(work, &format!("part-{n}.txt"), &format!("part {n}\n"), &format!("Part {n}"), "");
+    }
+    if own {
+        std::fs::write(work.join("alice.txt"), "alice\n").expect("write");
+        run_git(work, &["add", "alice.txt"]);
+        let output = git(work)
+            .args(["commit", "--quiet", "-m", &format!("Alice's part\n\n{CLAUDE}")])
+            .env("GIT_AUTHOR_NAME", ALICE.0)
+            .env("GIT_AUTHOR_EMAIL", ALICE.1)
+            .output()
+            .expect("commit");
+        assert!(output.status.success());
+    }
+    let pushed = signed.world.push("HEAD:refs/heads/review/x");
+    assert!(pushed.accepted, "{}", pushed.remote);
+}
+
+/// Merges `origin/review/x` into main in `dir` as the configured person,
+/// signed when `sign`, with `Approved-by` for `approver`.
+fn merge_review(dir: &Path, sign: bool, approver: (&str, &str)) {
+    run_git(dir, &["fetch", "--quiet", "origin"]);
+    run_git(dir, &["switch", "--quiet", "--detach", "origin/main"]);
+    let message = format!("Merge review/x\n\nApproved-by: {} <{}>\n", approver.0, approver.1);
+    let mut args = vec!["-c", "gpg.format=ssh", "merge", "--quiet", "--no-ff", "-m", &message];
+    if sign {
+        args.push("-S");
+    }
+    args.push("origin/review/x");
+    let output = Command::new("git")
+        .current_dir(dir)
+        .args(&args)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("HOME", dir)
+        .output()
+        .expect("git merge");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+}
+
+#[test]
+fn a_signed_merge_approves_the_branch_it_brings_in() {
+    let mut signed = Signed::new();
+    signed.serve();
+    seed(&signed);
+    review_branch(&signed, false);
+
+    let mia = signed.clone_for("mia", ("Mia Mid", "mia@corp.example"), &signed.key("mia"));
+    merge_review(&mia, true, ("Mia Mid", "mia@corp.example"));
+    let pushed = signed.push_from(&mia, "HEAD:main");
+    assert!(!pushed.accepted, "a mid-level engineer's signed merge approves nothing");
+    assert!(pushed.remote.contains("3 of 4 new commits refused"), "{}", pushed.remote);
+
+    let alice = signed.clone_for("alice", ALICE, &signed.key("alice"));
+    merge_review(&alice, false, ALICE);
+    let pushed = signed.push_from(&alice, "HEAD:main");
+    assert!(!pushed.accepted, "an unsigned merge approves nothing");
+    assert!(pushed.remote.contains("3 of 4 new commits refused"), "{}", pushed.remote);
+
+    merge_review(&alice, true, ALICE);
+    let verified = run_git(&alice, &["-c", "gpg.ssh.allowedSignersFile=/dev/null", "log", "-1", "--format=%G?"]);
+    assert_ne!(verified.trim(), "N", "git sees a signature on the merge");
+    let pushed = signed.push_from(&alice, "HEAD:main");
+    assert!(pushed.accepted, "{}", pushed.remote);
+    assert!(pushed.remote.contains("ok: 3 AI-assisted commits signed off"), "{}", pushed.remote);
+}
+
+#[test]
+fn a_signed_merge_does_not_approve_the_signers_own_commit() {
+    let mut signed = Signed::new();
+    signed.serve();
+    seed(&signed);
+    review_branch(&signed, true);
+    let alice = signed.clone_for("alice", ALICE, &signed.key("alice"));
+    merge_review(&alice, true, ALICE);
+    let pushed = signed.push_from(&alice, "HEAD:main");
+    assert!(!pushed.accepted);
+    assert!(pushed.remote.contains("1 of 5 new commits refused"), "{}", pushed.remote);
+    assert!(pushed.remote.contains("Alice's part"), "{}", pushed.remote);
+    assert!(pushed.remote.contains("self-approval: signed merge"), "{}", pushed.remote);
+}
+
+#[test]
+fn approve_rewrites_the_branch_or_merges_with_a_key_file() {
+    let mut signed = Signed::new();
+    signed.serve();
+    seed(&signed);
+    review_branch(&signed, true);
+    let alice = signed.clone_for("alice", ALICE, &signed.key("alice"));
+
+    // Rewriting: every AI commit of the branch gets Alice's signed approval; her own is not hers to approve.
+    run_git(&alice, &["checkout", "--quiet", "-b", "review", "origin/review/x"]);
+    let (code, stdout, stderr) = signed.approve(&alice, &["origin/main..HEAD"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("total: 3 commits, 3 files changed, +3 -0"), "{stdout}");
+    assert!(stdout.contains("Not yours to approve"), "{stdout}");
+    assert!(stdout.contains("Now push it: git push --force-with-lease origin HEAD:review/x"), "{stdout}");
+    let pushed = signed.push_from(&alice, "HEAD:main");
+    assert!(!pushed.accepted, "Alice's own commit still needs another approver");
+    assert!(pushed.remote.contains("1 of 4 new commits refused") && pushed.remote.contains("Alice's part"), "{}", pushed.remote);
+
+    // Sam approves Alice's commit the same way; then the branch goes in.
+    let sam = signed.clone_for("sam", ("Sam Staff", "sam@corp.example"), &signed.key("sam"));
+    run_git(&alice, &["push", "--quiet", "--force", "origin", "HEAD:refs/heads/review/x"]);
+    run_git(&sam, &["fetch", "--quiet", "origin"]);
+    run_git(&sam, &["checkout", "--quiet", "-b", "review", "origin/review/x"]);
+    let (code, stdout, stderr) = signed.approve(&sam, &["origin/main..HEAD"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("total: 1 commit,"), "{stdout}");
+    let pushed = signed.push_from(&sam, "HEAD:main");
+    assert!(pushed.accepted, "{}", pushed.remote);
+    assert!(pushed.remote.contains("ok: 4 AI-assisted commits signed off"), "{}", pushed.remote);
+}
+
+#[test]
+fn approve_merge_and_print_with_the_key_in_ssh_agent() {
+    let mut signed = Signed::new();
+    signed.serve();
+    seed(&signed);
+    review_branch(&signed, false);
+    let socket = signed.world.dir.path().join("agent.sock");
+    let mut agent = Command::new("ssh-agent").arg("-D").arg("-a").arg(&socket).stdout(Stdio::null()).spawn().expect("ssh-agent");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !socket.exists() {
+        assert!(std::time::Instant::now() < deadline, "ssh-agent did not start");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let added = Command::new("ssh-add").arg(signed.key("alice")).env("SSH_AUTH_SOCK", &socket).output().expect("ssh-add");
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    // Only the public half on disk: the private key is in the agent.
+    let public_only = signed.world.dir.path().join("alice-public.pub");
+    std::fs::copy(signed.key("alice").with_extension("pub"), &public_only).expect("copy");
+    let alice = signed.clone_for("alice", ALICE, &public_only);
+    run_git(&alice, &["switch", "--quiet", "--detach", "origin/main"]);
+    let config = signed.world.config.to_string_lossy().into_owned();
+    let run = |args: &[&str]| {
+        let output = Command::new(BIN)
+            .current_dir(&alice)
+            .args(["--config", &config, "approve", "--yes"])
+            .args(args)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("HOME", &alice)
+            .env("SSH_AUTH_SOCK", &socket)
+            .output()
+            .expect("approve");
+        (output.status.code(), String::from_utf8_lossy(&output.stdout).into_owned(), String::from_utf8_lossy(&output.stderr).into_owned())
+    };
+
+    // --print: the lines for the author, signed through the agent (a literal key:: too).
+    let literal = format!("key::{}", public(&signed.key("alice")));
+    let (code, stdout, stderr) = run(&["--key", &literal, "--print", "origin/main..origin/review/x"]);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert_eq!(stdout.matches("Approved-by: Alice Senior <alice@corp.example>\n change=").count(), 3, "{stdout}");
+
+    let (code, stdout, stderr) = run(&["--merge", "origin/review/x"]);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert!(stdout.contains("Now push it: git push origin HEAD:main"), "{stdout}");
+    let pushed = signed.push_from(&alice, "HEAD:main");
+    assert!(pushed.accepted, "{}", pushed.remote);
+    assert!(pushed.remote.contains("ok: 3 AI-assisted commits signed off"), "{}", pushed.remote);
+    let _ = agent.kill();
+    let _ = agent.wait();
+}
+
+#[test]
+fn approve_refuses_keys_and_people_that_cannot_approve() {
+    let signed = Signed::new();
+    let config = signed.world.config.to_string_lossy().into_owned();
+    let mia = signed.clone_for("mia", ("Mia Mid", "mia@corp.example"), &signed.key("mia"));
+    let (code, _, stderr) = as_configured(&mia, &["--config", &config, "approve", "--yes", "HEAD"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("Mia Mid cannot approve: approvals need an active engineer of level senior or above"), "{stderr}");
+    let alice = signed.clone_for("alice", ALICE, &signed.key("eve"));
+    let (code, _, stderr) = as_configured(&alice, &["--config", &config, "approve", "--yes", "HEAD"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("is not on the roster; ask an admin to add it to your `signing_keys`"), "{stderr}");
+    let (code, _, stderr) =
+        as_configured(&alice, &["--config", &config, "approve", "--yes", "--key", signed.key("sam").to_str().expect("utf-8"), "HEAD"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("is listed for Sam Staff on the roster, not for you (Alice Senior)"), "{stderr}");
+}
+
+#[test]
+fn change_ids_are_gits_patch_ids() {
+    let world = World::new();
+    let work = &world.work;
+    let commits = sh(
+        work,
+        r#"set -e
+        printf 'a\nb\nc\n' > text.txt; printf '\000\001bin' > blob.bin; : > empty.txt; git add .; git commit -q -m root
+        printf 'a\nB\nc\n' > text.txt; git commit -q -am edit
+        printf '\000\002bin' > blob.bin; git commit -q -am binary
+        printf '\000\003bin' > blob.bin; git commit -q -am binary-again
+        chmod +x text.txt; git commit -q -am mode
+        git mv text.txt moved.txt; git commit -q -m rename
+        git rm -q empty.txt; git commit -q -m delete-empty
+        printf 'x  y\n' > ws.txt; git add ws.txt; git commit -q -m new-file
+        printf 'x y \n' > ws.txt; git commit -q -am whitespace
+        printf 'no newline' > nl.txt; git add nl.txt; git commit -q -m no-newline
+        printf 'if a:\n    b()\n\nif c:\n    d()\n' > py.txt; git add py.txt; git commit -q -m slider-base
+        printf 'if a:\n    b()\n\nif x:\n    y()\n\nif c:\n    d()\n' > py.txt; git commit -q -am slider
+        git checkout -q -b side HEAD~3; printf 'side\n' > side.txt; git add side.txt; git commit -q -m side
+        git checkout -q -; git merge -q --no-ff -m merge side
+        git commit -q --allow-empty -m empty
+        git rev-list --reverse HEAD"#,
+    )
+    .output()
+    .expect("sh");
+    assert!(commits.status.success(), "{}", String::from_utf8_lossy(&commits.stderr));
+    let ids: Vec<String> = String::from_utf8_lossy(&commits.stdout).lines().map(str::to_owned).collect();
+    assert_eq!(ids.len(), 15);
+    let repo = signoff_gate::git::GitRepo::discover(work).expect("repo");
+    for id in &ids {
+        let subject = run_git(work, &["log", "-1", "--format=%s", id]);
+        let ours = repo.change_id(id).expect("change id");
+        let merge_parent = format!("{id}^1");
+        let reference = if subject.trim() == "merge" {
+            let output = sh(work, &format!("git diff-tree -p --no-renames --full-index {merge_parent} {id} | git patch-id --stable"))
+                .output()
+                .expect("sh");
+            String::from_utf8_lossy(&output.stdout).split_whitespace().next().unwrap_or_default().to_owned()
+        } else {
+            git_patch_id(work, id)
+        };
+        assert_eq!(ours, reference, "{}", subject.trim());
+    }
+    // Binary content counts: two commits that change only the binary differ.
+    let binary: Vec<String> = ids[2..4].iter().map(|id| repo.change_id(id).expect("id")).collect();
+    assert_ne!(binary[0], binary[1]);
+}
+
+#[test]
+fn roster_check_reports_bad_keys_and_roster_list_shows_fingerprints() {
+    let signed = Signed::new();
+    let keys = &signed.keys;
+    keygen(keys, "weak", &["-t", "rsa", "-b", "1024"]);
+    let alice = public(&signed.key("alice"));
+    let roster = format!(
+        "[[engineer]]\nname = \"A\"\nemail = \"a@corp.example\"\nlevel = \"senior\"\nsigning_keys = [\"ssh-ed25519 AAAAnotbase64\", \"{alice}\"]\n\n\
+         [[engineer]]\nname = \"B\"\nemail = \"b@corp.example\"\nlevel = \"senior\"\nsigning_keys = [\"{}\", \"{alice}\"]\n",
+        public(&keys.join("weak"))
+    );
+    let file = signed.world.dir.path().join("keys-roster.toml");
+    std::fs::write(&file, roster).expect("roster");
+    let config = signed.world.config.to_string_lossy().into_owned();
+    let (code, stdout, stderr) = signoff_gate(&signed.world.work, &["--config", &config, "roster", "check", file.to_str().expect("utf-8")]);
+    assert_eq!(code, 1, "{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{stdout}");
+    assert!(
+        lines[0].ends_with("keys-roster.toml:5:17: signing key: not a public SSH key: Base64 encoding error: invalid Base64 encoding"),
+        "{stdout}"
+    );
+    assert!(
+        lines[1].ends_with(
+            "keys-roster.toml:11:17: signing key: an RSA key of 1024 bits is too weak; use ed25519, or RSA of at least 2048 bits"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        lines[2].contains("keys-roster.toml:11:")
+            && lines[2].ends_with("is already listed on line 5; each key must belong to one engineer"),
+        "{stdout}"
+    );
+
+    let (code, stdout, stderr) = signoff_gate(&signed.world.work, &["--config", &config, "roster", "list"]);
+    assert_eq!(code, 0, "{stderr}");
+    for name in ["alice", "sam", "mia"] {
+        let printed = Command::new("ssh-keygen").arg("-lf").arg(signed.key(name).with_extension("pub")).output().expect("ssh-keygen -l");
+        let fingerprint = String::from_utf8_lossy(&printed.stdout).split_whitespace().nth(1).expect("fingerprint").to_owned();
+        assert!(fingerprint.starts_with("SHA256:"));
+        assert!(stdout.contains(&fingerprint), "{name} {fingerprint}: {stdout}");
+    }
+}
