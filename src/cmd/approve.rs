@@ -62,7 +62,6 @@ pub fn run(config: Option<&Path>, args: &ApproveArgs) -> Result<ExitCode, Failur
     let dir = args.repo.clone().unwrap_or_else(|| ".".into());
     let mut repo = GitRepo::discover(&dir)?;
     repo.topological_revisions(true);
-    repo.compute_change_ids(gate.signed());
 
     let approver = approver(&repo, &gate)?;
     let signer = signer(&repo, args.key.as_deref())?;
@@ -325,9 +324,10 @@ fn confirm(yes: bool, question: &str) -> Result<(), Failure> {
 /// that are not approved yet, as the gate sees them.
 fn collect(repo: &GitRepo, gate: &Gate, specs: &[String]) -> Result<(Vec<String>, Vec<CommitReport>), Failure> {
     let (mut walked, mut reports) = (Vec::new(), Vec::new());
+    let change_ids = repo.change_ids();
     repo.walk_revisions(
         specs,
-        |facts| gate.evaluate(facts),
+        |facts| gate.evaluate_with(facts, |id| change_ids.change_id_or_log(id)),
         |report| {
             walked.push(report.commit.id.clone());
             if report.verdict == Verdict::Rejected && report.commit.unreadable_encoding.is_none() {

@@ -11,7 +11,7 @@ use clap::ValueEnum;
 use serde::Serialize;
 
 use crate::cmd::{Failure, load_gate};
-use crate::git::GitRepo;
+use crate::git::{ChangeIds, GitRepo};
 use crate::policy::detect::Marker;
 use crate::policy::facts::CommitFacts;
 use crate::policy::gate::{ApprovalCheck, CommitReport, Gate, MergeApproval, Reason, Verdict};
@@ -93,8 +93,8 @@ struct Judged<T> {
 }
 
 /// Judges one commit on a worker thread; `render` makes its output.
-fn judge<T>(gate: &Gate, facts: CommitFacts, render: impl Fn(&CommitReport) -> T) -> Judged<T> {
-    let report = gate.evaluate(facts);
+fn judge<T>(gate: &Gate, change_ids: &ChangeIds, facts: CommitFacts, render: impl Fn(&CommitReport) -> T) -> Judged<T> {
+    let report = gate.evaluate_with(facts, |id| change_ids.change_id_or_log(id));
     let (id, parent_ids, merge) = (report.commit.id.clone(), report.commit.parent_ids.clone(), report.merge_approval.clone());
     let done = if report.wants_approval() { Err(Box::new(report)) } else { Ok((counted(&report), render(&report))) };
     Judged { id, parent_ids, merge, done }
@@ -139,8 +139,8 @@ pub fn run(config: Option<&Path>, args: &CheckArgs) -> Result<ExitCode, Failure>
     let (_config, gate) = load_gate(config)?;
     let dir = args.repo.clone().unwrap_or_else(|| ".".into());
     let mut repo = GitRepo::discover(&dir)?;
-    repo.compute_change_ids(gate.signed());
     repo.topological_revisions(true);
+    let change_ids = repo.change_ids();
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let mut summary = Summary::default();
@@ -166,7 +166,7 @@ pub fn run(config: Option<&Path>, args: &CheckArgs) -> Result<ExitCode, Failure>
             // thread for a long history); this thread only writes.
             repo.walk_revisions(
                 &args.revisions,
-                |facts| judge(&gate, facts, json_of),
+                |facts| judge(&gate, &change_ids, facts, json_of),
                 |judged| {
                     let (counts, json) = finish(&gate, &mut scope, judged, json_of);
                     let separator: &[u8] = if started { b",\n" } else { b"\n" };
@@ -188,7 +188,7 @@ pub fn run(config: Option<&Path>, args: &CheckArgs) -> Result<ExitCode, Failure>
         Format::Text => {
             repo.walk_revisions(
                 &args.revisions,
-                |facts| judge(&gate, facts, text_of),
+                |facts| judge(&gate, &change_ids, facts, text_of),
                 |judged| {
                     let (counts, block) = finish(&gate, &mut scope, judged, text_of);
                     summary.add(counts);

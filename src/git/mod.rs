@@ -55,9 +55,6 @@ pub enum Tip {
 /// An open repository.
 pub struct GitRepo {
     repo: Repository,
-    /// Whether walks compute the change id of commits that may carry a
-    /// signed approval.
-    change_ids: bool,
     /// Whether [`GitRepo::walk_revisions`] lists children before parents
     /// (as pushes are judged) instead of in `git rev-list`'s date order.
     topological: bool,
@@ -201,16 +198,16 @@ fn add_alternate(repo: &Repository, objects: &Path) -> Result<(), GitError> {
     odb.add_disk_alternate(&objects.to_string_lossy()).map_err(git_error(format!("cannot read the quarantine {}", objects.display())))
 }
 
-/// Repository handles for worker threads, opened as they are needed and
-/// kept for the rest of one walk.
-struct Handles {
+/// Change ids from any thread (see [`GitRepo::change_ids`]).
+pub struct ChangeIds {
     git_dir: PathBuf,
     quarantine: Option<PathBuf>,
     pool: std::sync::Mutex<Vec<Repository>>,
 }
 
-impl Handles {
-    fn change_id(&self, id: &str) -> Result<String, GitError> {
+impl ChangeIds {
+    /// The change id of commit `id` (see [`patch_id`]).
+    pub fn change_id(&self, id: &str) -> Result<String, GitError> {
         let taken = self.pool.lock().ok().and_then(|mut pool| pool.pop());
         let repo = match taken {
             Some(repo) => repo,
@@ -227,6 +224,14 @@ impl Handles {
             pool.push(repo);
         }
         result
+    }
+
+    /// [`ChangeIds::change_id`], or `None` (logged) when it cannot be read:
+    /// a signed approval then cannot verify, so the commit is refused.
+    pub fn change_id_or_log(&self, id: &str) -> Option<String> {
+        self.change_id(id)
+            .map_err(|error| tracing::warn!(commit = %id, error = %crate::error_chain(&error), "cannot compute the change id"))
+            .ok()
     }
 }
 
@@ -324,13 +329,7 @@ impl GitRepo {
     }
 
     fn new(repo: Repository, quarantine: Option<PathBuf>) -> GitRepo {
-        GitRepo { repo, change_ids: false, topological: false, quarantine, history: std::cell::OnceCell::new() }
-    }
-
-    /// Makes walks compute the change id ([`patch_id`]) of each commit whose
-    /// message may carry a signed approval, for the policy to verify.
-    pub fn compute_change_ids(&mut self, on: bool) {
-        self.change_ids = on;
+        GitRepo { repo, topological: false, quarantine, history: std::cell::OnceCell::new() }
     }
 
     /// Makes [`GitRepo::walk_revisions`] list children before parents, as a
@@ -344,28 +343,11 @@ impl GitRepo {
         change_id_in(&self.repo, id)
     }
 
-    /// Extra handles for worker threads (a `Repository` cannot be shared).
-    fn handles(&self) -> Handles {
-        Handles { git_dir: self.repo.path().to_owned(), quarantine: self.quarantine.clone(), pool: std::sync::Mutex::new(Vec::new()) }
-    }
-
-    /// Wraps `work` so that each commit that may carry a signed approval
-    /// gets its change id first (when turned on).
-    fn with_change_ids<'h, T>(
-        &self,
-        handles: &'h Handles,
-        work: impl Fn(CommitFacts) -> T + Sync + 'h,
-    ) -> impl Fn(CommitFacts) -> T + Sync + 'h {
-        let on = self.change_ids;
-        move |mut facts: CommitFacts| {
-            if on && crate::policy::approval::may_carry_signature(&facts.message) {
-                match handles.change_id(&facts.id) {
-                    Ok(id) => facts.change_id = Some(id),
-                    Err(error) => tracing::warn!(commit = %facts.id, error = %crate::error_chain(&error), "cannot compute the change id"),
-                }
-            }
-            work(facts)
-        }
+    /// Change ids ([`patch_id`]) on any thread: a pool of handles for
+    /// worker threads (a `Repository` cannot be shared), opened as needed
+    /// and kept for as long as the returned value lives.
+    pub fn change_ids(&self) -> ChangeIds {
+        ChangeIds { git_dir: self.repo.path().to_owned(), quarantine: self.quarantine.clone(), pool: std::sync::Mutex::new(Vec::new()) }
     }
 
     /// The history reader, opened once.
@@ -462,8 +444,6 @@ impl GitRepo {
         let hidden: Vec<_> = hidden.iter().filter_map(|oid| crate::git::history::object_id(oid.as_bytes())).collect();
         let history = self.history()?;
         let walk = history.walk(&[new], &hidden, Order::Topological)?;
-        let handles = self.handles();
-        let work = self.with_change_ids(&handles, work);
         history.drain(walk, &work, &mut |item| {
             visit(item);
             ControlFlow::Continue(())
@@ -515,8 +495,6 @@ impl GitRepo {
         let history = self.history()?;
         let order = if self.topological { Order::Topological } else { Order::Date };
         let walk = history.walk(&ids(tips), &ids(hidden), order)?;
-        let handles = self.handles();
-        let work = self.with_change_ids(&handles, work);
         history.drain(walk, &work, &mut visit)
     }
 

@@ -86,12 +86,6 @@ pub fn split_value(value: &str) -> ApprovalValue<'_> {
     ApprovalValue { who, change, signature, malformed_tail }
 }
 
-/// Whether a message may carry a signed approval (a cheap look at the
-/// text, so the git edge computes change ids only where they can matter).
-pub fn may_carry_signature(message: &str) -> bool {
-    message.contains(SIG_KEY)
-}
-
 /// The continuation lines that carry a signed approval, to follow
 /// `Approved-by: Name <email>` (each starts with a space, as git folds a
 /// trailer; base64 wrapped at 64 characters).

@@ -251,12 +251,6 @@ impl Gate {
         self.policy.approvals == ApprovalMode::Signed
     }
 
-    /// Whether the git edge should compute this commit's change id (it
-    /// carries an approval that may be signed). A cheap look at the text.
-    pub fn wants_change_id(&self, message: &str) -> bool {
-        self.signed() && message.contains("sig=")
-    }
-
     /// Why `engineer` cannot approve at all (inactive, level too low).
     fn approver_problem(&self, engineer: &Engineer, line: &str) -> Option<(Code, String)> {
         if !engineer.active {
@@ -278,11 +272,27 @@ impl Gate {
 
     /// Decides one commit from its own content (its trailers, and for a
     /// merge its signature); [`Gate::apply_merge_approvals`] adds what
-    /// merges above it give.
+    /// merges above it give. Signed approvals are checked against
+    /// `commit.change_id`.
     pub fn evaluate(&self, commit: CommitFacts) -> CommitReport {
+        self.evaluate_with(commit, |_| None)
+    }
+
+    /// [`Gate::evaluate`], asking `change_id` for the commit's change id
+    /// (its patch-id) only when it is needed: an AI-assisted commit that
+    /// carries a signed approval, in signed mode. Everything else costs no
+    /// diff, whatever the commit's text says.
+    pub fn evaluate_with(&self, mut commit: CommitFacts, change_id: impl FnOnce(&str) -> Option<String>) -> CommitReport {
         let trailers = trailers::parse(&commit.message);
         let detection = self.detector.detect(&commit, &trailers);
         let key = &self.policy.approval_trailer;
+        if self.signed()
+            && commit.change_id.is_none()
+            && !detection.markers.is_empty()
+            && trailers.iter().any(|t| t.key_is(key) && approval::split_value(&t.value).signature.is_some())
+        {
+            commit.change_id = change_id(&commit.id);
+        }
 
         let mut authors: Vec<String> = vec![commit.author.email.to_ascii_lowercase()];
         authors.extend(detection.human_coauthors.iter().map(|a| a.email.to_ascii_lowercase()));
@@ -343,23 +353,25 @@ impl Gate {
     /// (git's own commit signature, SSH) with a key the roster lists for an
     /// approver who can approve, whose `Approved-by:` the message carries.
     fn merge_approval(&self, commit: &CommitFacts, trailers: &[trailers::Trailer]) -> Option<MergeApproval> {
-        if !commit.is_merge() {
-            return None;
-        }
-        let signer = match (&commit.signature, self.policy.approvals) {
-            (Some(signature), _) => approval::commit_signer(signature, &self.roster).ok()?,
-            (None, _) => return None,
-        };
-        if !self.can_approve(signer) {
-            return None;
-        }
+        let signature = commit.signature.as_ref().filter(|_| commit.is_merge())?;
+        // Who the message says approves, before any (costlier) signature check.
         let key = &self.policy.approval_trailer;
-        let named = trailers.iter().filter(|t| t.key_is(key)).any(|t| {
-            Identity::parse(approval::split_value(&t.value).who)
-                .and_then(|i| self.roster.engineer_by_email(&i.email))
-                .is_some_and(|e| e.email == signer.email)
-        });
-        named.then(|| MergeApproval { merge: commit.id.clone(), approver: signer.name.clone(), email: signer.email.to_ascii_lowercase() })
+        let named: Vec<&Engineer> = trailers
+            .iter()
+            .filter(|t| t.key_is(key))
+            .filter_map(|t| Identity::parse(approval::split_value(&t.value).who))
+            .filter_map(|i| self.roster.engineer_by_email(&i.email))
+            .collect();
+        if named.is_empty() {
+            return None;
+        }
+        let signer = approval::commit_signer(signature, &self.roster).ok()?;
+        let approves = self.can_approve(signer) && named.iter().any(|e| e.email == signer.email);
+        approves.then(|| MergeApproval {
+            merge: commit.id.clone(),
+            approver: signer.name.clone(),
+            email: signer.email.to_ascii_lowercase(),
+        })
     }
 
     /// Adds the approvals of signed merges that bring this commit in, and

@@ -35,8 +35,8 @@ pub fn decide_observed(
     push: &Push,
     mut observe: impl FnMut(&str, &CommitReport),
 ) -> Result<PushDecision, GitError> {
-    let mut repo = GitRepo::open_for_push(&push.repository, push.quarantine.as_deref(), roots)?;
-    repo.compute_change_ids(gate.signed());
+    let repo = GitRepo::open_for_push(&push.repository, push.quarantine.as_deref(), roots)?;
+    let change_ids = repo.change_ids();
     let protected = &gate.policy.protected_refs;
     let mut decision = PushDecision::default();
     // A commit entering several protected refs in one push is checked once.
@@ -61,7 +61,7 @@ pub fn decide_observed(
                     update,
                     &commit,
                     protected,
-                    |facts| gate.evaluate(facts),
+                    |facts| gate.evaluate_with(facts, |id| change_ids.change_id_or_log(id)),
                     |mut report| {
                         let approving = merges.visit(&report.commit, report.merge_approval.as_ref());
                         if !approving.is_empty() && report.wants_approval() {
