@@ -24,7 +24,8 @@ pub const DEFAULT_URL: &str = "http://127.0.0.1:8787";
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Variables by which git hosts name the pusher, most specific first.
-const PUSHER_VARIABLES: [&str; 4] = ["GITHUB_USER_LOGIN", "GL_USERNAME", "GITEA_PUSHER_NAME", "REMOTE_USER"];
+/// (`GL_USER` is gitolite's, over ssh with a key per user.)
+const PUSHER_VARIABLES: [&str; 5] = ["GITHUB_USER_LOGIN", "GL_USERNAME", "GL_USER", "GITEA_PUSHER_NAME", "REMOTE_USER"];
 
 /// How the hook ends: git reads the exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -305,6 +306,11 @@ mod tests {
         assert_eq!(request.quarantine.as_deref(), Some("/srv/git/r.git/./objects/incoming-x"));
         assert_eq!(request.push_options, vec!["ci.skip", "signoff-gate.break-glass=outage"]);
         assert_eq!(request.pusher, Some(WirePusher { source: "GL_USERNAME".into(), name: "alice".into() }));
+        // gitolite, over ssh: GL_USER names the pusher (break-glass needs it).
+        let gitolite: HashMap<&str, &str> = HashMap::from([("GL_USER", "bob"), ("REMOTE_USER", "ignored")]);
+        let request_gitolite =
+            gather(stdin.as_bytes(), |k| gitolite.get(k).map(|v| (*v).to_owned()), Path::new("/srv/git/r.git")).expect("valid input");
+        assert_eq!(request_gitolite.pusher, Some(WirePusher { source: "GL_USER".into(), name: "bob".into() }));
         assert_eq!(request.updates[0].refname, "refs/heads/main");
     }
 

@@ -33,8 +33,12 @@ pub fn run(config: Option<&Path>) -> Result<ExitCode, Failure> {
                 engineers = loaded.gate.roster.engineers().len(),
                 approvers = loaded.gate.approver_count(),
                 mode = loaded.config.policy.mode.as_str(),
+                approvals = loaded.config.policy.approvals.as_str(),
                 "signoff-gate listening"
             );
+            if !loaded.gate.signed() {
+                tracing::warn!("{}", crate::service::server::UNSIGNED_WARNING);
+            }
         };
         match listen {
             Listen::Tcp(address) => {

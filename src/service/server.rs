@@ -197,6 +197,9 @@ async fn healthz() -> Json<serde_json::Value> {
     Json(json!({ "status": "alive" }))
 }
 
+/// What `/readyz` and the start-up log say when approvals are not signed.
+pub const UNSIGNED_WARNING: &str = "approvals = \"trailer\": a typed Approved-by line counts, and anyone can type one; set approvals = \"signed\" to require SSH-signed approvals";
+
 /// 200 when the files on disk are the policy in force; 503 with every
 /// problem while an edit that does not validate waits to be fixed (pushes are
 /// still decided with the last good version meanwhile).
@@ -212,7 +215,11 @@ async fn readyz(State(state): State<AppState>) -> Response {
         "min_approver_level": gate.policy.min_approver_level,
         "required_approvals": gate.policy.required_approvals,
         "protected_refs": gate.policy.protected_refs.patterns(),
+        "approvals": gate.policy.approvals.as_str(),
     });
+    if !gate.signed() {
+        body["warning"] = json!(UNSIGNED_WARNING);
+    }
     match &*state.live.health() {
         Health::Ready => (StatusCode::OK, Json(body)).into_response(),
         Health::Stale { problems } => {

@@ -175,6 +175,8 @@ fn serve_answers_health_and_pushes_then_stops_on_sigterm() {
     let ready: serde_json::Value = serde_json::from_str(&body).expect("json");
     assert_eq!(ready["engineers"], 5);
     assert_eq!(ready["approvers"], 2);
+    assert_eq!(ready["approvals"], "signed");
+    assert!(ready.get("warning").is_none(), "{body}");
 
     world.connect(&format!("http://{address}"), 10);
     world.commit(DEV, &format!("AI change\n\n{CLAUDE}\n"));
@@ -189,6 +191,29 @@ fn serve_answers_health_and_pushes_then_stops_on_sigterm() {
     let mut log = String::new();
     std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut log).expect("log");
     assert!(log.contains("push decided"), "{log}");
+}
+
+#[test]
+fn trailer_mode_is_announced_at_start_and_in_readyz() {
+    let world = World::new();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("address").port();
+    let mut child = crate::util::serve_command(&world, &format!("127.0.0.1:{port}"), "", "approvals = \"trailer\"")
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("serve starts");
+    let address = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    crate::util::wait_healthy(address);
+    let (status, body) = http(address, "GET", "/readyz", "");
+    assert_eq!(status, 200);
+    let ready: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(ready["approvals"], "trailer");
+    assert!(ready["warning"].as_str().is_some_and(|w| w.contains("anyone can type one")), "{body}");
+    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill");
+    assert!(killed.success());
+    assert!(child.wait().expect("serve exits").success());
+    let mut log = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut log).expect("log");
+    assert!(log.contains("WARN") && log.contains("anyone can type one"), "{log}");
 }
 
 #[test]
