@@ -7,6 +7,7 @@
 //! ```sh
 //! bench/run                 # everything (a few minutes on 2 cores)
 //! bench/run --quick         # 1k and 10k only, fewer runs
+//! bench/run --only signed   # the signed-approvals row only
 //! ```
 
 use std::fmt::Write as _;
@@ -39,6 +40,8 @@ struct Options {
     /// Only generate the histories into this folder (for profiling), then stop.
     generate_only: Option<PathBuf>,
     quick: bool,
+    /// Only the signed-approvals row (`--only signed`).
+    only_signed: bool,
     runs: usize,
     binary: PathBuf,
 }
@@ -46,7 +49,7 @@ struct Options {
 fn options() -> Result<Options> {
     let me = std::env::current_exe().map_err(|e| e.to_string())?;
     let profile = me.parent().and_then(Path::parent).ok_or("unexpected location of the bench program")?;
-    let mut options = Options { generate_only: None, quick: false, runs: 7, binary: profile.join("signoff-gate") };
+    let mut options = Options { generate_only: None, quick: false, only_signed: false, runs: 7, binary: profile.join("signoff-gate") };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -54,11 +57,17 @@ fn options() -> Result<Options> {
                 options.quick = true;
                 options.runs = 3;
             }
+            "--only" => match args.next().as_deref() {
+                Some("signed") => options.only_signed = true,
+                other => return Err(format!("--only takes `signed`, not {other:?}")),
+            },
             "--runs" => options.runs = args.next().and_then(|n| n.parse().ok()).ok_or("--runs needs a number")?,
             "--binary" => options.binary = PathBuf::from(args.next().ok_or("--binary needs a path")?),
             "--generate-only" => options.generate_only = Some(PathBuf::from(args.next().ok_or("--generate-only needs a folder")?)),
             other => {
-                return Err(format!("unknown argument {other:?}; expected --quick, --runs N, --binary PATH, --generate-only DIR"));
+                return Err(format!(
+                    "unknown argument {other:?}; expected --quick, --only signed, --runs N, --binary PATH, --generate-only DIR"
+                ));
             }
         }
     }
@@ -410,13 +419,21 @@ fn run() -> Result<()> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let root = options.generate_only.clone().unwrap_or_else(|| dir.path().join("repos"));
     std::fs::create_dir_all(&root).map_err(|e| e.to_string())?;
+    let alice_key = bench_key();
+    let alice_public = alice_key.public_key().to_openssh().map_err(|e| e.to_string())?;
     std::fs::write(
         dir.path().join("roster.toml"),
-        "[[engineer]]\nname = \"Alice Senior\"\nemail = \"alice@corp.example\"\nlevel = \"senior\"\n\n[[engineer]]\nname = \"Mia Mid\"\nemail = \"mia@corp.example\"\nlevel = \"mid\"\n",
+        format!("[[engineer]]\nname = \"Alice Senior\"\nemail = \"alice@corp.example\"\nlevel = \"senior\"\nsigning_keys = [\"{alice_public}\"]\n\n[[engineer]]\nname = \"Mia Mid\"\nemail = \"mia@corp.example\"\nlevel = \"mid\"\n"),
     )
     .map_err(|e| e.to_string())?;
     let sizes: &[usize] = if options.quick { &[1_000, 10_000] } else { &[1_000, 10_000, 100_000] };
     let mut rows = Vec::new();
+    if options.only_signed {
+        let server = Server::start(&options.binary, dir.path(), &root, "server")?;
+        rows.push(signed_push(&options, &root, &server, &alice_key)?);
+        print_table(&rows);
+        return Ok(());
+    }
 
     // Histories on an unprotected ref, so a new protected branch at their tip
     // is an orphan: everything in it is new to the protected refs.
@@ -505,6 +522,9 @@ fn run() -> Result<()> {
         git_ok(small_bare, &["update-ref", "-d", "refs/heads/main"])?;
     }
 
+    // 7. Signed approvals: every commit's change is diffed and its signature verified.
+    rows.push(signed_push(&options, &root, &server, &alice_key)?);
+
     // 2. Small pushes through the real hook.
     rows.extend(small_pushes(&options, dir.path(), &root, &server)?);
 
@@ -553,6 +573,100 @@ fn run() -> Result<()> {
 
     print_table(&rows);
     Ok(())
+}
+
+/// Alice's key in the benchmark: fixed, so runs are comparable.
+fn bench_key() -> ssh_key::PrivateKey {
+    ssh_key::PrivateKey::from(ssh_key::private::Ed25519Keypair::from_seed(&[42; 32]))
+}
+
+/// `count` AI-assisted commits on `refname`, each changing one of 20 files
+/// (ten lines), with `approval(k)` appended to commit k's message.
+fn signed_stream(refname: &str, count: usize, approval: impl Fn(usize) -> String) -> Vec<u8> {
+    let mut out = Vec::with_capacity(count * 900);
+    for k in 1..=count {
+        let time = 1_700_000_000 + k * 60;
+        let text = format!("bench: signed change {k}\n\nCo-Authored-By: Claude <noreply@anthropic.com>\n{}", approval(k));
+        let _ = write!(
+            out,
+            "commit {refname}\nmark :{k}\nauthor Dev Eloper <dev@corp.example> {time} +0000\ncommitter Dev Eloper <dev@corp.example> {time} +0000\n"
+        );
+        let _ = write!(out, "data {}\n{text}", text.len());
+        if k > 1 {
+            let _ = writeln!(out, "from :{}", k - 1);
+        }
+        let content: String = (0..10).map(|line| format!("value {k} line {line}\n")).collect();
+        let _ = write!(out, "M 644 inline src/f{}.txt\ndata {}\n{content}\n", k % 20, content.len());
+    }
+    out
+}
+
+fn fast_import(bare: &Path, stream: &[u8]) -> Result<()> {
+    let mut import =
+        git(bare).args(["fast-import", "--quiet", "--force"]).stdin(Stdio::piped()).spawn().map_err(|e| format!("git fast-import: {e}"))?;
+    import.stdin.take().ok_or("no stdin")?.write_all(stream).map_err(|e| e.to_string())?;
+    if import.wait().map_err(|e| e.to_string())?.success() { Ok(()) } else { Err("git fast-import failed".to_owned()) }
+}
+
+/// A push of 1,000 AI-assisted commits, each carrying Alice's signed
+/// approval, against git computing the same patch-ids.
+fn signed_push(options: &Options, root: &Path, server: &Server, key: &ssh_key::PrivateKey) -> Result<Row> {
+    use signoff_gate::policy::approval::{NAMESPACE, folded_signature, statement};
+    use ssh_encoding::Encode;
+    use ssh_encoding::base64::{Base64, Encoding};
+    const COUNT: usize = 1_000;
+    let bare = root.join("signed-1000.git");
+    git_ok(root, &["init", "--quiet", "--bare", &bare.display().to_string()])?;
+    // First without approvals, to learn each change's patch-id from git.
+    fast_import(&bare, &signed_stream("refs/heads/plain", COUNT, |_| String::new()))?;
+    let ids = git_out(&bare, &["rev-list", "--reverse", "refs/heads/plain"])?;
+    let log = bare.join("plain.patch");
+    std::fs::write(&log, git_out(&bare, &["log", "-p", "--format=commit %H", "refs/heads/plain"])? + "\n").map_err(|e| e.to_string())?;
+    let pairs = git(&bare)
+        .args(["patch-id", "--verbatim"])
+        .stdin(std::fs::File::open(&log).map_err(|e| e.to_string())?)
+        .output()
+        .map_err(|e| e.to_string())
+        .map(|output| String::from_utf8_lossy(&output.stdout).into_owned())?;
+    let by_commit: std::collections::HashMap<&str, &str> = pairs.lines().filter_map(|l| l.split_once(' ')).map(|(p, c)| (c, p)).collect();
+    let changes: Vec<String> =
+        ids.lines().map(|id| by_commit.get(id).map(|p| (*p).to_owned()).ok_or(format!("no patch-id for {id}"))).collect::<Result<_>>()?;
+    let mut approvals = Vec::with_capacity(COUNT);
+    for change in &changes {
+        let signature =
+            key.sign(NAMESPACE, ssh_key::HashAlg::Sha512, statement("alice@corp.example", change).as_bytes()).map_err(|e| e.to_string())?;
+        let mut raw = Vec::new();
+        signature.encode(&mut raw).map_err(|e| e.to_string())?;
+        approvals
+            .push(format!("Approved-by: Alice Senior <alice@corp.example>\n{}", folded_signature(change, &Base64::encode_string(&raw))));
+    }
+    fast_import(&bare, &signed_stream("refs/heads/import", COUNT, |k| approvals[k - 1].clone()))?;
+    git_ok(&bare, &["update-ref", "-d", "refs/heads/plain"])?;
+    git_ok(&bare, &["gc", "--quiet"])?;
+    let tip = git_out(&bare, &["rev-parse", "refs/heads/import"])?;
+    let push = request(&bare, ZERO, &tip, "refs/heads/release/signed");
+    let mut reference = Command::new("sh");
+    reference.current_dir(&bare).args(["-c", "git log -p --format= refs/heads/import | git patch-id --stable"]);
+    let (served, git_time) = side_by_side(
+        options.runs,
+        || {
+            let (answer, elapsed) = server.ask(&push)?;
+            if answer.checked != COUNT || answer.refused != 0 {
+                return Err(format!("signed push: {} checked, {} refused: {}", answer.checked, answer.refused, answer.message));
+            }
+            Ok(elapsed)
+        },
+        || timed(&mut reference),
+    )?;
+    let r = ratio(served, git_time);
+    Ok(Row {
+        what: format!("pre-receive, {COUNT} AI-assisted commits each with a signed approval"),
+        measured: ms(served),
+        against: format!("`git log -p --format= | git patch-id --stable`: {}", ms(git_time)),
+        ratio: format!("{r:.2}×"),
+        target: "≤ 1.0×".to_owned(),
+        met: Some(r <= 1.0),
+    })
 }
 
 /// A bare repository seeded with `history`'s first commits, a clone to push

@@ -91,6 +91,12 @@ pub fn run(config: Option<&Path>, args: &ApproveArgs) -> Result<ExitCode, Failur
         None => specs.join(" "),
     };
     let (walked, reports) = collect(&repo, &gate, &specs)?;
+    // Commits that already carry this approver's valid approval need someone else's.
+    let approver_email = approver.email.to_ascii_lowercase();
+    let reports: Vec<CommitReport> = reports
+        .into_iter()
+        .filter(|r| !r.approvals.iter().any(|a| a.valid && a.engineer.as_deref() == Some(approver_email.as_str())))
+        .collect();
     let (mine, theirs): (Vec<&CommitReport>, Vec<&CommitReport>) =
         reports.iter().partition(|r| r.authors.iter().any(|a| approver.owns_email(a)));
 

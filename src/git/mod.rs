@@ -235,9 +235,10 @@ impl ChangeIds {
     }
 }
 
-/// The change id of commit `id`: `git patch-id --stable` of its diff against
-/// its first parent (against nothing for a root commit), without rename
-/// detection and with full blob ids, so that a binary file's content counts.
+/// The change id of commit `id`: `git patch-id --verbatim` of its diff
+/// against its first parent (against nothing for a root commit), without
+/// rename detection and with full blob ids, so that a binary file's content
+/// counts.
 fn change_id_in(repo: &Repository, id: &str) -> Result<String, GitError> {
     let oid = Oid::from_str(id).map_err(|_| GitError::MissingObject { id: id.to_owned() })?;
     let commit = repo.find_commit(oid).map_err(|_| GitError::MissingObject { id: id.to_owned() })?;
@@ -261,8 +262,9 @@ fn change_id_in(repo: &Repository, id: &str) -> Result<String, GitError> {
                 }
                 lines.push(text);
             }
-            // "\ No newline at end of file": git's patch-id skips it too.
-            '=' | '>' | '<' => {}
+            // The end of a file without a final newline: git prints its
+            // marker line, which `--verbatim` hashes.
+            '=' | '>' | '<' => lines.push(b"\\ No newline at end of file\n".to_vec()),
             _ => lines.extend(line.content().split_inclusive(|&b| b == b'\n').map(<[u8]>::to_vec)),
         }
         true
@@ -283,7 +285,7 @@ fn change_id_in(repo: &Repository, id: &str) -> Result<String, GitError> {
         kept.push(&lines[index]);
         index += 1;
     }
-    Ok(patch_id::patch_id(kept).unwrap_or_else(|| patch_id::EMPTY_CHANGE.to_owned()))
+    Ok(patch_id::patch_id(kept, patch_id::Whitespace::Verbatim).unwrap_or_else(|| patch_id::EMPTY_CHANGE.to_owned()))
 }
 
 /// Canonical repository roots, ready for containment checks.

@@ -1,14 +1,18 @@
-//! The change a commit makes, as one id: git's `patch-id --stable`, ported
-//! line for line from `builtin/patch-id.c` (`get_one_patchid`), over patch
-//! text that `git` renders from libgit2's diff.
+//! The change a commit makes, as one id: git's `patch-id --verbatim` (the
+//! stable patch-id, whitespace kept), ported line for line from
+//! `builtin/patch-id.c` (`get_one_patchid`), over patch text rendered from
+//! libgit2's diff.
 //!
 //! The reference is
-//! `git diff-tree -p --no-renames --full-index PARENT COMMIT | git patch-id --stable`
-//! (`--root COMMIT` for a root commit): whitespace and line numbers do not
-//! count, so a clean rebase keeps the id; every added or removed line, a
-//! mode change, and (through the full blob ids git hashes for them) the
-//! content of a binary file do. libgit2's own `git_diff_patchid` ignores
-//! binary content, so it is not used.
+//! `git diff-tree -p --no-renames --full-index PARENT COMMIT | git patch-id --verbatim`
+//! (`--root COMMIT` for a root commit). Line numbers do not count, so a
+//! rebase that leaves each hunk's lines and context alone keeps the id;
+//! every added or removed line, its whitespace (indentation is code in
+//! some languages, so `--stable`'s whitespace stripping would let a block
+//! be moved out of an `if` after review), a mode change, and (through the
+//! full blob ids git hashes for them) the content of a binary file change
+//! it. libgit2's own `git_diff_patchid` ignores binary content and strips
+//! whitespace, so it is not used.
 
 use sha1::{Digest, Sha1};
 
@@ -45,9 +49,20 @@ fn hunk_counts(line: &[u8]) -> (i64, i64) {
     (count(fields.next()), count(fields.next()))
 }
 
-/// `git patch-id --stable` of one patch given as lines (each ending in a
-/// newline); `None` when the patch has no content (git prints nothing).
-pub fn patch_id<L: AsRef<[u8]>>(lines: impl IntoIterator<Item = L>) -> Option<String> {
+/// Whether whitespace inside lines counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Whitespace {
+    /// `git patch-id --verbatim`: lines are hashed as they are.
+    Verbatim,
+    /// `git patch-id --stable`: whitespace is stripped first.
+    Stripped,
+}
+
+/// `git patch-id --verbatim` or `--stable` of one patch given as lines
+/// (each ending in a newline); `None` when the patch has no content (git
+/// prints nothing).
+pub fn patch_id<L: AsRef<[u8]>>(lines: impl IntoIterator<Item = L>, whitespace: Whitespace) -> Option<String> {
+    let verbatim = whitespace == Whitespace::Verbatim;
     let mut result = [0u8; 20];
     let mut hasher = Sha1::new();
     let (mut before, mut after): (i64, i64) = (-1, -1);
@@ -56,9 +71,6 @@ pub fn patch_id<L: AsRef<[u8]>>(lines: impl IntoIterator<Item = L>) -> Option<St
     let (mut pre, mut post): (Vec<u8>, Vec<u8>) = (Vec::new(), Vec::new());
     for line in lines {
         let line = line.as_ref();
-        if line.starts_with(b"\\ ") && line.len() > 12 {
-            continue;
-        }
         if patch_len == 0 && !line.starts_with(b"diff ") {
             continue;
         }
@@ -84,6 +96,13 @@ pub fn patch_id<L: AsRef<[u8]>>(lines: impl IntoIterator<Item = L>) -> Option<St
             } else if !line.first().is_some_and(u8::is_ascii_alphabetic) {
                 break;
             }
+        }
+        // The marker after an incomplete last line.
+        if line.starts_with(b"\\ ") && line.len() > 12 {
+            if verbatim {
+                hasher.update(line);
+            }
+            continue;
         }
         if is_binary {
             // git's quirk, kept: the `diff --git` line after a binary file is not hashed.
@@ -114,9 +133,14 @@ pub fn patch_id<L: AsRef<[u8]>>(lines: impl IntoIterator<Item = L>) -> Option<St
             }
             _ => {}
         }
-        let stripped = strip_space(line);
-        patch_len += stripped.len();
-        hasher.update(&stripped);
+        if verbatim {
+            patch_len += line.len();
+            hasher.update(line);
+        } else {
+            let stripped = strip_space(line);
+            patch_len += stripped.len();
+            hasher.update(&stripped);
+        }
     }
     flush(&mut result, &mut hasher);
     (patch_len > 0).then(|| result.iter().map(|b| format!("{b:02x}")).collect())
@@ -131,19 +155,24 @@ mod tests {
         for text in
             ["", "diff", "diff --git a/x b/x\n@@ -\n", "diff --git a b\n--- a\n+++ b\n@@ - + @@\n+x\n", "diff \nindex ..\nBinary files\n"]
         {
-            let _ = patch_id(text.split_inclusive('\n'));
+            let _ = patch_id(text.split_inclusive('\n'), Whitespace::Verbatim);
+            let _ = patch_id(text.split_inclusive('\n'), Whitespace::Stripped);
         }
-        assert_eq!(patch_id(["not a patch\n"]), None);
+        assert_eq!(patch_id(["not a patch\n"], Whitespace::Verbatim), None);
     }
 
     #[test]
-    fn whitespace_and_line_numbers_do_not_count() {
+    fn line_numbers_never_count_whitespace_only_when_stripped() {
         let a = "diff --git a/f b/f\nindex 1..2 100644\n--- a/f\n+++ b/f\n@@ -1,2 +1,2 @@\n a\n-b\n+c\n";
         let b = "diff --git a/f b/f\nindex 3..4 100644\n--- a/f\n+++ b/f\n@@ -10,2 +10,2 @@\n a\n-b\n+  c \n";
         let c = "diff --git a/f b/f\nindex 3..4 100644\n--- a/f\n+++ b/f\n@@ -10,2 +10,2 @@\n a\n-b\n+d\n";
-        let id = |text: &str| patch_id(text.split_inclusive('\n'));
-        assert_eq!(id(a), id(b));
-        assert_ne!(id(a), id(c));
-        assert_eq!(id(a).map(|s| s.len()), Some(40));
+        let moved = "diff --git a/f b/f\nindex 3..4 100644\n--- a/f\n+++ b/f\n@@ -20,2 +20,2 @@\n a\n-b\n+c\n";
+        let stripped = |text: &str| patch_id(text.split_inclusive('\n'), Whitespace::Stripped);
+        let verbatim = |text: &str| patch_id(text.split_inclusive('\n'), Whitespace::Verbatim);
+        assert_eq!(stripped(a), stripped(b));
+        assert_ne!(stripped(a), stripped(c));
+        assert_ne!(verbatim(a), verbatim(b), "indentation is code");
+        assert_eq!(verbatim(a), verbatim(moved));
+        assert_eq!(verbatim(a).map(|s| s.len()), Some(40));
     }
 }

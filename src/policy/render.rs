@@ -39,7 +39,9 @@ pub const MAX_APPROVERS_NAMED: usize = 5;
 impl<'a> Wording<'a> {
     /// The wording of the policy in force.
     pub fn new(gate: &'a Gate) -> Wording<'a> {
-        let approvers: Vec<&Engineer> = gate.roster.engineers().iter().filter(|e| gate.can_approve(e)).collect();
+        // In signed mode only those with a key on the roster can sign.
+        let approvers: Vec<&Engineer> =
+            gate.roster.engineers().iter().filter(|e| gate.can_approve(e) && (!gate.signed() || !e.signing_keys.is_empty())).collect();
         Wording {
             approval_trailer: &gate.policy.approval_trailer,
             level_phrase: gate.level_phrase(),
@@ -210,7 +212,7 @@ fn signed_fixes(decision: &PushDecision, wording: &Wording<'_>) -> String {
     }
     let mut out = format!("To fix: an engineer of level {} reviews and signs", wording.level_phrase);
     if wording.approvers.is_empty() {
-        out.push_str(" (the roster names no one who can approve: ask an admin)");
+        out.push_str(" (no one on the roster can sign an approval yet: ask an admin to add signing keys)");
     } else {
         let _ = write!(out, ": {}", wording.approvers.join(", "));
         if wording.more_approvers > 0 {
@@ -315,13 +317,25 @@ mod tests {
         gate_with("[policy]\napprovals = \"trailer\"\n")
     }
 
+    /// A public key line from a fixed seed.
+    fn key(seed: u8) -> String {
+        ssh_key::PrivateKey::from(ssh_key::private::Ed25519Keypair::from_seed(&[seed; 32]))
+            .public_key()
+            .to_openssh()
+            .expect("an ed25519 public key encodes")
+    }
+
     fn gate_with(config: &str) -> Gate {
         let config = Config::parse(Path::new("sg.toml"), config).expect("config");
-        let roster = Roster::parse(
-            Path::new("roster.toml"),
-            "[[engineer]]\nname = \"Alice Senior\"\nemail = \"alice@corp.example\"\nlevel = \"senior\"\n\n[[engineer]]\nname = \"Mia Mid\"\nemail = \"mia@corp.example\"\nlevel = \"mid\"\n\n[[engineer]]\nname = \"Sam Staff\"\nemail = \"sam@corp.example\"\nlevel = \"staff\"\n",
-        )
-        .expect("roster");
+        let roster = format!(
+            "[[engineer]]\nname = \"Alice Senior\"\nemail = \"alice@corp.example\"\nlevel = \"senior\"\nsigning_keys = [\"{}\"]\n\n\
+             [[engineer]]\nname = \"Mia Mid\"\nemail = \"mia@corp.example\"\nlevel = \"mid\"\n\n\
+             [[engineer]]\nname = \"Sam Staff\"\nemail = \"sam@corp.example\"\nlevel = \"staff\"\nsigning_keys = [\"{}\"]\n\n\
+             [[engineer]]\nname = \"Kim Keyless\"\nemail = \"kim@corp.example\"\nlevel = \"staff\"\n",
+            key(1),
+            key(2)
+        );
+        let roster = Roster::parse(Path::new("roster.toml"), &roster).expect("roster");
         config.gate(roster).expect("gate")
     }
 

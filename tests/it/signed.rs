@@ -133,11 +133,12 @@ fn as_configured(dir: &Path, args: &[&str]) -> (i32, String, String) {
     )
 }
 
-/// git's own patch-id of a commit's change: the reference for the gate's.
+/// git's own patch-id of a commit's change (stable, whitespace kept): the
+/// reference for the gate's.
 fn git_patch_id(dir: &Path, commit: &str) -> String {
     let script = format!(
         "if git rev-parse -q --verify {commit}^ >/dev/null; then git diff-tree -p --no-renames --full-index {commit}^ {commit}; \
-         else git diff-tree -p --no-renames --full-index --root {commit}; fi | git patch-id --stable"
+         else git diff-tree -p --no-renames --full-index --root {commit}; fi | git patch-id --verbatim"
     );
     let output = sh(dir, &script).output().expect("sh");
     assert!(output.status.success());
@@ -266,6 +267,18 @@ fn an_approved_commit_changed_by_one_line_after_review_is_stale() {
     run_git(&work, &["commit", "--quiet", "-a", "--amend", "--no-edit"]);
     let pushed = signed.world.push("HEAD:refs/heads/main");
     assert!(!pushed.accepted);
+    assert!(pushed.remote.contains("approval-stale"), "{}", pushed.remote);
+
+    // Whitespace is code too: moving a line out of an `if` block after review.
+    run_git(&work, &["reset", "--quiet", "--hard", "origin/main"]);
+    let commit = ai_commit(&work, "job.py", "if dry_run:\n    delete_environment()\n", "Guard the cleanup", "");
+    let lines = signed_lines(&work, ALICE, &signed.key("alice"), &git_patch_id(&work, &commit));
+    std::fs::write(work.join("job.py"), "if dry_run:\ndelete_environment()\n").expect("write");
+    let message = format!("{}\n{lines}", run_git(&work, &["log", "-1", "--format=%B"]).trim_end());
+    std::fs::write(work.join(".git/MSG"), message).expect("msg");
+    run_git(&work, &["commit", "--quiet", "-a", "--amend", "-F", ".git/MSG"]);
+    let pushed = signed.world.push("HEAD:refs/heads/main");
+    assert!(!pushed.accepted, "an indentation change breaks the approval");
     assert!(pushed.remote.contains("approval-stale"), "{}", pushed.remote);
 }
 
@@ -521,6 +534,7 @@ fn change_ids_are_gits_patch_ids() {
         printf 'x  y\n' > ws.txt; git add ws.txt; git commit -q -m new-file
         printf 'x y \n' > ws.txt; git commit -q -am whitespace
         printf 'no newline' > nl.txt; git add nl.txt; git commit -q -m no-newline
+        printf 'no newline\n' > nl.txt; git commit -q -am newline-added
         printf 'if a:\n    b()\n\nif c:\n    d()\n' > py.txt; git add py.txt; git commit -q -m slider-base
         printf 'if a:\n    b()\n\nif x:\n    y()\n\nif c:\n    d()\n' > py.txt; git commit -q -am slider
         git checkout -q -b side HEAD~3; printf 'side\n' > side.txt; git add side.txt; git commit -q -m side
@@ -532,14 +546,14 @@ fn change_ids_are_gits_patch_ids() {
     .expect("sh");
     assert!(commits.status.success(), "{}", String::from_utf8_lossy(&commits.stderr));
     let ids: Vec<String> = String::from_utf8_lossy(&commits.stdout).lines().map(str::to_owned).collect();
-    assert_eq!(ids.len(), 15);
+    assert_eq!(ids.len(), 16);
     let repo = signoff_gate::git::GitRepo::discover(work).expect("repo");
     for id in &ids {
         let subject = run_git(work, &["log", "-1", "--format=%s", id]);
         let ours = repo.change_id(id).expect("change id");
         let merge_parent = format!("{id}^1");
         let reference = if subject.trim() == "merge" {
-            let output = sh(work, &format!("git diff-tree -p --no-renames --full-index {merge_parent} {id} | git patch-id --stable"))
+            let output = sh(work, &format!("git diff-tree -p --no-renames --full-index {merge_parent} {id} | git patch-id --verbatim"))
                 .output()
                 .expect("sh");
             String::from_utf8_lossy(&output.stdout).split_whitespace().next().unwrap_or_default().to_owned()

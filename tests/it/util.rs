@@ -44,6 +44,20 @@ level = "principal"
 active = false
 "#;
 
+/// [`ROSTER`] with fixed signing keys for Alice and Sam (made from seeds,
+/// so the roster is the same in every run), as a fresh world writes it.
+pub fn roster_with_keys() -> String {
+    let key = |seed: u8| {
+        ssh_key::PrivateKey::from(ssh_key::private::Ed25519Keypair::from_seed(&[seed; 32]))
+            .public_key()
+            .to_openssh()
+            .expect("an ed25519 public key encodes")
+    };
+    ROSTER
+        .replace("level = \"senior\"\n", &format!("level = \"senior\"\nsigning_keys = [\"{}\"]\n", key(1)))
+        .replace("level = \"staff\"\n", &format!("level = \"staff\"\nsigning_keys = [\"{}\"]\n", key(2)))
+}
+
 pub const DEV: (&str, &str) = ("Dev Eloper", "dev@corp.example");
 pub const ALICE: (&str, &str) = ("Alice Senior", "alice@corp.example");
 
@@ -124,7 +138,7 @@ impl World {
         let work = base.join("work");
         run_git(&base, &["clone", "--quiet", bare.to_str().expect("utf-8 path"), "work"]);
         run_git(&work, &["checkout", "--quiet", "-b", "main"]);
-        std::fs::write(base.join("roster.toml"), ROSTER).expect("roster");
+        std::fs::write(base.join("roster.toml"), roster_with_keys()).expect("roster");
         let config = base.join("signoff-gate.toml");
         std::fs::write(
             &config,
