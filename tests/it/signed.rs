@@ -449,7 +449,7 @@ fn approve_rewrites_the_branch_or_merges_with_a_key_file() {
 }
 
 #[test]
-fn approve_merge_and_print_with_the_key_in_ssh_agent() {
+fn approve_rewrite_print_and_merge_with_the_key_in_ssh_agent() {
     let mut signed = Signed::new();
     signed.serve();
     seed(&signed);
@@ -488,6 +488,15 @@ fn approve_merge_and_print_with_the_key_in_ssh_agent() {
     let (code, stdout, stderr) = run(&["--key", &literal, "--print", "origin/main..origin/review/x"]);
     assert_eq!(code, Some(0), "{stdout}{stderr}");
     assert_eq!(stdout.matches("Approved-by: Alice Senior <alice@corp.example>\n change=").count(), 3, "{stdout}");
+
+    // Rewriting through the agent: `check` sees every commit approved.
+    run_git(&alice, &["checkout", "--quiet", "-b", "review", "origin/review/x"]);
+    let (code, stdout, stderr) = run(&["origin/main..HEAD"]);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    let (code, stdout, stderr) = as_configured(&alice, &["--config", &config, "check", "origin/main..HEAD"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("3 AI-assisted, 3 approved, 0 refused"), "{stdout}");
+    run_git(&alice, &["switch", "--quiet", "--detach", "origin/main"]);
 
     let (code, stdout, stderr) = run(&["--merge", "origin/review/x"]);
     assert_eq!(code, Some(0), "{stdout}{stderr}");
