@@ -1,10 +1,14 @@
 //! Problems found in a TOML file, each with its file, line and column, and
 //! the reading helpers that collect them all instead of stopping at the first.
 //!
-//! We walk tables key by key instead of relying on serde's
-//! `deny_unknown_fields`: serde stops at the first unknown key, and a roster
-//! with three mistakes must report all three. Values still go through serde
-//! (`toml::de::ValueDeserializer`), so types are checked the usual way.
+//! Each table is declared once, as a struct deserialised with serde
+//! (`#[serde(deny_unknown_fields)]`, every field an `Option`, spans kept
+//! with `Spanned`), and read with [`Collector::read`]. serde alone stops at
+//! the first mistake, and a roster with three mistakes must report all
+//! three: so `read` takes the known keys from the struct's own declaration,
+//! reports every unknown key, then deserialises and sets aside each value of
+//! the wrong type until the rest reads. Validation then turns the raw struct
+//! into types that cannot be invalid, with the span of every field at hand.
 
 use std::fmt;
 use std::ops::Range;
@@ -116,6 +120,83 @@ impl<'a> Collector<'a> {
                 let offset = error.span().map_or(span.start, |s| s.start);
                 self.at(offset, format!("`{key}`: {}", error.message().trim()));
                 None
+            }
+        }
+    }
+}
+
+/// The field names a derived `Deserialize` struct declares (serde hands them
+/// to `deserialize_struct`), in declaration order.
+pub fn field_names<T: DeserializeOwned>() -> &'static [&'static str] {
+    #[derive(Debug)]
+    struct Stop;
+    impl fmt::Display for Stop {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("field names captured")
+        }
+    }
+    impl std::error::Error for Stop {}
+    impl serde::de::Error for Stop {
+        fn custom<M: fmt::Display>(_: M) -> Self {
+            Stop
+        }
+    }
+    struct Capture<'c>(&'c mut &'static [&'static str]);
+    impl<'de> serde::Deserializer<'de> for Capture<'_> {
+        type Error = Stop;
+        fn deserialize_any<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, Stop> {
+            Err(Stop)
+        }
+        fn deserialize_struct<V: serde::de::Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Stop> {
+            *self.0 = fields;
+            Err(Stop)
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option unit
+            unit_struct newtype_struct seq tuple tuple_struct map enum identifier ignored_any
+        }
+    }
+    let mut fields: &'static [&'static str] = &[];
+    let _ = T::deserialize(Capture(&mut fields));
+    fields
+}
+
+impl<'a> Collector<'a> {
+    /// Reads `table` into `T`, a struct declared with
+    /// `#[serde(deny_unknown_fields)]` whose fields are all `Option`s: every
+    /// unknown key and every value of the wrong type is a problem (`what`
+    /// names the table in them), and everything else is read.
+    pub fn read<T: DeserializeOwned + Default>(&mut self, table: &DeTable<'a>, what: &str) -> T {
+        let known = field_names::<T>();
+        self.table(table, what, known);
+        let mut kept: Vec<(&Spanned<toml::de::DeString<'a>>, &Spanned<DeValue<'a>>)> =
+            table.iter().filter(|(key, _)| known.contains(&key.get_ref().as_ref())).collect();
+        loop {
+            let mut rebuilt = DeTable::default();
+            for (key, value) in &kept {
+                rebuilt.insert((*key).clone(), (*value).clone());
+            }
+            match T::deserialize(ValueDeserializer::from(Spanned::new(0..0, DeValue::Table(rebuilt)))) {
+                Ok(read) => return read,
+                Err(error) => {
+                    let at = error.span().map_or(0, |span| span.start);
+                    let culprit = kept.iter().position(|(key, value)| value.span().contains(&at) || key.span().contains(&at));
+                    match culprit {
+                        Some(index) => {
+                            let (key, _) = kept.remove(index);
+                            self.at(at, format!("`{}`: {}", key.get_ref(), error.message().trim()));
+                        }
+                        None => {
+                            self.at(at, format!("{what}: {}", error.message().trim()));
+                            return T::default();
+                        }
+                    }
+                }
             }
         }
     }

@@ -7,6 +7,10 @@ pub mod roster;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use toml::Spanned;
+
 use crate::config::diagnostics::{Collector, Problem, Problems};
 use crate::policy::detect::Detector;
 use crate::policy::gate::{ApprovalMode, Gate, PolicyConfig};
@@ -156,13 +160,6 @@ pub enum ConfigError {
     },
 }
 
-const TOP_KEYS: &[&str] = &["server", "policy", "detect"];
-const SERVER_KEYS: &[&str] =
-    &["listen", "roster", "repo_roots", "token_file", "audit_log", "max_body_bytes", "max_updates", "deadline_seconds", "max_concurrent"];
-const POLICY_KEYS: &[&str] =
-    &["protected_refs", "approval_trailer", "min_approver_level", "required_approvals", "help", "mode", "approvals"];
-const DETECT_KEYS: &[&str] = &["builtin", "disclosure_trailers"];
-
 const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
 const DEFAULT_PROTECTED: [&str; 3] = ["refs/heads/main", "refs/heads/master", "refs/heads/release/*"];
 const DEFAULT_HELP: &str = "How a senior approves: see the signoff-gate README.";
@@ -207,287 +204,257 @@ fn is_trailer_key(key: &str) -> bool {
     !key.is_empty() && !key.starts_with('-') && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
+/// The configuration file as written: one struct per table, every key
+/// optional (defaults and checks are applied by [`read`]).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    server: Option<IgnoredAny>,
+    policy: Option<IgnoredAny>,
+    detect: Option<IgnoredAny>,
+}
+
+/// `[server]` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawServer {
+    listen: Option<Spanned<String>>,
+    roster: Option<Spanned<String>>,
+    repo_roots: Option<Vec<Spanned<String>>>,
+    token_file: Option<Spanned<String>>,
+    audit_log: Option<Spanned<String>>,
+    max_body_bytes: Option<Spanned<i64>>,
+    max_updates: Option<Spanned<i64>>,
+    deadline_seconds: Option<Spanned<f64>>,
+    max_concurrent: Option<Spanned<i64>>,
+}
+
+/// `[policy]` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPolicy {
+    protected_refs: Option<Vec<Spanned<String>>>,
+    approval_trailer: Option<Spanned<String>>,
+    min_approver_level: Option<Spanned<String>>,
+    required_approvals: Option<Spanned<i64>>,
+    help: Option<Spanned<String>>,
+    mode: Option<Spanned<String>>,
+    approvals: Option<Spanned<String>>,
+}
+
+/// `[detect]` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDetect {
+    builtin: Option<Spanned<bool>>,
+    disclosure_trailers: Option<Vec<Spanned<String>>>,
+}
+
+/// Reads the file into its raw tables, then validates each field into the
+/// configuration. Every problem is recorded in `collector`; the result is
+/// only used when there are none.
 fn read(collector: &mut Collector<'_>, path: &Path) -> Option<Config> {
     let document = collector.parse()?;
+    let top: RawConfig = collector.read(document.get_ref(), "the config");
+    let empty = toml::de::DeTable::default();
+    let mut section = |name: &str, present: bool| -> toml::de::DeTable<'_> {
+        let value = document.get_ref().iter().find(|(key, _)| key.get_ref().as_ref() == name).map(|(_, value)| value);
+        match value.map(|value| (value, value.get_ref().as_table())) {
+            Some((_, Some(table))) => table.clone(),
+            Some((value, None)) if present => {
+                collector.at_span(&value.span(), format!("`{name}` must be a table: write it as [{name}]"));
+                empty.clone()
+            }
+            _ => empty.clone(),
+        }
+    };
+    let (server_table, policy_table, detect_table) =
+        (section("server", top.server.is_some()), section("policy", top.policy.is_some()), section("detect", top.detect.is_some()));
+    let server: RawServer = collector.read(&server_table, "[server]");
+    let policy: RawPolicy = collector.read(&policy_table, "[policy]");
+    let detect: RawDetect = collector.read(&detect_table, "[detect]");
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let resolve = |p: &str| if Path::new(p).is_absolute() { PathBuf::from(p) } else { base.join(p) };
-    let top = collector.table(document.get_ref(), "the config", TOP_KEYS);
-    let mut ok = true;
+    Some(Config {
+        path: path.to_owned(),
+        server: read_server(collector, server, &resolve),
+        policy: read_policy(collector, policy),
+        detect: read_detect(collector, detect),
+    })
+}
 
-    let empty = toml::de::DeTable::default();
-    let section = |collector: &mut Collector<'_>, name: &str| match top.raw(name) {
-        None => Some(&empty),
-        Some(value) => {
-            let table = value.get_ref().as_table();
-            if table.is_none() {
-                collector.at_span(&value.span(), format!("`{name}` must be a table: write it as [{name}]"));
-            }
-            table
-        }
-    };
-    let server_table = section(collector, "server");
-    let policy_table = section(collector, "policy");
-    let detect_table = section(collector, "detect");
-    let (Some(server_table), Some(policy_table), Some(detect_table)) = (server_table, policy_table, detect_table) else {
-        return None;
-    };
-
-    // [server]
-    let server = collector.table(server_table, "[server]", SERVER_KEYS);
-    let listen = match server.get::<String>(collector, "listen") {
+fn read_server(collector: &mut Collector<'_>, raw: RawServer, resolve: &impl Fn(&str) -> PathBuf) -> ServerConfig {
+    let listen = match &raw.listen {
+        None => DEFAULT_LISTEN.parse().map(Listen::Tcp).unwrap_or(Listen::Unix(PathBuf::new())),
         Some(listen) => match listen.get_ref().strip_prefix("unix:") {
-            Some(socket) if !socket.trim().is_empty() => Some(Listen::Unix(resolve(socket))),
+            Some(socket) if !socket.trim().is_empty() => Listen::Unix(resolve(socket)),
             Some(_) => {
                 collector.at_span(&listen.span(), "`listen` = \"unix:\" names no socket; write \"unix:/run/signoff-gate.sock\"");
-                None
+                Listen::Unix(PathBuf::new())
             }
-            None => match listen.get_ref().parse::<SocketAddr>() {
-                Ok(address) => Some(Listen::Tcp(address)),
-                Err(_) => {
-                    collector.at_span(
-                        &listen.span(),
-                        format!(
-                            "`listen` = \"{}\" is not an address and port like \"127.0.0.1:8787\" nor a socket like \"unix:/run/signoff-gate.sock\"",
-                            listen.get_ref()
-                        ),
-                    );
-                    None
-                }
-            },
+            None => listen.get_ref().parse::<SocketAddr>().map(Listen::Tcp).unwrap_or_else(|_| {
+                collector.at_span(
+                    &listen.span(),
+                    format!(
+                        "`listen` = \"{}\" is not an address and port like \"127.0.0.1:8787\" nor a socket like \"unix:/run/signoff-gate.sock\"",
+                        listen.get_ref()
+                    ),
+                );
+                Listen::Unix(PathBuf::new())
+            }),
         },
-        None if server.raw("listen").is_some() => None,
-        None => DEFAULT_LISTEN.parse().ok().map(Listen::Tcp),
     };
-    let token_file = match server.get::<String>(collector, "token_file") {
-        Some(file) if file.get_ref().trim().is_empty() => {
+    let token_file = raw.token_file.and_then(|file| {
+        if file.get_ref().trim().is_empty() {
             collector.at_span(&file.span(), "`token_file` is empty; name the file that holds the token, or leave the key out");
-            ok = false;
             None
+        } else {
+            Some(resolve(file.get_ref()))
         }
-        Some(file) => Some(resolve(file.get_ref())),
-        None => {
-            ok &= server.raw("token_file").is_none();
-            None
-        }
-    };
-    let audit_log = match server.get::<String>(collector, "audit_log") {
-        Some(log) if log.get_ref().trim().is_empty() => {
+    });
+    let audit_log = raw.audit_log.and_then(|log| match log.get_ref().as_str() {
+        blank if blank.trim().is_empty() => {
             collector.at_span(&log.span(), "`audit_log` is empty; name a file, or \"stdout\"");
-            ok = false;
             None
         }
-        Some(log) if log.get_ref() == "stdout" || log.get_ref() == "-" => Some(AuditLog::Stdout),
-        Some(log) => Some(AuditLog::File(resolve(log.get_ref()))),
-        None => {
-            ok &= server.raw("audit_log").is_none();
-            None
-        }
-    };
+        "stdout" | "-" => Some(AuditLog::Stdout),
+        file => Some(AuditLog::File(resolve(file))),
+    });
     let defaults = Limits::default();
-    let mut bounded = |key: &str, low: i64, high: i64, default: usize| -> usize {
-        match server.get::<i64>(collector, key) {
-            Some(value) if !(low..=high).contains(value.get_ref()) => {
-                collector.at_span(&value.span(), format!("`{key}` = {} must be between {low} and {high}", value.get_ref()));
-                ok = false;
-                default
-            }
-            Some(value) => usize::try_from(value.into_inner()).unwrap_or(default),
-            None => {
-                ok &= server.raw(key).is_none();
-                default
-            }
+    let mut bounded = |key: &str, value: Option<Spanned<i64>>, low: i64, high: i64, default: usize| match value {
+        Some(value) if !(low..=high).contains(value.get_ref()) => {
+            collector.at_span(&value.span(), format!("`{key}` = {} must be between {low} and {high}", value.get_ref()));
+            default
         }
+        Some(value) => usize::try_from(value.into_inner()).unwrap_or(default),
+        None => default,
     };
-    let max_body_bytes = bounded("max_body_bytes", 1024, 1 << 30, defaults.max_body_bytes);
-    let max_updates = bounded("max_updates", 1, 1_000_000, defaults.max_updates);
-    let max_concurrent = bounded("max_concurrent", 1, 1024, defaults.max_concurrent);
-    let deadline = match server.get::<f64>(collector, "deadline_seconds") {
+    let max_body_bytes = bounded("max_body_bytes", raw.max_body_bytes, 1024, 1 << 30, defaults.max_body_bytes);
+    let max_updates = bounded("max_updates", raw.max_updates, 1, 1_000_000, defaults.max_updates);
+    let max_concurrent = bounded("max_concurrent", raw.max_concurrent, 1, 1024, defaults.max_concurrent);
+    let deadline = match raw.deadline_seconds {
         Some(value) if !(value.get_ref().is_finite() && (0.01..=3600.0).contains(value.get_ref())) => {
             collector.at_span(&value.span(), format!("`deadline_seconds` = {} must be between 0.01 and 3600", value.get_ref()));
-            ok = false;
             defaults.deadline
         }
         Some(value) => std::time::Duration::from_secs_f64(value.into_inner()),
-        None => {
-            ok &= server.raw("deadline_seconds").is_none();
-            defaults.deadline
-        }
+        None => defaults.deadline,
     };
-    let limits = Limits { max_body_bytes, max_updates, deadline, max_concurrent };
-    let roster = match server.get::<String>(collector, "roster") {
+    let roster = match raw.roster {
         Some(roster) if roster.get_ref().trim().is_empty() => {
             collector.at_span(&roster.span(), "`roster` is empty; name the roster file, e.g. \"roster.toml\"");
-            None
+            PathBuf::new()
         }
-        Some(roster) => Some(resolve(roster.get_ref())),
-        None if server.raw("roster").is_some() => None,
-        None => Some(resolve("roster.toml")),
+        Some(roster) => resolve(roster.get_ref()),
+        None => resolve("roster.toml"),
     };
     let mut repo_roots = Vec::new();
-    if let Some(roots) = server.get::<Vec<toml::Spanned<String>>>(collector, "repo_roots") {
-        for root in roots.into_inner() {
-            if root.get_ref().trim().is_empty() {
-                collector.at_span(&root.span(), "a `repo_roots` entry is empty");
-                ok = false;
-            } else {
-                repo_roots.push(resolve(root.get_ref()));
-            }
+    for root in raw.repo_roots.unwrap_or_default() {
+        if root.get_ref().trim().is_empty() {
+            collector.at_span(&root.span(), "a `repo_roots` entry is empty");
+        } else {
+            repo_roots.push(resolve(root.get_ref()));
         }
     }
+    ServerConfig {
+        listen,
+        token_file,
+        audit_log,
+        limits: Limits { max_body_bytes, max_updates, deadline, max_concurrent },
+        roster,
+        repo_roots,
+    }
+}
 
-    // [policy]
-    let policy = collector.table(policy_table, "[policy]", POLICY_KEYS);
-    let protected_refs = match policy.get::<Vec<toml::Spanned<String>>>(collector, "protected_refs") {
+fn read_policy(collector: &mut Collector<'_>, raw: RawPolicy) -> PolicyConfig {
+    let default_refs = || ProtectedRefs::new(&DEFAULT_PROTECTED.map(String::from)).unwrap_or_default();
+    let protected_refs = match raw.protected_refs {
         Some(patterns) => {
-            let patterns = patterns.into_inner();
             let names: Vec<String> = patterns.iter().map(|p| p.get_ref().clone()).collect();
-            match ProtectedRefs::new(&names) {
-                Ok(refs) => Some(refs),
-                Err((index, message)) => {
-                    collector.at_span(&patterns[index].span(), message);
-                    None
-                }
-            }
+            ProtectedRefs::new(&names).unwrap_or_else(|(index, message)| {
+                collector.at_span(&patterns[index].span(), message);
+                default_refs()
+            })
         }
-        None if policy.raw("protected_refs").is_some() => None,
-        None => ProtectedRefs::new(&DEFAULT_PROTECTED.map(String::from)).ok(),
+        None => default_refs(),
     };
-    let approval_trailer = match policy.get::<String>(collector, "approval_trailer") {
+    let approval_trailer = match raw.approval_trailer {
         Some(key) if !is_trailer_key(key.get_ref()) => {
             collector
                 .at_span(&key.span(), format!("`approval_trailer` = \"{}\" is not a trailer key (letters, digits and `-`)", key.get_ref()));
-            None
+            String::new()
         }
-        Some(key) => Some(key.into_inner()),
-        None if policy.raw("approval_trailer").is_some() => None,
-        None => Some("Approved-by".to_owned()),
+        Some(key) => key.into_inner(),
+        None => "Approved-by".to_owned(),
     };
-    let (min_approver_level, min_approver_level_at) = match policy.get::<String>(collector, "min_approver_level") {
+    let (min_approver_level, min_approver_level_at) = match raw.min_approver_level {
         Some(level) if level.get_ref().trim().is_empty() => {
             collector.at_span(&level.span(), "`min_approver_level` is empty");
-            (None, (0, 0))
+            (String::new(), (0, 0))
         }
         Some(level) => {
             let at = crate::config::diagnostics::line_column(collector.text(), level.span().start);
-            (Some(level.into_inner()), at)
+            (level.into_inner(), at)
         }
-        None if policy.raw("min_approver_level").is_some() => (None, (0, 0)),
-        None => (Some("senior".to_owned()), (1, 1)),
+        None => ("senior".to_owned(), (1, 1)),
     };
-    let required_approvals = match policy.get::<i64>(collector, "required_approvals") {
+    let required_approvals = match raw.required_approvals {
         Some(count) if !(1..=16).contains(count.get_ref()) => {
             collector.at_span(&count.span(), format!("`required_approvals` = {} must be between 1 and 16", count.get_ref()));
-            None
+            1
         }
-        Some(count) => usize::try_from(count.into_inner()).ok(),
-        None if policy.raw("required_approvals").is_some() => None,
-        None => Some(1),
+        Some(count) => usize::try_from(count.into_inner()).unwrap_or(1),
+        None => 1,
     };
-    let mode = match policy.get::<String>(collector, "mode") {
+    let mode = match raw.mode {
         Some(mode) => match mode.get_ref().as_str() {
-            "enforce" => Some(Mode::Enforce),
-            "warn" => Some(Mode::Warn),
+            "enforce" => Mode::Enforce,
+            "warn" => Mode::Warn,
             other => {
                 collector.at_span(&mode.span(), format!("`mode` = \"{other}\" is not a mode; write \"enforce\" or \"warn\""));
-                None
+                Mode::Enforce
             }
         },
-        None if policy.raw("mode").is_some() => None,
-        None => Some(Mode::Enforce),
+        None => Mode::Enforce,
     };
-    let approvals = match policy.get::<String>(collector, "approvals") {
-        Some(mode) => match mode.get_ref().as_str() {
-            "signed" => Some(ApprovalMode::Signed),
-            "trailer" => Some(ApprovalMode::Trailer),
+    let approvals = match raw.approvals {
+        Some(kind) => match kind.get_ref().as_str() {
+            "signed" => ApprovalMode::Signed,
+            "trailer" => ApprovalMode::Trailer,
             other => {
                 collector.at_span(
-                    &mode.span(),
+                    &kind.span(),
                     format!("`approvals` = \"{other}\" is not a kind of approval; write \"signed\" (the default) or \"trailer\""),
                 );
-                None
+                ApprovalMode::Signed
             }
         },
-        None if policy.raw("approvals").is_some() => None,
-        None => Some(ApprovalMode::Signed),
+        None => ApprovalMode::Signed,
     };
-    let help = match policy.get::<String>(collector, "help") {
-        Some(help) => Some(help.into_inner().trim().to_owned()),
-        None if policy.raw("help").is_some() => None,
-        None => Some(DEFAULT_HELP.to_owned()),
-    };
+    let help = raw.help.map_or_else(|| DEFAULT_HELP.to_owned(), |help| help.into_inner().trim().to_owned());
+    PolicyConfig { protected_refs, approval_trailer, min_approver_level, min_approver_level_at, required_approvals, help, mode, approvals }
+}
 
-    // [detect]
-    let detect = collector.table(detect_table, "[detect]", DETECT_KEYS);
-    let builtin = match detect.get::<bool>(collector, "builtin") {
-        Some(builtin) => Some(builtin.into_inner()),
-        None if detect.raw("builtin").is_some() => None,
-        None => Some(true),
-    };
-    let disclosure_trailers = match detect.get::<Vec<toml::Spanned<String>>>(collector, "disclosure_trailers") {
-        Some(keys) => {
-            let mut valid = Vec::new();
-            for key in keys.into_inner() {
+fn read_detect(collector: &mut Collector<'_>, raw: RawDetect) -> Detector {
+    let builtin = raw.builtin.is_none_or(Spanned::into_inner);
+    let disclosure_trailers = match raw.disclosure_trailers {
+        Some(keys) => keys
+            .into_iter()
+            .filter_map(|key| {
                 if is_trailer_key(key.get_ref()) {
-                    valid.push(key.into_inner());
+                    Some(key.into_inner())
                 } else {
                     collector.at_span(
                         &key.span(),
                         format!("disclosure trailer `{}` is not a trailer key (letters, digits and `-`)", key.get_ref()),
                     );
-                    ok = false;
+                    None
                 }
-            }
-            Some(valid)
-        }
-        None if detect.raw("disclosure_trailers").is_some() => None,
-        None => Some(DEFAULT_DISCLOSURES.map(String::from).to_vec()),
+            })
+            .collect(),
+        None => DEFAULT_DISCLOSURES.map(String::from).to_vec(),
     };
-
-    let (
-        Some(listen),
-        Some(roster),
-        Some(protected_refs),
-        Some(approval_trailer),
-        Some(min_approver_level),
-        Some(required_approvals),
-        Some(help),
-        Some(mode),
-        Some(approvals),
-        Some(builtin),
-        Some(disclosure_trailers),
-        true,
-    ) = (
-        listen,
-        roster,
-        protected_refs,
-        approval_trailer,
-        min_approver_level,
-        required_approvals,
-        help,
-        mode,
-        approvals,
-        builtin,
-        disclosure_trailers,
-        ok,
-    )
-    else {
-        return None;
-    };
-    Some(Config {
-        path: path.to_owned(),
-        server: ServerConfig { listen, token_file, audit_log, limits, roster, repo_roots },
-        policy: PolicyConfig {
-            protected_refs,
-            approval_trailer,
-            min_approver_level,
-            min_approver_level_at,
-            required_approvals,
-            help,
-            mode,
-            approvals,
-        },
-        detect: Detector { builtin, disclosure_trailers },
-    })
+    Detector { builtin, disclosure_trailers }
 }
 
 #[cfg(test)]
@@ -561,6 +528,55 @@ approval_trailer = "Approved by"
                 "/etc/sg/signoff-gate.toml:8:19: protected ref pattern `heads/main` must start with `refs/`",
                 "/etc/sg/signoff-gate.toml:9:22: `required_approvals` = 0 must be between 1 and 16",
                 "/etc/sg/signoff-gate.toml:10:20: `approval_trailer` = \"Approved by\" is not a trailer key (letters, digits and `-`)",
+            ]
+        );
+    }
+
+    #[test]
+    fn reports_every_value_of_the_wrong_type_and_every_unknown_table() {
+        let problems = parse(
+            r#"[server]
+max_body_bytes = "big"
+listen = 8787
+repo_roots = "/srv/git"
+deadline_seconds = "soon"
+
+[policy]
+required_approvals = "one"
+mode = "warn"
+unknown = 1
+protected_refs = ["refs/heads/main", 3]
+
+[detect]
+builtin = "yes"
+disclosure_trailers = ["AI Assisted"]
+
+[extra]
+x = 1
+"#,
+        )
+        .expect_err("invalid");
+        assert_eq!(
+            problems,
+            vec![
+                "/etc/sg/signoff-gate.toml:2:18: `max_body_bytes`: invalid type: string \"big\", expected i64",
+                "/etc/sg/signoff-gate.toml:3:10: `listen`: invalid type: integer `8787`, expected a string",
+                "/etc/sg/signoff-gate.toml:4:14: `repo_roots`: invalid type: string \"/srv/git\", expected a sequence",
+                "/etc/sg/signoff-gate.toml:5:20: `deadline_seconds`: invalid type: string \"soon\", expected f64",
+                "/etc/sg/signoff-gate.toml:8:22: `required_approvals`: invalid type: string \"one\", expected i64",
+                "/etc/sg/signoff-gate.toml:10:1: unknown key `unknown` in [policy]; expected one of `protected_refs`, `approval_trailer`, `min_approver_level`, `required_approvals`, `help`, `mode`, `approvals`",
+                "/etc/sg/signoff-gate.toml:11:38: `protected_refs`: invalid type: integer `3`, expected a string",
+                "/etc/sg/signoff-gate.toml:14:11: `builtin`: invalid type: string \"yes\", expected a boolean",
+                "/etc/sg/signoff-gate.toml:15:24: disclosure trailer `AI Assisted` is not a trailer key (letters, digits and `-`)",
+                "/etc/sg/signoff-gate.toml:17:2: unknown key `extra` in the config; expected one of `server`, `policy`, `detect`",
+            ]
+        );
+        let problems = parse("server = 3\npolicy = \"x\"\n").expect_err("not tables");
+        assert_eq!(
+            problems,
+            vec![
+                "/etc/sg/signoff-gate.toml:1:10: `server` must be a table: write it as [server]",
+                "/etc/sg/signoff-gate.toml:2:10: `policy` must be a table: write it as [policy]",
             ]
         );
     }

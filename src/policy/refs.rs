@@ -21,6 +21,13 @@ impl PartialEq for ProtectedRefs {
 
 impl Eq for ProtectedRefs {}
 
+impl Default for ProtectedRefs {
+    /// No protected refs.
+    fn default() -> Self {
+        ProtectedRefs { patterns: Vec::new(), set: GlobSet::empty() }
+    }
+}
+
 impl ProtectedRefs {
     /// Compiles patterns; the error names the pattern that is not valid.
     pub fn new(patterns: &[String]) -> Result<ProtectedRefs, (usize, String)> {
