@@ -99,27 +99,13 @@ impl<'a> Collector<'a> {
         self.problems
     }
 
-    /// Reads a table's keys: each known key is deserialized into its type,
-    /// every unknown key is a problem naming the keys that are allowed.
-    pub fn table<'t>(&mut self, table: &'t DeTable<'a>, what: &str, known: &[&str]) -> Fields<'t, 'a> {
+    /// Records every key of `table` that is not in `known`, naming the keys
+    /// that are allowed.
+    fn unknown_keys(&mut self, table: &DeTable<'a>, what: &str, known: &[&str]) {
         for (key, _) in table.iter() {
             if !known.contains(&key.get_ref().as_ref()) {
                 let expected = known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
                 self.at_span(&key.span(), format!("unknown key `{}` in {what}; expected one of {expected}", key.get_ref()));
-            }
-        }
-        Fields { table }
-    }
-
-    /// Deserializes one value, recording a problem when its type is wrong.
-    pub fn value<T: DeserializeOwned>(&mut self, key: &str, value: &Spanned<DeValue<'a>>) -> Option<Spanned<T>> {
-        let span = value.span();
-        match T::deserialize(ValueDeserializer::from(value.clone())) {
-            Ok(parsed) => Some(Spanned::new(span, parsed)),
-            Err(error) => {
-                let offset = error.span().map_or(span.start, |s| s.start);
-                self.at(offset, format!("`{key}`: {}", error.message().trim()));
-                None
             }
         }
     }
@@ -173,7 +159,7 @@ impl<'a> Collector<'a> {
     /// names the table in them), and everything else is read.
     pub fn read<T: DeserializeOwned + Default>(&mut self, table: &DeTable<'a>, what: &str) -> T {
         let known = field_names::<T>();
-        self.table(table, what, known);
+        self.unknown_keys(table, what, known);
         let mut kept: Vec<(&Spanned<toml::de::DeString<'a>>, &Spanned<DeValue<'a>>)> =
             table.iter().filter(|(key, _)| known.contains(&key.get_ref().as_ref())).collect();
         loop {
@@ -199,23 +185,6 @@ impl<'a> Collector<'a> {
                 }
             }
         }
-    }
-}
-
-/// The known keys of one table, read one at a time.
-pub struct Fields<'t, 'a> {
-    table: &'t DeTable<'a>,
-}
-
-impl<'t, 'a> Fields<'t, 'a> {
-    /// The raw value of `key`, if present.
-    pub fn raw(&self, key: &str) -> Option<&'t Spanned<DeValue<'a>>> {
-        self.table.iter().find(|(k, _)| k.get_ref().as_ref() == key).map(|(_, v)| v)
-    }
-
-    /// Deserializes `key` if present; a wrong type is recorded in `collector`.
-    pub fn get<T: DeserializeOwned>(&self, collector: &mut Collector<'a>, key: &str) -> Option<Spanned<T>> {
-        self.raw(key).and_then(|value| collector.value(key, value))
     }
 }
 

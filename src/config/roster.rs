@@ -5,6 +5,10 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use toml::Spanned;
+
 use crate::config::diagnostics::{Collector, Problems};
 use crate::policy::identity::is_valid_email;
 use crate::policy::roster::{DEFAULT_LEVELS, Engineer, Roster, SigningKey};
@@ -31,8 +35,32 @@ pub enum RosterError {
     },
 }
 
-const TOP_KEYS: &[&str] = &["levels", "engineer"];
-const ENGINEER_KEYS: &[&str] = &["name", "email", "aliases", "level", "active", "logins", "break_glass", "signing_keys"];
+/// The roster file as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRoster {
+    levels: Option<Spanned<Vec<Spanned<String>>>>,
+    engineer: Option<IgnoredAny>,
+}
+
+/// One `[[engineer]]` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEngineer {
+    name: Option<Spanned<String>>,
+    email: Option<Spanned<String>>,
+    aliases: Option<Vec<Spanned<String>>>,
+    level: Option<Spanned<String>>,
+    active: Option<Spanned<bool>>,
+    logins: Option<Vec<Spanned<String>>>,
+    break_glass: Option<Spanned<bool>>,
+    signing_keys: Option<Vec<Spanned<String>>>,
+}
+
+/// Whether a table has `key` (whatever its value).
+fn has_key(table: &toml::de::DeTable<'_>, key: &str) -> bool {
+    table.iter().any(|(k, _)| k.get_ref().as_ref() == key)
+}
 
 impl Roster {
     /// Reads and validates a roster file.
@@ -55,9 +83,9 @@ impl Roster {
 
 fn read(collector: &mut Collector<'_>, text: &str) -> Option<Roster> {
     let document = collector.parse()?;
-    let top = collector.table(document.get_ref(), "the roster", TOP_KEYS);
+    let top: RawRoster = collector.read(document.get_ref(), "the roster");
 
-    let levels = match top.get::<Vec<toml::Spanned<String>>>(collector, "levels") {
+    let levels = match top.levels {
         Some(levels) => {
             let span = levels.span();
             let levels = levels.into_inner();
@@ -74,9 +102,9 @@ fn read(collector: &mut Collector<'_>, text: &str) -> Option<Roster> {
                 }
                 seen.push(name);
             }
-            levels.into_iter().map(toml::Spanned::into_inner).collect()
+            levels.into_iter().map(Spanned::into_inner).collect()
         }
-        None if top.raw("levels").is_some() => return None,
+        None if has_key(document.get_ref(), "levels") => return None,
         None => DEFAULT_LEVELS.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>(),
     };
 
@@ -86,7 +114,8 @@ fn read(collector: &mut Collector<'_>, text: &str) -> Option<Roster> {
     let mut first_login: HashMap<String, usize> = HashMap::new();
     let mut first_key: HashMap<String, usize> = HashMap::new();
 
-    let Some(raw_engineers) = top.raw("engineer") else {
+    let raw_engineers = document.get_ref().iter().find(|(key, _)| key.get_ref().as_ref() == "engineer").map(|(_, value)| value);
+    let Some(raw_engineers) = raw_engineers.filter(|_| top.engineer.is_some()) else {
         return Some(Roster::new(levels, engineers));
     };
     let Some(array) = raw_engineers.get_ref().as_array() else {
@@ -99,18 +128,10 @@ fn read(collector: &mut Collector<'_>, text: &str) -> Option<Roster> {
             continue;
         };
         let at = entry.span();
-        let fields = collector.table(table, "[[engineer]]", ENGINEER_KEYS);
-        let name = fields.get::<String>(collector, "name");
-        let email = fields.get::<String>(collector, "email");
-        let aliases = fields.get::<Vec<toml::Spanned<String>>>(collector, "aliases");
-        let level = fields.get::<String>(collector, "level");
-        let active = fields.get::<bool>(collector, "active");
-        let logins = fields.get::<Vec<toml::Spanned<String>>>(collector, "logins");
-        let break_glass = fields.get::<bool>(collector, "break_glass");
-        let keys = fields.get::<Vec<toml::Spanned<String>>>(collector, "signing_keys");
-
-        for (key, present) in [("name", fields.raw("name")), ("email", fields.raw("email")), ("level", fields.raw("level"))] {
-            if present.is_none() {
+        let RawEngineer { name, email, aliases, level, active, logins, break_glass, signing_keys: keys } =
+            collector.read(table, "[[engineer]]");
+        for key in ["name", "email", "level"] {
+            if !has_key(table, key) {
                 collector.at_span(&at, format!("[[engineer]] is missing `{key}`"));
             }
         }
@@ -128,9 +149,9 @@ fn read(collector: &mut Collector<'_>, text: &str) -> Option<Roster> {
             rank
         });
 
-        let mut addresses: Vec<toml::Spanned<String>> = Vec::new();
+        let mut addresses: Vec<Spanned<String>> = Vec::new();
         addresses.extend(email.clone());
-        addresses.extend(aliases.clone().map(toml::Spanned::into_inner).unwrap_or_default());
+        addresses.extend(aliases.clone().unwrap_or_default());
         let mut all_valid = true;
         for address in &addresses {
             let value = address.get_ref();
@@ -152,7 +173,6 @@ fn read(collector: &mut Collector<'_>, text: &str) -> Option<Roster> {
             first_seen.insert(key.clone(), address.span().start);
         }
         let logins: Vec<String> = logins
-            .map(toml::Spanned::into_inner)
             .unwrap_or_default()
             .into_iter()
             .filter_map(|login| {
@@ -178,7 +198,7 @@ fn read(collector: &mut Collector<'_>, text: &str) -> Option<Roster> {
             .collect();
 
         let mut signing_keys = Vec::new();
-        for line in keys.map(toml::Spanned::into_inner).unwrap_or_default() {
+        for line in keys.unwrap_or_default() {
             match SigningKey::parse(line.get_ref()) {
                 Err(message) => {
                     all_valid = false;
@@ -207,11 +227,11 @@ fn read(collector: &mut Collector<'_>, text: &str) -> Option<Roster> {
             engineers.push(Engineer {
                 name: name.into_inner(),
                 email: email.into_inner(),
-                aliases: aliases.map(|a| a.into_inner().into_iter().map(toml::Spanned::into_inner).collect()).unwrap_or_default(),
+                aliases: aliases.unwrap_or_default().into_iter().map(Spanned::into_inner).collect(),
                 level: rank,
-                active: active.is_none_or(toml::Spanned::into_inner),
+                active: active.is_none_or(Spanned::into_inner),
                 logins,
-                break_glass: break_glass.is_some_and(toml::Spanned::into_inner),
+                break_glass: break_glass.is_some_and(Spanned::into_inner),
                 signing_keys,
             });
         }
@@ -298,5 +318,44 @@ level = "mid"
         assert!(problems[0].starts_with("roster.toml:"), "{problems:?}");
         let problems = parse("levels = []\n").expect_err("empty levels");
         assert!(problems[0].contains("`levels` is empty"), "{problems:?}");
+    }
+
+    #[test]
+    fn reports_every_value_of_the_wrong_type() {
+        let problems = parse(
+            r#"levels = ["junior", "mid", "senior"]
+
+[[engineer]]
+name = 3
+email = "a@x.example"
+level = "senior"
+active = "yes"
+logins = "al"
+
+[[engineer]]
+email = "b.x.example"
+level = "seniour"
+aliases = [1]
+signing_keys = ["nope"]
+"#,
+        )
+        .expect_err("invalid roster");
+        assert_eq!(
+            problems,
+            vec![
+                "roster.toml:4:8: `name`: invalid type: integer `3`, expected a string",
+                "roster.toml:7:10: `active`: invalid type: string \"yes\", expected a boolean",
+                "roster.toml:8:10: `logins`: invalid type: string \"al\", expected a sequence",
+                "roster.toml:10:1: [[engineer]] is missing `name`",
+                "roster.toml:11:9: `b.x.example` is not a valid email address",
+                "roster.toml:12:9: unknown level `seniour`; the roster's levels are: junior, mid, senior",
+                "roster.toml:13:12: `aliases`: invalid type: integer `1`, expected a string",
+                "roster.toml:14:17: signing key: not a public SSH key: length invalid",
+            ]
+        );
+        let problems = parse("levels = \"a\"\n[[engineer]]\nname = \"A\"\nemail = \"a@x.example\"\nlevel = \"x\"\n").expect_err("levels");
+        assert_eq!(problems, vec!["roster.toml:1:10: `levels`: invalid type: string \"a\", expected a sequence"]);
+        let problems = parse("engineer = [1]\n").expect_err("not a table");
+        assert_eq!(problems, vec!["roster.toml:1:13: each `engineer` must be a table with name, email and level"]);
     }
 }
