@@ -232,6 +232,14 @@ fn approvals_bind_the_change_rebase_and_rewording_keep_it_a_changed_line_breaks_
     run_git(&work, &["commit", "--quiet", "--amend", "--no-edit", "--trailer", "Reviewed-in: standup"]);
     let after = run_git(&work, &["log", "-1", "--format=%(trailers:key=Approved-by,unfold)"]);
     assert_eq!(after.trim(), approvals[0].trim(), "rebase and amend leave the approval intact");
+    // So does a cherry-pick (onto a scratch branch here).
+    let approved_tip = run_git(&work, &["rev-parse", "HEAD"]).trim().to_owned();
+    run_git(&work, &["checkout", "--quiet", "-b", "picked", "main"]);
+    run_git(&work, &["cherry-pick", &approved_tip]);
+    let picked = run_git(&work, &["log", "-1", "--format=%(trailers:key=Approved-by,unfold)"]);
+    assert_eq!(picked.trim(), approvals[0].trim(), "cherry-pick leaves the approval intact");
+    assert_eq!(git_patch_id(&work, "HEAD"), change, "and the change id with it");
+    run_git(&work, &["checkout", "--quiet", "approved"]);
     let pushed = signed.world.push("HEAD:refs/heads/main");
     assert!(pushed.accepted, "{}", pushed.remote);
     assert!(pushed.remote.contains("ok: 1 AI-assisted commit signed off"), "{}", pushed.remote);
