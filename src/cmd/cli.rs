@@ -8,6 +8,7 @@ use tracing_subscriber::EnvFilter;
 
 use crate::cmd;
 use crate::cmd::approve::ApproveArgs;
+use crate::cmd::change_id::ChangeIdArgs;
 use crate::cmd::check::CheckArgs;
 use crate::cmd::install_hook::InstallHookArgs;
 use crate::error_chain;
@@ -41,6 +42,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Sign your approval of the AI-assisted commits in a range, e.g. `approve origin/main..review/x`, or of a branch with `--merge`.
     Approve(ApproveArgs),
+    /// Print the change id an approval of each commit signs.
+    ChangeId(ChangeIdArgs),
     /// Work with the roster.
     Roster {
         /// What to do with it.
@@ -91,6 +94,7 @@ pub fn run() -> ExitCode {
         Command::Hook => Ok(cmd::hook::run()),
         Command::Check(args) => cmd::check::run(cli.config.as_deref(), &args),
         Command::Approve(args) => cmd::approve::run(cli.config.as_deref(), &args),
+        Command::ChangeId(args) => cmd::change_id::run(&args),
         Command::Roster { command: RosterCommand::Check { path } } => cmd::roster::check(cli.config.as_deref(), path.as_deref()),
         Command::Roster { command: RosterCommand::List { approvers, path } } => {
             cmd::roster::list(cli.config.as_deref(), path.as_deref(), approvers)

@@ -2,6 +2,7 @@
 //! type) lives here.
 
 pub mod approve;
+pub mod change_id;
 pub mod check;
 pub mod cli;
 pub mod demo;

@@ -235,11 +235,9 @@ impl ChangeIds {
     }
 }
 
-/// The change id of commit `id`: `git patch-id --verbatim` of its diff
-/// against its first parent (against nothing for a root commit), without
-/// rename detection and with full blob ids, so that a binary file's content
-/// counts.
-fn change_id_in(repo: &Repository, id: &str) -> Result<String, GitError> {
+/// The trees a commit's change is between: its first parent's (none for a
+/// root commit) and its own.
+fn change_trees<'r>(repo: &'r Repository, id: &str) -> Result<(Option<git2::Tree<'r>>, git2::Tree<'r>), GitError> {
     let oid = Oid::from_str(id).map_err(|_| GitError::MissingObject { id: id.to_owned() })?;
     let commit = repo.find_commit(oid).map_err(|_| GitError::MissingObject { id: id.to_owned() })?;
     let context = || format!("cannot diff commit {id}");
@@ -248,12 +246,49 @@ fn change_id_in(repo: &Repository, id: &str) -> Result<String, GitError> {
         Some(parent) => Some(repo.find_commit(parent).and_then(|p| p.tree()).map_err(git_error(context()))?),
         None => None,
     };
+    Ok((parent_tree, tree))
+}
+
+/// The change id of commit `id` (see [`patch_id`]): of its diff against its
+/// first parent (against nothing for a root commit).
+fn change_id_in(repo: &Repository, id: &str) -> Result<String, GitError> {
+    let (old, new) = change_trees(repo, id)?;
+    Ok(digests_of_trees(repo, old.as_ref(), &new)?.map_or_else(|| patch_id::EMPTY_CHANGE.to_owned(), |d| d.change_id))
+}
+
+/// The patch-id and change id of the diff between two trees, rendered as
+/// `git diff-tree -p --no-renames --full-index` prints it; `None` when they
+/// are the same.
+fn digests_of_trees(repo: &Repository, old: Option<&git2::Tree<'_>>, new: &git2::Tree<'_>) -> Result<Option<patch_id::Digests>, GitError> {
+    let context = || format!("cannot diff tree {}", new.id());
     let mut options = git2::DiffOptions::new();
     options.id_abbrev(40).indent_heuristic(true);
-    let diff = repo.diff_tree_to_tree(parent_tree.as_ref(), Some(&tree), Some(&mut options)).map_err(git_error(context()))?;
+    let diff = repo.diff_tree_to_tree(old, Some(new), Some(&mut options)).map_err(git_error(context()))?;
     let mut lines: Vec<Vec<u8>> = Vec::new();
+    // A file's header is held until we know whether hunks follow: libgit2
+    // writes `---`/`+++` for a file without hunks (an empty file added or
+    // deleted, a binary file), git does not. Only header lines are ever
+    // dropped, never a line of content.
+    let mut header: Option<Vec<u8>> = None;
+    let flush_header = |header: &mut Option<Vec<u8>>, lines: &mut Vec<Vec<u8>>, hunks_follow: bool| {
+        if let Some(text) = header.take() {
+            for line in text.split_inclusive(|&b| b == b'\n') {
+                if hunks_follow || !(line.starts_with(b"--- ") || line.starts_with(b"+++ ")) {
+                    lines.push(line.to_vec());
+                }
+            }
+        }
+    };
     diff.print(git2::DiffFormat::Patch, |_, _, line| {
         match line.origin() {
+            'F' => {
+                flush_header(&mut header, &mut lines, false);
+                header = Some(line.content().to_vec());
+            }
+            'H' => {
+                flush_header(&mut header, &mut lines, true);
+                lines.extend(line.content().split_inclusive(|&b| b == b'\n').map(<[u8]>::to_vec));
+            }
             '+' | '-' | ' ' => {
                 let mut text = vec![line.origin() as u8];
                 text.extend_from_slice(line.content());
@@ -265,27 +300,16 @@ fn change_id_in(repo: &Repository, id: &str) -> Result<String, GitError> {
             // The end of a file without a final newline: git prints its
             // marker line, which `--verbatim` hashes.
             '=' | '>' | '<' => lines.push(b"\\ No newline at end of file\n".to_vec()),
-            _ => lines.extend(line.content().split_inclusive(|&b| b == b'\n').map(<[u8]>::to_vec)),
+            _ => {
+                flush_header(&mut header, &mut lines, false);
+                lines.extend(line.content().split_inclusive(|&b| b == b'\n').map(<[u8]>::to_vec));
+            }
         }
         true
     })
     .map_err(git_error(context()))?;
-    // libgit2 writes `---`/`+++` for a file without hunks (an empty file
-    // added or deleted); git does not.
-    let mut kept: Vec<&[u8]> = Vec::with_capacity(lines.len());
-    let mut index = 0;
-    while index < lines.len() {
-        if lines[index].starts_with(b"--- ")
-            && lines.get(index + 1).is_some_and(|l| l.starts_with(b"+++ "))
-            && !lines.get(index + 2).is_some_and(|l| l.starts_with(b"@@ "))
-        {
-            index += 2;
-            continue;
-        }
-        kept.push(&lines[index]);
-        index += 1;
-    }
-    Ok(patch_id::patch_id(kept, patch_id::Whitespace::Verbatim).unwrap_or_else(|| patch_id::EMPTY_CHANGE.to_owned()))
+    flush_header(&mut header, &mut lines, false);
+    Ok(patch_id::digests(&lines, patch_id::Whitespace::Verbatim))
 }
 
 /// Canonical repository roots, ready for containment checks.
@@ -343,6 +367,26 @@ impl GitRepo {
     /// The change id of one commit (see [`patch_id`]).
     pub fn change_id(&self, id: &str) -> Result<String, GitError> {
         change_id_in(&self.repo, id)
+    }
+
+    /// The change id and git's patch-id of one commit's change; `None` when
+    /// it changes nothing.
+    pub fn change_digests(&self, id: &str) -> Result<Option<patch_id::Digests>, GitError> {
+        let (old, new) = change_trees(&self.repo, id)?;
+        digests_of_trees(&self.repo, old.as_ref(), &new)
+    }
+
+    /// The change id between two trees (for a merge about to be made: its
+    /// first parent's tree and the merged tree).
+    pub fn change_id_between(&self, old_tree: &str, new_tree: &str) -> Result<String, GitError> {
+        let find = |id: &str| {
+            Oid::from_str(id)
+                .ok()
+                .and_then(|oid| self.repo.find_tree(oid).ok())
+                .ok_or_else(|| GitError::MissingObject { id: id.to_owned() })
+        };
+        let (old, new) = (find(old_tree)?, find(new_tree)?);
+        Ok(digests_of_trees(&self.repo, Some(&old), &new)?.map_or_else(|| patch_id::EMPTY_CHANGE.to_owned(), |d| d.change_id))
     }
 
     /// Change ids ([`patch_id`]) on any thread: a pool of handles for
@@ -669,6 +713,14 @@ impl GitRepo {
         let commit = head.peel_to_commit().map_err(git_error("HEAD is not a commit"))?.id().to_string();
         let branch = if head.is_branch() { head.name().ok().map(str::to_owned) } else { None };
         Ok(Head { commit, branch })
+    }
+
+    /// The full id of the commit `spec` names (a branch, tag, id or
+    /// revision expression).
+    pub fn resolve_commit(&self, spec: &str) -> Result<String, GitError> {
+        let bad = |source: git2::Error| GitError::BadRevision { spec: spec.to_owned(), reason: revision_reason(&source) };
+        let commit = self.repo.revparse_single(spec).and_then(|o| o.peel_to_commit()).map_err(bad)?;
+        Ok(commit.id().to_string())
     }
 
     /// The remote-tracking branches at `commit`, as `(remote, branch)`

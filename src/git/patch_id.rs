@@ -1,11 +1,13 @@
-//! The change a commit makes, as one id: git's `patch-id --verbatim` (the
-//! stable patch-id, whitespace kept), ported line for line from
-//! `builtin/patch-id.c` (`get_one_patchid`), over patch text rendered from
-//! libgit2's diff.
+//! The change a commit makes, as one id. git's `patch-id --verbatim` (the
+//! stable patch-id, whitespace kept) is ported line for line from
+//! `builtin/patch-id.c` (`get_one_patchid`) and run over patch text rendered
+//! from libgit2's diff; the change id is a SHA-256 over exactly the pieces
+//! that patch-id hashes (see [`Digests`] for why not git's sum itself).
 //!
-//! The reference is
+//! The reference for the pieces is
 //! `git diff-tree -p --no-renames --full-index PARENT COMMIT | git patch-id --verbatim`
-//! (`--root COMMIT` for a root commit). Line numbers do not count, so a
+//! (`--root COMMIT` for a root commit): `tests/it/signed.rs` holds the
+//! patch-id to it, so the change id reads the same lines. Line numbers do not count, so a
 //! rebase that leaves each hunk's lines and context alone keeps the id;
 //! every added or removed line, its whitespace (indentation is code in
 //! some languages, so `--stable`'s whitespace stripping would let a block
@@ -15,19 +17,62 @@
 //! whitespace, so it is not used.
 
 use sha1::{Digest, Sha1};
+use sha2::Sha256;
 
-/// The id of an empty change (a commit that changes nothing).
-pub const EMPTY_CHANGE: &str = "0000000000000000000000000000000000000000";
+/// The change id of an empty change (a commit that changes nothing).
+pub const EMPTY_CHANGE: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// Adds one file's hash into the running sum, as `--stable` does (a byte-wise
-/// sum with carry, so the order of files does not matter).
-fn flush(result: &mut [u8; 20], hasher: &mut Sha1) {
-    let digest = std::mem::take(hasher).finalize();
-    let mut carry: u16 = 0;
-    for (sum, byte) in result.iter_mut().zip(digest.iter()) {
-        carry += u16::from(*sum) + u16::from(*byte);
-        *sum = carry as u8;
-        carry >>= 8;
+/// What one patch hashes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Digests {
+    /// git's patch-id: the per-file SHA-1s summed, as `git patch-id` prints it.
+    pub patch_id: String,
+    /// The change id an approval signs: SHA-256 over exactly what git's
+    /// patch-id hashes, in order, each piece length-prefixed and each file's
+    /// end marked. git's sum of per-file hashes lets anyone who adds files
+    /// steer the sum (a generalised birthday attack finds junk files that
+    /// make any diff sum to an approved one); an ordered SHA-256 does not.
+    pub change_id: String,
+}
+
+/// Both hashes at once, fed the same pieces.
+struct Hashes {
+    /// git's running sum of per-file SHA-1s.
+    sum: [u8; 20],
+    /// The current file's SHA-1.
+    file: Sha1,
+    /// The whole patch, length-prefixed pieces and file ends.
+    change: Sha256,
+}
+
+impl Hashes {
+    fn new() -> Hashes {
+        Hashes { sum: [0; 20], file: Sha1::new(), change: Sha256::new() }
+    }
+
+    fn update(&mut self, piece: &[u8]) {
+        self.file.update(piece);
+        self.change.update([1u8]);
+        self.change.update((piece.len() as u64).to_le_bytes());
+        self.change.update(piece);
+    }
+
+    /// Ends one file: adds its hash into git's sum (a byte-wise sum with
+    /// carry, as `--stable` does) and marks the end in the change id.
+    fn flush(&mut self) {
+        let digest = std::mem::take(&mut self.file).finalize();
+        let mut carry: u16 = 0;
+        for (sum, byte) in self.sum.iter_mut().zip(digest.iter()) {
+            carry += u16::from(*sum) + u16::from(*byte);
+            *sum = carry as u8;
+            carry >>= 8;
+        }
+        self.change.update([2u8]);
+    }
+
+    fn finish(self) -> Digests {
+        let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
+        Digests { patch_id: hex(&self.sum), change_id: hex(&self.change.finalize()) }
     }
 }
 
@@ -59,12 +104,11 @@ pub enum Whitespace {
 }
 
 /// `git patch-id --verbatim` or `--stable` of one patch given as lines
-/// (each ending in a newline); `None` when the patch has no content (git
-/// prints nothing).
-pub fn patch_id<L: AsRef<[u8]>>(lines: impl IntoIterator<Item = L>, whitespace: Whitespace) -> Option<String> {
+/// (each ending in a newline), and the change id over the same pieces;
+/// `None` when the patch has no content (git prints nothing).
+pub fn digests<L: AsRef<[u8]>>(lines: impl IntoIterator<Item = L>, whitespace: Whitespace) -> Option<Digests> {
     let verbatim = whitespace == Whitespace::Verbatim;
-    let mut result = [0u8; 20];
-    let mut hasher = Sha1::new();
+    let mut hashes = Hashes::new();
     let (mut before, mut after): (i64, i64) = (-1, -1);
     let mut patch_len = 0usize;
     let mut is_binary = false;
@@ -78,9 +122,9 @@ pub fn patch_id<L: AsRef<[u8]>>(lines: impl IntoIterator<Item = L>, whitespace: 
             if line.starts_with(b"GIT binary patch") || line.starts_with(b"Binary files") {
                 is_binary = true;
                 before = 0;
-                hasher.update(&pre);
-                hasher.update(&post);
-                flush(&mut result, &mut hasher);
+                hashes.update(&pre);
+                hashes.update(&post);
+                hashes.flush();
                 continue;
             } else if let Some(rest) = line.strip_prefix(b"index ") {
                 let rest = rest.strip_suffix(b"\n").unwrap_or(rest);
@@ -100,7 +144,7 @@ pub fn patch_id<L: AsRef<[u8]>>(lines: impl IntoIterator<Item = L>, whitespace: 
         // The marker after an incomplete last line.
         if line.starts_with(b"\\ ") && line.len() > 12 {
             if verbatim {
-                hasher.update(line);
+                hashes.update(line);
             }
             continue;
         }
@@ -120,7 +164,7 @@ pub fn patch_id<L: AsRef<[u8]>>(lines: impl IntoIterator<Item = L>, whitespace: 
             if !line.starts_with(b"diff ") {
                 break;
             }
-            flush(&mut result, &mut hasher);
+            hashes.flush();
             before = -1;
             after = -1;
         }
@@ -135,15 +179,20 @@ pub fn patch_id<L: AsRef<[u8]>>(lines: impl IntoIterator<Item = L>, whitespace: 
         }
         if verbatim {
             patch_len += line.len();
-            hasher.update(line);
+            hashes.update(line);
         } else {
             let stripped = strip_space(line);
             patch_len += stripped.len();
-            hasher.update(&stripped);
+            hashes.update(&stripped);
         }
     }
-    flush(&mut result, &mut hasher);
-    (patch_len > 0).then(|| result.iter().map(|b| format!("{b:02x}")).collect())
+    hashes.flush();
+    (patch_len > 0).then(|| hashes.finish())
+}
+
+/// `git patch-id --verbatim` or `--stable` of one patch (see [`digests`]).
+pub fn patch_id<L: AsRef<[u8]>>(lines: impl IntoIterator<Item = L>, whitespace: Whitespace) -> Option<String> {
+    digests(lines, whitespace).map(|d| d.patch_id)
 }
 
 #[cfg(test)]

@@ -145,8 +145,19 @@ fn git_patch_id(dir: &Path, commit: &str) -> String {
     String::from_utf8_lossy(&output.stdout).split_whitespace().next().unwrap_or("0000000000000000000000000000000000000000").to_owned()
 }
 
+/// The change id an approval of `commit` signs, as `signoff-gate change-id`
+/// prints it.
+fn change_id(dir: &Path, commit: &str) -> String {
+    let output = Command::new(BIN).current_dir(dir).args(["change-id", commit]).output().expect("change-id");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    let id = text.split_whitespace().next().expect("a change id").to_owned();
+    assert_eq!(id.len(), 64, "{text}");
+    id
+}
+
 /// The approval lines for `commit` signed by `key` as `who`, made with the
-/// real ssh-keygen and git's patch-id, independently of `approve`.
+/// real ssh-keygen over `signoff-gate change-id`, independently of `approve`.
 fn signed_lines(dir: &Path, who: (&str, &str), key: &Path, change: &str) -> String {
     let statement = format!("signoff-gate approval v1\napprover {}\nchange {change}\n", who.1);
     let mut child = Command::new("ssh-keygen")
@@ -208,7 +219,7 @@ fn approvals_bind_the_change_rebase_and_rewording_keep_it_a_changed_line_breaks_
     seed(&signed);
     let work = signed.world.work.clone();
     let commit = ai_commit(&work, "retry.sh", "retry 1\nretry 2\n", "Retry deploys", "");
-    let change = git_patch_id(&work, &commit);
+    let change = change_id(&work, &commit);
     let lines = signed_lines(&work, ALICE, &signed.key("alice"), &change);
     // The author adds the approval lines they were sent.
     let message = format!("{}{lines}", run_git(&work, &["log", "-1", "--format=%B"]).trim_end().to_owned() + "\n");
@@ -238,7 +249,7 @@ fn approvals_bind_the_change_rebase_and_rewording_keep_it_a_changed_line_breaks_
     run_git(&work, &["cherry-pick", &approved_tip]);
     let picked = run_git(&work, &["log", "-1", "--format=%(trailers:key=Approved-by,unfold)"]);
     assert_eq!(picked.trim(), approvals[0].trim(), "cherry-pick leaves the approval intact");
-    assert_eq!(git_patch_id(&work, "HEAD"), change, "and the change id with it");
+    assert_eq!(change_id(&work, "HEAD"), change, "and the change id with it");
     run_git(&work, &["checkout", "--quiet", "approved"]);
     let pushed = signed.world.push("HEAD:refs/heads/main");
     assert!(pushed.accepted, "{}", pushed.remote);
@@ -266,7 +277,7 @@ fn an_approved_commit_changed_by_one_line_after_review_is_stale() {
     seed(&signed);
     let work = signed.world.work.clone();
     let commit = ai_commit(&work, "retry.sh", "retry\n", "Retry deploys", "");
-    let lines = signed_lines(&work, ALICE, &signed.key("alice"), &git_patch_id(&work, &commit));
+    let lines = signed_lines(&work, ALICE, &signed.key("alice"), &change_id(&work, &commit));
     let message = format!("{}\n{lines}", run_git(&work, &["log", "-1", "--format=%B"]).trim_end());
     std::fs::write(work.join(".git/MSG"), message).expect("msg");
     run_git(&work, &["commit", "--quiet", "--amend", "-F", ".git/MSG"]);
@@ -280,7 +291,7 @@ fn an_approved_commit_changed_by_one_line_after_review_is_stale() {
     // Whitespace is code too: moving a line out of an `if` block after review.
     run_git(&work, &["reset", "--quiet", "--hard", "origin/main"]);
     let commit = ai_commit(&work, "job.py", "if dry_run:\n    delete_environment()\n", "Guard the cleanup", "");
-    let lines = signed_lines(&work, ALICE, &signed.key("alice"), &git_patch_id(&work, &commit));
+    let lines = signed_lines(&work, ALICE, &signed.key("alice"), &change_id(&work, &commit));
     std::fs::write(work.join("job.py"), "if dry_run:\ndelete_environment()\n").expect("write");
     let message = format!("{}\n{lines}", run_git(&work, &["log", "-1", "--format=%B"]).trim_end());
     std::fs::write(work.join(".git/MSG"), message).expect("msg");
@@ -306,7 +317,7 @@ fn keys_that_do_not_count_are_refused() {
     for (key, who, code) in cases {
         run_git(&work, &["reset", "--quiet", "--hard", "origin/main"]);
         let commit = ai_commit(&work, "change.txt", &format!("{key} {}\n", who.1), "AI change", "");
-        let lines = signed_lines(&work, who, &signed.key(key), &git_patch_id(&work, &commit));
+        let lines = signed_lines(&work, who, &signed.key(key), &change_id(&work, &commit));
         let message = format!("{}\n{lines}", run_git(&work, &["log", "-1", "--format=%B"]).trim_end());
         std::fs::write(work.join(".git/MSG"), message).expect("msg");
         run_git(&work, &["commit", "--quiet", "--amend", "-F", ".git/MSG"]);
@@ -318,7 +329,7 @@ fn keys_that_do_not_count_are_refused() {
     // Sam's approval counts; after his key leaves the roster, the same push does not.
     run_git(&work, &["reset", "--quiet", "--hard", "origin/main"]);
     let commit = ai_commit(&work, "change.txt", "sam\n", "AI change", "");
-    let lines = signed_lines(&work, ("Sam Staff", "sam@corp.example"), &signed.key("sam"), &git_patch_id(&work, &commit));
+    let lines = signed_lines(&work, ("Sam Staff", "sam@corp.example"), &signed.key("sam"), &change_id(&work, &commit));
     let message = format!("{}\n{lines}", run_git(&work, &["log", "-1", "--format=%B"]).trim_end());
     std::fs::write(work.join(".git/MSG"), message).expect("msg");
     run_git(&work, &["commit", "--quiet", "--amend", "-F", ".git/MSG"]);
@@ -535,7 +546,7 @@ fn approve_refuses_keys_and_people_that_cannot_approve() {
 }
 
 #[test]
-fn change_ids_are_gits_patch_ids() {
+fn change_ids_read_what_gits_patch_id_reads() {
     let world = World::new();
     let work = &world.work;
     let commits = sh(
@@ -557,17 +568,22 @@ fn change_ids_are_gits_patch_ids() {
         git checkout -q -b side HEAD~3; printf 'side\n' > side.txt; git add side.txt; git commit -q -m side
         git checkout -q -; git merge -q --no-ff -m merge side
         git commit -q --allow-empty -m empty
+        printf 'a\n-- 1\nb\n' > dash.txt; git add dash.txt; git commit -q -m dashes
+        printf 'a\n++ 2\nb\n' > dash.txt; git commit -q -am pluses
+        printf 'a\n++ 3\n@@ -1 +1 @@\ndiff --git x y\nb\n' > dash.txt; git commit -q -am headers-as-content
+        printf 'a\n-- 1\nb\n' > dash.txt; git commit -q -am dashes-again
+        printf 'a\n++ 4\nb\n' > dash.txt; git commit -q -am pluses-again
         git rev-list --reverse HEAD"#,
     )
     .output()
     .expect("sh");
     assert!(commits.status.success(), "{}", String::from_utf8_lossy(&commits.stderr));
     let ids: Vec<String> = String::from_utf8_lossy(&commits.stdout).lines().map(str::to_owned).collect();
-    assert_eq!(ids.len(), 16);
+    assert_eq!(ids.len(), 21);
     let repo = signoff_gate::git::GitRepo::discover(work).expect("repo");
     for id in &ids {
         let subject = run_git(work, &["log", "-1", "--format=%s", id]);
-        let ours = repo.change_id(id).expect("change id");
+        let ours = repo.change_digests(id).expect("digests").map(|d| d.patch_id).unwrap_or_default();
         let merge_parent = format!("{id}^1");
         let reference = if subject.trim() == "merge" {
             let output = sh(work, &format!("git diff-tree -p --no-renames --full-index {merge_parent} {id} | git patch-id --verbatim"))
@@ -577,11 +593,15 @@ fn change_ids_are_gits_patch_ids() {
         } else {
             git_patch_id(work, id)
         };
+        let reference = if reference == "0000000000000000000000000000000000000000" { String::new() } else { reference };
         assert_eq!(ours, reference, "{}", subject.trim());
     }
     // Binary content counts: two commits that change only the binary differ.
     let binary: Vec<String> = ids[2..4].iter().map(|id| repo.change_id(id).expect("id")).collect();
     assert_ne!(binary[0], binary[1]);
+    // Content that looks like patch headers is content: `-- 1` made `++ 2` changes the id.
+    let dashes: Vec<String> = ids[ids.len() - 2..].iter().map(|id| repo.change_id(id).expect("id")).collect();
+    assert_ne!(dashes[0], dashes[1]);
 }
 
 #[test]
