@@ -617,20 +617,12 @@ fn signed_push(options: &Options, root: &Path, server: &Server, key: &ssh_key::P
     const COUNT: usize = 1_000;
     let bare = root.join("signed-1000.git");
     git_ok(root, &["init", "--quiet", "--bare", &bare.display().to_string()])?;
-    // First without approvals, to learn each change's patch-id from git.
+    // First without approvals, to learn each change's id (the commits with
+    // approvals have the same trees, so the same changes).
     fast_import(&bare, &signed_stream("refs/heads/plain", COUNT, |_| String::new()))?;
     let ids = git_out(&bare, &["rev-list", "--reverse", "refs/heads/plain"])?;
-    let log = bare.join("plain.patch");
-    std::fs::write(&log, git_out(&bare, &["log", "-p", "--format=commit %H", "refs/heads/plain"])? + "\n").map_err(|e| e.to_string())?;
-    let pairs = git(&bare)
-        .args(["patch-id", "--verbatim"])
-        .stdin(std::fs::File::open(&log).map_err(|e| e.to_string())?)
-        .output()
-        .map_err(|e| e.to_string())
-        .map(|output| String::from_utf8_lossy(&output.stdout).into_owned())?;
-    let by_commit: std::collections::HashMap<&str, &str> = pairs.lines().filter_map(|l| l.split_once(' ')).map(|(p, c)| (c, p)).collect();
-    let changes: Vec<String> =
-        ids.lines().map(|id| by_commit.get(id).map(|p| (*p).to_owned()).ok_or(format!("no patch-id for {id}"))).collect::<Result<_>>()?;
+    let repo = signoff_gate::git::GitRepo::discover(&bare).map_err(|e| e.to_string())?;
+    let changes: Vec<String> = ids.lines().map(|id| repo.change_id(id).map_err(|e| e.to_string())).collect::<Result<_>>()?;
     let mut approvals = Vec::with_capacity(COUNT);
     for change in &changes {
         let signature =

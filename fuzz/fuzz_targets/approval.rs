@@ -31,9 +31,10 @@ fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let value = split_value(&text);
     // Random bytes never sign this change (the seed's signature is for the zero change).
-    let verified = verify_approval(&value, "alice@corp.example", alice, roster, Some("1111111111111111111111111111111111111111"));
+    let other = || Some("1111111111111111111111111111111111111111111111111111111111111111".to_owned());
+    let verified = verify_approval(&value, "alice@corp.example", alice, roster, &mut { other });
     assert!(verified.is_err(), "{text:?} verified");
-    let _ = verify_approval(&value, "alice@corp.example", alice, roster, None);
+    let _ = verify_approval(&value, "alice@corp.example", alice, roster, &mut || None);
     let _ = armored_body(&text);
     let _ = commit_signer(&CommitSignature { payload: data.to_vec(), armored: text.clone().into_owned() }, roster);
     let lines: Vec<&[u8]> = data.split_inclusive(|&b| b == b'\n').collect();

@@ -82,8 +82,11 @@ pub fn run(config: Option<&Path>, args: &ApproveArgs) -> Result<ExitCode, Failur
     }
 
     let head = repo.head()?;
-    let specs = match &args.merge {
-        Some(branch) => vec![format!("^{}", head.commit), branch.clone()],
+    // The branch is read once: what is listed is what is merged, even if the
+    // name moves while the senior reads the list.
+    let merge_tip = args.merge.as_deref().map(|branch| repo.resolve_commit(branch)).transpose()?;
+    let specs = match &merge_tip {
+        Some(tip) => vec![format!("^{}", head.commit), tip.clone()],
         None => args.revisions.clone(),
     };
     let range = match &args.merge {
@@ -119,8 +122,8 @@ pub fn run(config: Option<&Path>, args: &ApproveArgs) -> Result<ExitCode, Failur
             format!(
                 "  {} {}  ({}; {} file{}, +{} -{})\n",
                 report.commit.short_id(),
-                report.commit.subject(),
-                report.commit.author.name,
+                printable(report.commit.subject()),
+                printable(&report.commit.author.name),
                 stats.files,
                 plural(stats.files),
                 stats.insertions,
@@ -151,7 +154,8 @@ pub fn run(config: Option<&Path>, args: &ApproveArgs) -> Result<ExitCode, Failur
 
     let pushes = push_advice(&repo, &head.commit, args.merge.is_none() && !args.print);
     if let Some(branch) = &args.merge {
-        merge(&repo, &signer, approver, branch, &gate.policy.approval_trailer)?;
+        let tip = merge_tip.as_deref().unwrap_or(branch);
+        merge(&repo, &signer, approver, branch, tip, &gate.policy.approval_trailer)?;
         let mut out = std::io::stdout().lock();
         say(
             &mut out,
@@ -174,7 +178,7 @@ pub fn run(config: Option<&Path>, args: &ApproveArgs) -> Result<ExitCode, Failur
     let mut out = std::io::stdout().lock();
     if args.print {
         for report in &theirs {
-            say(&mut out, format!("\n# {} {}\n", report.commit.short_id(), report.commit.subject()))?;
+            say(&mut out, format!("\n# {} {}\n", report.commit.short_id(), printable(report.commit.subject())))?;
             say(&mut out, lines[&report.commit.id].clone())?;
         }
         say(
@@ -202,6 +206,13 @@ pub fn run(config: Option<&Path>, args: &ApproveArgs) -> Result<ExitCode, Failur
     Ok(ExitCode::SUCCESS)
 }
 
+/// Text from a commit, safe to show on a terminal: control characters (a
+/// subject could hold escapes that move the cursor and erase lines of the
+/// list being approved) are shown escaped.
+fn printable(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
+}
+
 fn plural(count: usize) -> &'static str {
     if count == 1 { "" } else { "s" }
 }
@@ -214,7 +225,7 @@ fn list_own(out: &mut impl Write, mine: &[&CommitReport]) -> Result<(), Failure>
     let mut text =
         format!("Not yours to approve (you are an author; another approver must sign {}):\n", if mine.len() == 1 { "it" } else { "them" });
     for report in mine {
-        text.push_str(&format!("  {} {}\n", report.commit.short_id(), report.commit.subject()));
+        text.push_str(&format!("  {} {}\n", report.commit.short_id(), printable(report.commit.subject())));
     }
     out.write_all(text.as_bytes()).map_err(Failure::io("cannot write"))
 }
@@ -364,24 +375,63 @@ fn push_head(repo: &GitRepo, rewritten: bool) -> String {
     }
 }
 
-/// `git merge --no-ff -S BRANCH` signed with the approver's key, its
-/// message carrying their `Approved-by:`.
-fn merge(repo: &GitRepo, signer: &Signer, approver: &Engineer, branch: &str, trailer: &str) -> Result<(), Failure> {
-    let message = format!("Merge {branch} (approved)\n\n{trailer}: {} <{}>\n", approver.name, approver.email);
-    let output = Command::new("git")
-        .current_dir(repo.work_dir())
-        .args(["-c", "gpg.format=ssh", "-c"])
-        .arg(format!("user.signingkey={}", signer.for_git))
-        .args(["merge", "--no-ff", "--no-edit", "-S", "-m", &message, branch])
-        .stdin(Stdio::null())
-        .output()
-        .map_err(Failure::io("cannot run git"))?;
-    if !output.status.success() {
-        return Err(Failure::Approve(format!(
-            "git merge failed (nothing was signed into history): {}{}",
-            String::from_utf8_lossy(&output.stdout).trim(),
-            String::from_utf8_lossy(&output.stderr).trim()
-        )));
+/// The signed approving merge of `tip` (named `branch` in the message) into
+/// HEAD: `git merge --no-ff --no-commit`, then the merge's change (the
+/// merged tree against HEAD's) is signed in the approval namespace and the
+/// merge committed with `git commit -S`, its message carrying the signed
+/// `Approved-by:`.
+fn merge(repo: &GitRepo, signer: &Signer, approver: &Engineer, branch: &str, tip: &str, trailer: &str) -> Result<(), Failure> {
+    let git = |args: &[&str]| -> Result<String, Failure> {
+        let output = Command::new("git")
+            .current_dir(repo.work_dir())
+            .args(["-c", "gpg.format=ssh", "-c"])
+            .arg(format!("user.signingkey={}", signer.for_git))
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(Failure::io("cannot run git"))?;
+        if output.status.success() {
+            Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
+        } else {
+            Err(Failure::Approve(format!(
+                "git {} failed (nothing was signed into history): {}{}",
+                args.first().unwrap_or(&""),
+                String::from_utf8_lossy(&output.stdout).trim(),
+                String::from_utf8_lossy(&output.stderr).trim()
+            )))
+        }
+    };
+    git(&["merge", "--no-ff", "--no-commit", tip])?;
+    let merged = git(&["write-tree"]).and_then(|tree| {
+        let base = git(&["rev-parse", "HEAD^{tree}"])?;
+        Ok(repo.change_id_between(&base, &tree)?)
+    });
+    let change = match merged {
+        Ok(change) => change,
+        Err(error) => {
+            let _ = git(&["merge", "--abort"]);
+            return Err(error);
+        }
+    };
+    let armored = sign(signer, &statement(&approver.email, &change))?;
+    let body =
+        armored_body(&armored).ok_or_else(|| Failure::Approve("ssh-keygen printed something that is not an SSH signature".into()))?;
+    let message =
+        format!("Merge {branch} (approved)\n\n{trailer}: {} <{}>\n{}", approver.name, approver.email, folded_signature(&change, &body));
+    let file = tempfile::NamedTempFile::new().map_err(Failure::io("cannot write the merge message"))?;
+    std::fs::write(file.path(), message).map_err(Failure::io("cannot write the merge message"))?;
+    let committed = git(&["commit", "--quiet", "--no-verify", "-S", "--cleanup=verbatim", "-F", &file.path().to_string_lossy()]);
+    if committed.is_err() {
+        let _ = git(&["merge", "--abort"]);
     }
-    Ok(())
+    committed.map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn control_characters_are_shown_escaped() {
+        assert_eq!(super::printable("Fix\u{1b}[1A\u{1b}[2K tests\r"), "Fix\\u{1b}[1A\\u{1b}[2K tests\\r");
+        assert_eq!(super::printable("Добавить тесты"), "Добавить тесты");
+    }
 }

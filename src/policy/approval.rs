@@ -58,15 +58,19 @@ pub struct ApprovalValue<'a> {
 }
 
 /// Splits an (unfolded) approval value: `who [change=HEX] [sig=BASE64…]`.
+/// One pass over the text, whatever it holds.
 pub fn split_value(value: &str) -> ApprovalValue<'_> {
-    let tail_start = value
-        .match_indices(char::is_whitespace)
-        .map(|(at, _)| at)
-        .find(|&at| {
-            let rest = value[at..].trim_start();
-            rest.starts_with(CHANGE_KEY) || rest.starts_with(SIG_KEY)
-        })
-        .unwrap_or(value.len());
+    // The tail starts at the first whitespace-delimited word that begins
+    // with `change=` or `sig=`.
+    let mut tail_start = value.len();
+    let mut previous_space = false;
+    for (at, ch) in value.char_indices() {
+        if previous_space && !ch.is_whitespace() && (value[at..].starts_with(CHANGE_KEY) || value[at..].starts_with(SIG_KEY)) {
+            tail_start = at;
+            break;
+        }
+        previous_space = ch.is_whitespace();
+    }
     let who = value[..tail_start].trim();
     let mut tokens = value[tail_start..].split_whitespace().peekable();
     let (mut change, mut signature, mut malformed_tail) = (None, None, false);
@@ -169,13 +173,14 @@ fn signer_key<'r>(signature: &SshSig, engineer: &Engineer, roster: &'r Roster) -
 }
 
 /// Checks a signed approval by `email` (which is `engineer`'s) of the
-/// change `change_id`.
+/// commit's change, which `change_id` gives; it is asked only once the
+/// signature has been read and its key found to be `engineer`'s.
 pub fn verify_approval(
     value: &ApprovalValue<'_>,
     email: &str,
     engineer: &Engineer,
     roster: &Roster,
-    change_id: Option<&str>,
+    change_id: &mut dyn FnMut() -> Option<String>,
 ) -> Result<(), SignatureProblem> {
     let Some(base64) = &value.signature else {
         return Err(SignatureProblem::Unsigned);
@@ -186,14 +191,19 @@ pub fn verify_approval(
     }
     signer_key(&signature, engineer, roster)?;
     let key = PublicKey::from(signature.public_key().clone());
-    let Some(actual) = change_id else {
+    let Some(actual) = change_id() else {
         return Err(SignatureProblem::Invalid("the commit's change could not be read".to_owned()));
     };
-    if key.verify(NAMESPACE, statement(email, actual).as_bytes(), &signature).is_ok() {
+    if key.verify(NAMESPACE, statement(email, &actual).as_bytes(), &signature).is_ok() {
         return Ok(());
     }
+    let is_change_id = |text: &str| text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit());
     match value.change {
-        Some(signed) if signed != actual && key.verify(NAMESPACE, statement(email, signed).as_bytes(), &signature).is_ok() => {
+        Some(signed)
+            if signed != actual
+                && is_change_id(signed)
+                && key.verify(NAMESPACE, statement(email, signed).as_bytes(), &signature).is_ok() =>
+        {
             Err(SignatureProblem::Stale { signed: signed.to_owned() })
         }
         _ => Err(SignatureProblem::Invalid(format!("the signature does not verify for {email} and this change"))),

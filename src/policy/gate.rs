@@ -207,6 +207,10 @@ impl CommitReport {
     }
 }
 
+/// Approval lines read per commit; more are refused unread (each can cost a
+/// signature check).
+pub const MAX_APPROVALS_READ: usize = 16;
+
 /// The policy in force: configuration and roster, checked against each other.
 #[derive(Debug, Clone)]
 pub struct Gate {
@@ -278,30 +282,54 @@ impl Gate {
         self.evaluate_with(commit, |_| None)
     }
 
-    /// [`Gate::evaluate`], asking `change_id` for the commit's change id
-    /// (its patch-id) only when it is needed: an AI-assisted commit that
-    /// carries a signed approval, in signed mode. Everything else costs no
-    /// diff, whatever the commit's text says.
-    pub fn evaluate_with(&self, mut commit: CommitFacts, change_id: impl FnOnce(&str) -> Option<String>) -> CommitReport {
+    /// [`Gate::evaluate`], asking `change_id` for the commit's change id only
+    /// when a signature needs it: one that decodes, is in the approval
+    /// namespace and was made by a roster key of the engineer it names, on
+    /// an AI-assisted commit in signed mode or on a merge. Text alone costs
+    /// no diff; each commit is diffed at most once.
+    pub fn evaluate_with(&self, commit: CommitFacts, change_id: impl FnOnce(&str) -> Option<String>) -> CommitReport {
         let trailers = trailers::parse(&commit.message);
         let detection = self.detector.detect(&commit, &trailers);
         let key = &self.policy.approval_trailer;
-        if self.signed()
-            && commit.change_id.is_none()
-            && !detection.markers.is_empty()
-            && trailers.iter().any(|t| t.key_is(key) && approval::split_value(&t.value).signature.is_some())
-        {
-            commit.change_id = change_id(&commit.id);
-        }
+        let mut provider = Some(change_id);
+        let mut known = commit.change_id.clone().map(Some);
+        let id = commit.id.clone();
+        let mut get_change = || -> Option<String> {
+            if known.is_none() {
+                known = Some(provider.take().and_then(|provide| provide(&id)));
+            }
+            known.clone().flatten()
+        };
 
         let mut authors: Vec<String> = vec![commit.author.email.to_ascii_lowercase()];
         authors.extend(detection.human_coauthors.iter().map(|a| a.email.to_ascii_lowercase()));
         let is_author = |engineer: &Engineer, email: &str| authors.iter().any(|a| engineer.owns_email(a) || a.eq_ignore_ascii_case(email));
+        let check_signatures = self.signed() && !detection.markers.is_empty();
 
         let mut approvals = Vec::new();
+        let mut seen: Vec<&str> = Vec::new();
         for trailer in trailers.iter().filter(|t| t.key_is(key)) {
+            // The same line twice is one approval; past a bound, more lines
+            // are not looked at (each could cost a signature check).
+            if seen.contains(&trailer.value.as_str()) {
+                continue;
+            }
+            seen.push(&trailer.value);
             let value = approval::split_value(&trailer.value);
             let line = format!("{}: {}", trailer.key, value.who);
+            if approvals.len() == MAX_APPROVALS_READ {
+                approvals.push(ApprovalCheck {
+                    trailer: line,
+                    email: None,
+                    approver: None,
+                    valid: false,
+                    code: Some(Code::MalformedApproval),
+                    signed: value.signature.is_some(),
+                    message: Some(format!("more than {MAX_APPROVALS_READ} approval lines; the rest are not read")),
+                    engineer: None,
+                });
+                break;
+            }
             let identity = if value.malformed_tail { None } else { Identity::parse(value.who) };
             let engineer = identity.as_ref().and_then(|i| self.roster.engineer_by_email(&i.email));
             let problem = match (&identity, engineer) {
@@ -315,11 +343,10 @@ impl Gate {
                         })
                     })
                     .or_else(|| {
-                        if !self.signed() {
+                        if !check_signatures {
                             return None;
                         }
-                        let checked =
-                            approval::verify_approval(&value, &identity.email, engineer, &self.roster, commit.change_id.as_deref());
+                        let checked = approval::verify_approval(&value, &identity.email, engineer, &self.roster, &mut get_change);
                         checked.err().map(|problem| signature_reason(problem, &line, engineer))
                     }),
             };
@@ -335,7 +362,7 @@ impl Gate {
             });
         }
 
-        let merge_approval = self.merge_approval(&commit, &trailers);
+        let merge_approval = self.merge_approval(&commit, &trailers, &mut get_change);
         let mut report = CommitReport {
             commit,
             markers: detection.markers,
@@ -349,25 +376,37 @@ impl Gate {
         report
     }
 
-    /// The approval a merge commit gives the commits it brings in: signed
-    /// (git's own commit signature, SSH) with a key the roster lists for an
-    /// approver who can approve, whose `Approved-by:` the message carries.
-    fn merge_approval(&self, commit: &CommitFacts, trailers: &[trailers::Trailer]) -> Option<MergeApproval> {
+    /// The approval a merge commit gives the commits it brings in. It needs
+    /// both: an `Approved-by:` signed (in the approval namespace, as
+    /// `signoff-gate approve --merge` makes it) over the merge's own change,
+    /// everything it brings to its first parent; and git's own commit
+    /// signature by the same approver's roster key. git's signature alone is
+    /// not consent: a senior's `git rebase -r` or `git merge <tag>` signs
+    /// merge messages someone else wrote.
+    fn merge_approval(
+        &self,
+        commit: &CommitFacts,
+        trailers: &[trailers::Trailer],
+        get_change: &mut dyn FnMut() -> Option<String>,
+    ) -> Option<MergeApproval> {
         let signature = commit.signature.as_ref().filter(|_| commit.is_merge())?;
-        // Who the message says approves, before any (costlier) signature check.
         let key = &self.policy.approval_trailer;
-        let named: Vec<&Engineer> = trailers
-            .iter()
-            .filter(|t| t.key_is(key))
-            .filter_map(|t| Identity::parse(approval::split_value(&t.value).who))
-            .filter_map(|i| self.roster.engineer_by_email(&i.email))
-            .collect();
-        if named.is_empty() {
-            return None;
+        let mut approver: Option<&Engineer> = None;
+        for trailer in trailers.iter().filter(|t| t.key_is(key)).take(MAX_APPROVALS_READ) {
+            let value = approval::split_value(&trailer.value);
+            if value.signature.is_none() || value.malformed_tail {
+                continue;
+            }
+            let Some(identity) = Identity::parse(value.who) else { continue };
+            let Some(engineer) = self.roster.engineer_by_email(&identity.email).filter(|e| self.can_approve(e)) else { continue };
+            if approval::verify_approval(&value, &identity.email, engineer, &self.roster, get_change).is_ok() {
+                approver = Some(engineer);
+                break;
+            }
         }
+        let approver = approver?;
         let signer = approval::commit_signer(signature, &self.roster).ok()?;
-        let approves = self.can_approve(signer) && named.iter().any(|e| e.email == signer.email);
-        approves.then(|| MergeApproval {
+        (signer.email == approver.email).then(|| MergeApproval {
             merge: commit.id.clone(),
             approver: signer.name.clone(),
             email: signer.email.to_ascii_lowercase(),
@@ -689,8 +728,8 @@ active = false
         }
 
         const ROSTER_LEVELS: &str = "levels = [\"junior\", \"mid\", \"senior\", \"staff\"]";
-        const CHANGE: &str = "1111111111111111111111111111111111111111";
-        const OTHER: &str = "2222222222222222222222222222222222222222";
+        const CHANGE: &str = "1111111111111111111111111111111111111111111111111111111111111111";
+        const OTHER: &str = "2222222222222222222222222222222222222222222222222222222222222222";
 
         /// The approval lines `who` signs with `seed` for `email` and `change`, in `namespace`.
         fn approval(who: &str, email: &str, seed: u8, change: &str, namespace: &str) -> String {

@@ -8,7 +8,7 @@
 //! protected ref: whatever they reach is hidden from the walk too, so
 //! reachability within the walk is reachability.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use crate::policy::facts::CommitFacts;
 use crate::policy::gate::MergeApproval;
@@ -17,22 +17,14 @@ use crate::policy::gate::MergeApproval;
 /// through their first parent.
 #[derive(Debug, Clone, Default)]
 struct Labels {
-    brought_in_by: Vec<usize>,
-    first_parent_of: Vec<usize>,
+    brought_in_by: BTreeSet<usize>,
+    first_parent_of: BTreeSet<usize>,
 }
 
 impl Labels {
     fn absorb(&mut self, other: &Labels) {
-        for &merge in &other.brought_in_by {
-            if !self.brought_in_by.contains(&merge) {
-                self.brought_in_by.push(merge);
-            }
-        }
-        for &merge in &other.first_parent_of {
-            if !self.first_parent_of.contains(&merge) {
-                self.first_parent_of.push(merge);
-            }
-        }
+        self.brought_in_by.extend(other.brought_in_by.iter().copied());
+        self.first_parent_of.extend(other.first_parent_of.iter().copied());
     }
 }
 
@@ -68,9 +60,7 @@ impl MergeScope {
             entry.absorb(&labels);
             if let Some(index) = own_index {
                 let side = if position == 0 { &mut entry.first_parent_of } else { &mut entry.brought_in_by };
-                if !side.contains(&index) {
-                    side.push(index);
-                }
+                side.insert(index);
             }
         }
         applies

@@ -371,26 +371,37 @@ fn review_branch(signed: &Signed, own: bool) {
     assert!(pushed.accepted, "{}", pushed.remote);
 }
 
-/// Merges `origin/review/x` into main in `dir` as the configured person,
-/// signed when `sign`, with `Approved-by` for `approver`.
-fn merge_review(dir: &Path, sign: bool, approver: (&str, &str)) {
-    run_git(dir, &["fetch", "--quiet", "origin"]);
-    run_git(dir, &["switch", "--quiet", "--detach", "origin/main"]);
-    let message = format!("Merge review/x\n\nApproved-by: {} <{}>\n", approver.0, approver.1);
-    let mut args = vec!["-c", "gpg.format=ssh", "merge", "--quiet", "--no-ff", "-m", &message];
+/// Merges `origin/review/x` into main in `dir` as the configured person:
+/// git-signed when `sign`, its `Approved-by` for `approver` signed with
+/// `trailer_key` (over the merge's change) or typed when `None`.
+fn merge_review(dir: &Path, sign: bool, approver: (&str, &str), trailer_key: Option<&Path>) {
+    let git_here = |args: &[&str]| {
+        let output = Command::new("git")
+            .current_dir(dir)
+            .args(["-c", "gpg.format=ssh"])
+            .args(args)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("HOME", dir)
+            .output()
+            .expect("git");
+        assert!(output.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    };
+    git_here(&["fetch", "--quiet", "origin"]);
+    git_here(&["switch", "--quiet", "--detach", "origin/main"]);
+    git_here(&["merge", "--quiet", "--no-ff", "-m", "Merge review/x", "origin/review/x"]);
+    // A merge's change (against its first parent) does not depend on its
+    // message or signature, so it can be signed after the merge is made.
+    let approval = match trailer_key {
+        Some(key) => signed_lines(dir, approver, key, &change_id(dir, "HEAD")),
+        None => format!("Approved-by: {} <{}>\n", approver.0, approver.1),
+    };
+    std::fs::write(dir.join(".git/MERGE_MSG_APPROVED"), format!("Merge review/x\n\n{approval}")).expect("message");
+    let mut amend = vec!["commit", "--quiet", "--amend", "--cleanup=verbatim", "-F", ".git/MERGE_MSG_APPROVED"];
     if sign {
-        args.push("-S");
+        amend.push("-S");
     }
-    args.push("origin/review/x");
-    let output = Command::new("git")
-        .current_dir(dir)
-        .args(&args)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("HOME", dir)
-        .output()
-        .expect("git merge");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    git_here(&amend);
 }
 
 #[test]
@@ -399,20 +410,25 @@ fn a_signed_merge_approves_the_branch_it_brings_in() {
     signed.serve();
     seed(&signed);
     review_branch(&signed, false);
+    let refused = |pushed: &Pushed, why: &str| {
+        assert!(!pushed.accepted, "{why}");
+        assert!(pushed.remote.contains("3 of 4 new commits refused"), "{why}: {}", pushed.remote);
+    };
 
     let mia = signed.clone_for("mia", ("Mia Mid", "mia@corp.example"), &signed.key("mia"));
-    merge_review(&mia, true, ("Mia Mid", "mia@corp.example"));
-    let pushed = signed.push_from(&mia, "HEAD:main");
-    assert!(!pushed.accepted, "a mid-level engineer's signed merge approves nothing");
-    assert!(pushed.remote.contains("3 of 4 new commits refused"), "{}", pushed.remote);
+    merge_review(&mia, true, ("Mia Mid", "mia@corp.example"), Some(&signed.key("mia")));
+    refused(&signed.push_from(&mia, "HEAD:main"), "a mid-level engineer's signed merge approves nothing");
 
     let alice = signed.clone_for("alice", ALICE, &signed.key("alice"));
-    merge_review(&alice, false, ALICE);
-    let pushed = signed.push_from(&alice, "HEAD:main");
-    assert!(!pushed.accepted, "an unsigned merge approves nothing");
-    assert!(pushed.remote.contains("3 of 4 new commits refused"), "{}", pushed.remote);
+    merge_review(&alice, false, ALICE, Some(&signed.key("alice")));
+    refused(&signed.push_from(&alice, "HEAD:main"), "a merge without git's signature approves nothing");
 
-    merge_review(&alice, true, ALICE);
+    // git's signature on a merge whose message someone else wrote (a senior's
+    // `git rebase -r`, `git merge <tag>`) is not an approval.
+    merge_review(&alice, true, ALICE, None);
+    refused(&signed.push_from(&alice, "HEAD:main"), "a git-signed merge with a typed Approved-by approves nothing");
+
+    merge_review(&alice, true, ALICE, Some(&signed.key("alice")));
     let verified = run_git(&alice, &["-c", "gpg.ssh.allowedSignersFile=/dev/null", "log", "-1", "--format=%G?"]);
     assert_ne!(verified.trim(), "N", "git sees a signature on the merge");
     let pushed = signed.push_from(&alice, "HEAD:main");
@@ -427,7 +443,7 @@ fn a_signed_merge_does_not_approve_the_signers_own_commit() {
     seed(&signed);
     review_branch(&signed, true);
     let alice = signed.clone_for("alice", ALICE, &signed.key("alice"));
-    merge_review(&alice, true, ALICE);
+    merge_review(&alice, true, ALICE, Some(&signed.key("alice")));
     let pushed = signed.push_from(&alice, "HEAD:main");
     assert!(!pushed.accepted);
     assert!(pushed.remote.contains("1 of 5 new commits refused"), "{}", pushed.remote);
