@@ -235,6 +235,9 @@ impl ChangeIds {
     }
 }
 
+/// Blobs larger than this are treated as binary when computing change ids.
+pub const MAX_TEXT_DIFF_BYTES: i64 = 1 << 20;
+
 /// The trees a commit's change is between: its first parent's (none for a
 /// root commit) and its own.
 fn change_trees<'r>(repo: &'r Repository, id: &str) -> Result<(Option<git2::Tree<'r>>, git2::Tree<'r>), GitError> {
@@ -262,7 +265,10 @@ fn change_id_in(repo: &Repository, id: &str) -> Result<String, GitError> {
 fn digests_of_trees(repo: &Repository, old: Option<&git2::Tree<'_>>, new: &git2::Tree<'_>) -> Result<Option<patch_id::Digests>, GitError> {
     let context = || format!("cannot diff tree {}", new.id());
     let mut options = git2::DiffOptions::new();
-    options.id_abbrev(40).indent_heuristic(true);
+    // A blob over 1 MiB counts as binary: its ids are hashed instead of its
+    // lines, so one commit cannot make the gate diff megabytes of text (any
+    // change to it still changes the id).
+    options.id_abbrev(40).indent_heuristic(true).max_size(MAX_TEXT_DIFF_BYTES);
     let diff = repo.diff_tree_to_tree(old, Some(new), Some(&mut options)).map_err(git_error(context()))?;
     let mut lines: Vec<Vec<u8>> = Vec::new();
     // A file's header is held until we know whether hunks follow: libgit2

@@ -33,6 +33,19 @@ pub fn decide_observed(
     gate: &Gate,
     roots: &[PathBuf],
     push: &Push,
+    observe: impl FnMut(&str, &CommitReport),
+) -> Result<PushDecision, GitError> {
+    decide_until(gate, roots, push, None, observe)
+}
+
+/// [`decide_observed`], computing no change id after `until`: once the
+/// caller has given up on the answer (it refuses the push), the costly part
+/// of the work stops, so the permit it holds comes back soon.
+pub fn decide_until(
+    gate: &Gate,
+    roots: &[PathBuf],
+    push: &Push,
+    until: Option<std::time::Instant>,
     mut observe: impl FnMut(&str, &CommitReport),
 ) -> Result<PushDecision, GitError> {
     let repo = GitRepo::open_for_push(&push.repository, push.quarantine.as_deref(), roots)?;
@@ -61,7 +74,12 @@ pub fn decide_observed(
                     update,
                     &commit,
                     protected,
-                    |facts| gate.evaluate_with(facts, |id| change_ids.change_id_or_log(id)),
+                    |facts| {
+                        gate.evaluate_with(facts, |id| {
+                            let late = until.is_some_and(|until| std::time::Instant::now() >= until);
+                            if late { None } else { change_ids.change_id_or_log(id) }
+                        })
+                    },
                     |mut report| {
                         let approving = merges.visit(&report.commit, report.merge_approval.as_ref());
                         if !approving.is_empty() && report.wants_approval() {

@@ -333,6 +333,7 @@ async fn decide(state: &AppState, push: Push, loaded: Arc<Loaded>) -> Result<(Pu
     let collect = state.audit.is_some();
     // Waiting for a permit counts against the deadline: a push that cannot
     // be decided in time is refused, never accepted.
+    let until = std::time::Instant::now() + deadline;
     let decided = tokio::time::timeout(deadline, async move {
         let permit = permits.acquire_owned().await.map_err(|_| AppError::Internal("the permits are closed".to_owned()))?;
         tokio::task::spawn_blocking(move || {
@@ -340,7 +341,7 @@ async fn decide(state: &AppState, push: Push, loaded: Arc<Loaded>) -> Result<(Pu
             // it: the cap is on work, not on waiting answers.
             let _permit = permit;
             let mut commits = Vec::new();
-            let decision = pre_receive::decide_observed(&loaded.gate, &roots, &push, |refname, report| {
+            let decision = pre_receive::decide_until(&loaded.gate, &roots, &push, Some(until), |refname, report| {
                 if collect {
                     commits.push(AuditCommit::new(refname, report));
                 }

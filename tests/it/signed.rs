@@ -663,3 +663,55 @@ fn roster_check_reports_bad_keys_and_roster_list_shows_fingerprints() {
         assert!(stdout.contains(&fingerprint), "{name} {fingerprint}: {stdout}");
     }
 }
+
+#[test]
+fn past_the_deadline_no_change_id_is_computed_and_the_approval_does_not_count() {
+    use signoff_gate::policy::gate::Code;
+    use signoff_gate::policy::refs::RefUpdate;
+    use signoff_gate::service::pre_receive::{Push, decide_until};
+    let mut signed = Signed::new();
+    signed.serve();
+    let work = &signed.world.work.clone();
+    let commit = ai_commit(work, "retry.sh", "retry\n", "Retry deploys", "");
+    let lines = signed_lines(work, ALICE, &signed.key("alice"), &change_id(work, &commit));
+    let message = format!("{}\n{lines}", run_git(work, &["log", "-1", "--format=%B"]).trim_end());
+    std::fs::write(work.join(".git/MSG"), message).expect("msg");
+    run_git(work, &["commit", "--quiet", "--amend", "-F", ".git/MSG"]);
+    let approved = run_git(work, &["rev-parse", "HEAD"]).trim().to_owned();
+    assert!(signed.world.push("HEAD:refs/heads/topic").accepted, "an unprotected branch takes it");
+    let (_, gate) = signoff_gate::config::load_gate(&signed.world.config).expect("policy");
+    let roots = vec![signed.world.root.clone()];
+    let push = Push {
+        repository: signed.world.bare.clone(),
+        quarantine: None,
+        updates: vec![RefUpdate { old: "0".repeat(40), new: approved, refname: "refs/heads/main".into() }],
+    };
+    let verdicts = |until| {
+        let decision = decide_until(&gate, &roots, &push, until, |_, _| {}).expect("decided");
+        (decision.accepted(), decision.refs[0].refused.iter().flat_map(|r| r.reasons.iter().map(|reason| reason.code)).collect::<Vec<_>>())
+    };
+    assert_eq!(verdicts(None), (true, vec![]));
+    let past = std::time::Instant::now().checked_sub(std::time::Duration::from_secs(1));
+    assert_eq!(verdicts(past), (false, vec![Code::ApprovalSignatureInvalid]));
+}
+
+#[test]
+fn a_large_text_file_is_bound_by_its_blob_ids() {
+    let world = World::new();
+    let work = &world.work;
+    let big: String = (0..40_000).map(|n| format!("line {n} of a generated file\n")).collect();
+    assert!(big.len() > 1 << 20);
+    std::fs::write(work.join("big.txt"), &big).expect("write");
+    run_git(work, &["add", "big.txt"]);
+    run_git(work, &["commit", "--quiet", "-m", "big"]);
+    let mut edited = big.clone();
+    edited.push_str("one more line\n");
+    std::fs::write(work.join("big.txt"), &edited).expect("write");
+    run_git(work, &["commit", "--quiet", "-am", "edit one"]);
+    let first = change_id(work, "HEAD");
+    run_git(work, &["reset", "--quiet", "--hard", "HEAD~1"]);
+    edited.push_str("and another\n");
+    std::fs::write(work.join("big.txt"), &edited).expect("write");
+    run_git(work, &["commit", "--quiet", "-am", "edit two"]);
+    assert_ne!(first, change_id(work, "HEAD"), "any change to a large file changes the id");
+}
