@@ -93,7 +93,7 @@ pub fn run(config: Option<&Path>, args: &ApproveArgs) -> Result<ExitCode, Failur
         Some(branch) => format!("{branch}, not yet in HEAD"),
         None => specs.join(" "),
     };
-    let (walked, reports) = collect(&repo, &gate, &specs)?;
+    let Collected { walked, reports, approved } = collect(&repo, &gate, &specs)?;
     // Commits that already carry this approver's valid approval need someone else's.
     let approver_email = approver.email.to_ascii_lowercase();
     let reports: Vec<CommitReport> = reports
@@ -144,6 +144,11 @@ pub fn run(config: Option<&Path>, args: &ApproveArgs) -> Result<ExitCode, Failur
         ),
     )?;
     list_own(&mut out, &mine)?;
+    if args.merge.is_some() && !approved.is_empty() {
+        // A merge approves everything it brings in: show what this clone
+        // counts as approved already (its roster may be older than the server's).
+        say(&mut out, format!("Also brought in, approved already (your merge approves them too):\n{}", approved.concat()))?;
+    }
     drop(out);
 
     let what = match &args.merge {
@@ -337,10 +342,10 @@ fn confirm(yes: bool, question: &str) -> Result<(), Failure> {
     if matches!(answer.trim(), "y" | "Y" | "yes") { Ok(()) } else { Err(Failure::Approve("not signed: you said no".into())) }
 }
 
-/// Every commit of the range (children first) and the AI-assisted ones
-/// that are not approved yet, as the gate sees them.
-fn collect(repo: &GitRepo, gate: &Gate, specs: &[String]) -> Result<(Vec<String>, Vec<CommitReport>), Failure> {
-    let (mut walked, mut reports) = (Vec::new(), Vec::new());
+/// Every commit of the range (children first), the AI-assisted ones that
+/// are not approved yet, and those that are, as the gate sees them here.
+fn collect(repo: &GitRepo, gate: &Gate, specs: &[String]) -> Result<Collected, Failure> {
+    let (mut walked, mut reports, mut approved) = (Vec::new(), Vec::new(), Vec::new());
     let change_ids = repo.change_ids();
     repo.walk_revisions(
         specs,
@@ -349,11 +354,23 @@ fn collect(repo: &GitRepo, gate: &Gate, specs: &[String]) -> Result<(Vec<String>
             walked.push(report.commit.id.clone());
             if report.verdict == Verdict::Rejected && report.commit.unreadable_encoding.is_none() {
                 reports.push(report);
+            } else if report.verdict == Verdict::Approved {
+                approved.push(format!("  {} {}\n", report.commit.short_id(), printable(report.commit.subject())));
             }
             ControlFlow::Continue(())
         },
     )?;
-    Ok((walked, reports))
+    Ok(Collected { walked, reports, approved })
+}
+
+/// What `approve` found in the range.
+struct Collected {
+    /// Every commit, children first.
+    walked: Vec<String>,
+    /// The AI-assisted commits that need an approval.
+    reports: Vec<CommitReport>,
+    /// The AI-assisted commits already approved here, as lines to show.
+    approved: Vec<String>,
 }
 
 /// `git push origin HEAD:main` when the commit we started from is a

@@ -474,10 +474,12 @@ fn approve_rewrites_the_branch_or_merges_with_a_key_file() {
     let sam = signed.clone_for("sam", ("Sam Staff", "sam@corp.example"), &signed.key("sam"));
     run_git(&alice, &["push", "--quiet", "--force", "origin", "HEAD:refs/heads/review/x"]);
     run_git(&sam, &["fetch", "--quiet", "origin"]);
-    run_git(&sam, &["checkout", "--quiet", "-b", "review", "origin/review/x"]);
-    let (code, stdout, stderr) = signed.approve(&sam, &["origin/main..HEAD"]);
+    run_git(&sam, &["switch", "--quiet", "--detach", "origin/main"]);
+    let (code, stdout, stderr) = signed.approve(&sam, &["--merge", "origin/review/x"]);
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert!(stdout.contains("total: 1 commit,"), "{stdout}");
+    assert!(stdout.contains("Also brought in, approved already (your merge approves them too):"), "{stdout}");
+    assert_eq!(stdout.matches(" Part ").count(), 3, "the three Alice approved are shown: {stdout}");
     let pushed = signed.push_from(&sam, "HEAD:main");
     assert!(pushed.accepted, "{}", pushed.remote);
     assert!(pushed.remote.contains("ok: 4 AI-assisted commits signed off"), "{}", pushed.remote);
