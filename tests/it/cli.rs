@@ -176,6 +176,7 @@ fn serve_answers_health_and_pushes_then_stops_on_sigterm() {
     assert_eq!(ready["engineers"], 5);
     assert_eq!(ready["approvers"], 2);
     assert_eq!(ready["approvals"], "signed");
+    assert_eq!(ready["approvers_with_keys"], 2, "Alice and Sam have keys in the test roster");
     assert!(ready.get("warning").is_none(), "{body}");
 
     world.connect(&format!("http://{address}"), 10);
