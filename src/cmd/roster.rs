@@ -41,6 +41,20 @@ pub fn check(config: Option<&Path>, path: Option<&Path>) -> Result<ExitCode, Fai
         gate.approver_count(),
         gate.level_phrase()
     );
+    if gate.signed() {
+        let keyless: Vec<&str> =
+            gate.roster.engineers().iter().filter(|e| gate.can_approve(e) && e.signing_keys.is_empty()).map(|e| e.name.as_str()).collect();
+        if !keyless.is_empty() {
+            println!(
+                "{}: warning: {} can approve but {} no signing_keys, so {} cannot sign an approval: {}",
+                roster_path.display(),
+                keyless.len(),
+                if keyless.len() == 1 { "has" } else { "have" },
+                if keyless.len() == 1 { "that engineer" } else { "they" },
+                keyless.join(", ")
+            );
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -163,6 +163,11 @@ fn the_config_path_comes_from_flag_then_environment_then_default() {
     let (code, stdout, stderr) = signoff_gate(&world.work, &["--config", shipped, "roster", "check"]);
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains(": ok: "), "{stdout}");
+    // The shipped roster lists no keys (its example is commented out): say so.
+    assert!(
+        stdout.contains("warning: 1 can approve but has no signing_keys, so that engineer cannot sign an approval: Alice Example"),
+        "{stdout}"
+    );
 }
 
 #[test]
