@@ -43,7 +43,7 @@ pub fn check(config: Option<&Path>, path: Option<&Path>) -> Result<ExitCode, Fai
     );
     if gate.signed() {
         let keyless: Vec<&str> =
-            gate.roster.engineers().iter().filter(|e| gate.can_approve(e) && e.signing_keys.is_empty()).map(|e| e.name.as_str()).collect();
+            gate.roster.engineers().iter().filter(|e| gate.can_approve(e) && !gate.can_sign(e)).map(|e| e.name.as_str()).collect();
         if !keyless.is_empty() {
             println!(
                 "{}: warning: {} can approve but {} no signing_keys, so {} cannot sign an approval: {}",

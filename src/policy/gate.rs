@@ -245,6 +245,12 @@ impl Gate {
         engineer.active && engineer.level >= self.min_rank
     }
 
+    /// Whether an engineer can sign an approval: can approve, and has a
+    /// signing key on the roster.
+    pub fn can_sign(&self, engineer: &Engineer) -> bool {
+        self.can_approve(engineer) && !engineer.signing_keys.is_empty()
+    }
+
     /// How many people on the roster can approve.
     pub fn approver_count(&self) -> usize {
         self.roster.approver_count(self.min_rank)
@@ -701,17 +707,9 @@ active = false
     mod signed {
         use super::*;
         use crate::policy::approval::{NAMESPACE, folded_signature, statement};
+        use crate::policy::roster::test_keys::{key, public};
         use ssh_encoding::Encode;
         use ssh_encoding::base64::{Base64, Encoding};
-        use ssh_key::private::{Ed25519Keypair, PrivateKey};
-
-        fn key(seed: u8) -> PrivateKey {
-            PrivateKey::from(Ed25519Keypair::from_seed(&[seed; 32]))
-        }
-
-        fn public(seed: u8) -> String {
-            key(seed).public_key().to_openssh().expect("openssh")
-        }
 
         /// Alice (senior, key 1), Sam (staff, key 2), Mia (mid, key 3); key 9 is no one's.
         fn gate() -> Gate {

@@ -41,7 +41,7 @@ impl<'a> Wording<'a> {
     pub fn new(gate: &'a Gate) -> Wording<'a> {
         // In signed mode only those with a key on the roster can sign.
         let approvers: Vec<&Engineer> =
-            gate.roster.engineers().iter().filter(|e| gate.can_approve(e) && (!gate.signed() || !e.signing_keys.is_empty())).collect();
+            gate.roster.engineers().iter().filter(|e| if gate.signed() { gate.can_sign(e) } else { gate.can_approve(e) }).collect();
         Wording {
             approval_trailer: &gate.policy.approval_trailer,
             level_phrase: gate.level_phrase(),
@@ -305,6 +305,7 @@ mod tests {
     use crate::policy::outcome::BreakGlass;
     use crate::policy::refs::RefUpdate;
     use crate::policy::roster::Roster;
+    use crate::policy::roster::test_keys::public;
     use std::path::Path;
 
     /// The default policy: signed approvals.
@@ -317,14 +318,6 @@ mod tests {
         gate_with("[policy]\napprovals = \"trailer\"\n")
     }
 
-    /// A public key line from a fixed seed.
-    fn key(seed: u8) -> String {
-        ssh_key::PrivateKey::from(ssh_key::private::Ed25519Keypair::from_seed(&[seed; 32]))
-            .public_key()
-            .to_openssh()
-            .expect("an ed25519 public key encodes")
-    }
-
     fn gate_with(config: &str) -> Gate {
         let config = Config::parse(Path::new("sg.toml"), config).expect("config");
         let roster = format!(
@@ -332,8 +325,8 @@ mod tests {
              [[engineer]]\nname = \"Mia Mid\"\nemail = \"mia@corp.example\"\nlevel = \"mid\"\n\n\
              [[engineer]]\nname = \"Sam Staff\"\nemail = \"sam@corp.example\"\nlevel = \"staff\"\nsigning_keys = [\"{}\"]\n\n\
              [[engineer]]\nname = \"Kim Keyless\"\nemail = \"kim@corp.example\"\nlevel = \"staff\"\n",
-            key(1),
-            key(2)
+            public(1),
+            public(2)
         );
         let roster = Roster::parse(Path::new("roster.toml"), &roster).expect("roster");
         config.gate(roster).expect("gate")
@@ -368,21 +361,13 @@ mod tests {
     #[test]
     fn one_unapproved_commit_at_the_tip() {
         let gate = gate();
-        let mut decision = PushDecision::default();
-        let index = decision.begin_ref(update("refs/heads/main", 1, 2));
-        decision.refs[index].tip_commit = Some(commit(2, Some(1), "").id);
-        decision.record(index, gate.evaluate(commit(2, Some(1), CLAUDE)));
-        insta::assert_snapshot!(push_text(&decision, &wording(&gate)));
+        insta::assert_snapshot!(push_text(&refused_at_the_tip(&gate), &wording(&gate)));
     }
 
     #[test]
     fn the_unsigned_fix_adds_a_trailer() {
         let gate = trailer_gate();
-        let mut decision = PushDecision::default();
-        let index = decision.begin_ref(update("refs/heads/main", 1, 2));
-        decision.refs[index].tip_commit = Some(commit(2, Some(1), "").id);
-        decision.record(index, gate.evaluate(commit(2, Some(1), CLAUDE)));
-        insta::assert_snapshot!(push_text(&decision, &wording(&gate)));
+        insta::assert_snapshot!(push_text(&refused_at_the_tip(&gate), &wording(&gate)));
     }
 
     #[test]

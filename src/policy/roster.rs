@@ -160,3 +160,20 @@ impl Engineer {
         self.email.eq_ignore_ascii_case(email) || self.aliases.iter().any(|alias| alias.eq_ignore_ascii_case(email))
     }
 }
+
+/// Keys made from fixed seeds, for the core's tests (pure: no ssh-keygen).
+#[cfg(test)]
+pub(crate) mod test_keys {
+    use ssh_key::PrivateKey;
+    use ssh_key::private::Ed25519Keypair;
+
+    /// The ed25519 key made from `seed`.
+    pub(crate) fn key(seed: u8) -> PrivateKey {
+        PrivateKey::from(Ed25519Keypair::from_seed(&[seed; 32]))
+    }
+
+    /// Its public key line, as a roster lists it.
+    pub(crate) fn public(seed: u8) -> String {
+        key(seed).public_key().to_openssh().expect("an ed25519 public key encodes")
+    }
+}

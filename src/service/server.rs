@@ -216,7 +216,7 @@ async fn readyz(State(state): State<AppState>) -> Response {
         "required_approvals": gate.policy.required_approvals,
         "protected_refs": gate.policy.protected_refs.patterns(),
         "approvals": gate.policy.approvals.as_str(),
-        "approvers_with_keys": gate.roster.engineers().iter().filter(|e| gate.can_approve(e) && !e.signing_keys.is_empty()).count(),
+        "approvers_with_keys": gate.roster.engineers().iter().filter(|e| gate.can_sign(e)).count(),
     });
     if !gate.signed() {
         body["warning"] = json!(UNSIGNED_WARNING);

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::util::{ALICE, BIN, DEV, Pushed, ROSTER, TestServer, World, git, run_git, sh, signoff_gate};
+use crate::util::{ALICE, BIN, DEV, Pushed, ROSTER, TestServer, World, code_and_output, git, run_git, sh, signoff_gate};
 
 const CLAUDE: &str = "Co-Authored-By: Claude <noreply@anthropic.com>";
 const NAMESPACE: &str = "signoff-gate-approval";
@@ -126,11 +126,7 @@ fn as_configured(dir: &Path, args: &[&str]) -> (i32, String, String) {
         .stdin(Stdio::null())
         .output()
         .expect("binary runs");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+    code_and_output(&output)
 }
 
 /// git's own patch-id of a commit's change (stable, whitespace kept): the
@@ -517,26 +513,26 @@ fn approve_rewrite_print_and_merge_with_the_key_in_ssh_agent() {
             .env("SSH_AUTH_SOCK", &socket)
             .output()
             .expect("approve");
-        (output.status.code(), String::from_utf8_lossy(&output.stdout).into_owned(), String::from_utf8_lossy(&output.stderr).into_owned())
+        code_and_output(&output)
     };
 
     // --print: the lines for the author, signed through the agent (a literal key:: too).
     let literal = format!("key::{}", public(&signed.key("alice")));
     let (code, stdout, stderr) = run(&["--key", &literal, "--print", "origin/main..origin/review/x"]);
-    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert_eq!(code, 0, "{stdout}{stderr}");
     assert_eq!(stdout.matches("Approved-by: Alice Senior <alice@corp.example>\n change=").count(), 3, "{stdout}");
 
     // Rewriting through the agent: `check` sees every commit approved.
     run_git(&alice, &["checkout", "--quiet", "-b", "review", "origin/review/x"]);
     let (code, stdout, stderr) = run(&["origin/main..HEAD"]);
-    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert_eq!(code, 0, "{stdout}{stderr}");
     let (code, stdout, stderr) = as_configured(&alice, &["--config", &config, "check", "origin/main..HEAD"]);
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert!(stdout.contains("3 AI-assisted, 3 approved, 0 refused"), "{stdout}");
     run_git(&alice, &["switch", "--quiet", "--detach", "origin/main"]);
 
     let (code, stdout, stderr) = run(&["--merge", "origin/review/x"]);
-    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert_eq!(code, 0, "{stdout}{stderr}");
     assert!(stdout.contains("Now push it: git push origin HEAD:main"), "{stdout}");
     let pushed = signed.push_from(&alice, "HEAD:main");
     assert!(pushed.accepted, "{}", pushed.remote);

@@ -345,6 +345,11 @@ pub fn signoff_gate(dir: &Path, args: &[&str]) -> (i32, String, String) {
         .stdin(Stdio::null())
         .output()
         .expect("binary runs");
+    code_and_output(&output)
+}
+
+/// A finished process as (exit code, stdout, stderr).
+pub fn code_and_output(output: &Output) -> (i32, String, String) {
     (
         output.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&output.stdout).into_owned(),
