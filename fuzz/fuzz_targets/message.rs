@@ -56,6 +56,7 @@ fuzz_target!(|data: &[u8]| {
         unreadable_encoding: None,
         change_id: None,
         signature: None,
+        other_readings: vec![],
     };
     let report = gate().evaluate(commit);
     match report.verdict {

@@ -240,6 +240,7 @@ struct RawPolicy {
     help: Option<Spanned<String>>,
     mode: Option<Spanned<String>>,
     approvals: Option<Spanned<String>>,
+    plus_addressing: Option<Vec<Spanned<String>>>,
 }
 
 /// `[detect]` as written.
@@ -432,7 +433,32 @@ fn read_policy(collector: &mut Collector<'_>, raw: RawPolicy) -> PolicyConfig {
         None => ApprovalMode::Signed,
     };
     let help = raw.help.map_or_else(|| DEFAULT_HELP.to_owned(), |help| help.into_inner().trim().to_owned());
-    PolicyConfig { protected_refs, approval_trailer, min_approver_level, min_approver_level_at, required_approvals, help, mode, approvals }
+    let mut plus_addressing = Vec::new();
+    for domain in raw.plus_addressing.unwrap_or_else(|| vec![Spanned::new(0..0, "*".to_owned())]) {
+        let name = domain.get_ref().trim().trim_end_matches('.').to_ascii_lowercase();
+        if name != "*" && (name.is_empty() || name.contains(['@', ' ', '*'])) {
+            collector.at_span(
+                &domain.span(),
+                format!(
+                    "`plus_addressing` entry \"{}\" is not a domain; write e.g. \"corp.example\", or \"*\" for every domain",
+                    domain.get_ref()
+                ),
+            );
+        } else {
+            plus_addressing.push(name);
+        }
+    }
+    PolicyConfig {
+        protected_refs,
+        approval_trailer,
+        min_approver_level,
+        min_approver_level_at,
+        required_approvals,
+        help,
+        mode,
+        approvals,
+        plus_addressing,
+    }
 }
 
 fn read_detect(collector: &mut Collector<'_>, raw: RawDetect) -> Detector {
@@ -564,7 +590,7 @@ x = 1
                 "/etc/sg/signoff-gate.toml:4:14: `repo_roots`: invalid type: string \"/srv/git\", expected a sequence",
                 "/etc/sg/signoff-gate.toml:5:20: `deadline_seconds`: invalid type: string \"soon\", expected f64",
                 "/etc/sg/signoff-gate.toml:8:22: `required_approvals`: invalid type: string \"one\", expected i64",
-                "/etc/sg/signoff-gate.toml:10:1: unknown key `unknown` in [policy]; expected one of `protected_refs`, `approval_trailer`, `min_approver_level`, `required_approvals`, `help`, `mode`, `approvals`",
+                "/etc/sg/signoff-gate.toml:10:1: unknown key `unknown` in [policy]; expected one of `protected_refs`, `approval_trailer`, `min_approver_level`, `required_approvals`, `help`, `mode`, `approvals`, `plus_addressing`",
                 "/etc/sg/signoff-gate.toml:11:38: `protected_refs`: invalid type: integer `3`, expected a string",
                 "/etc/sg/signoff-gate.toml:14:11: `builtin`: invalid type: string \"yes\", expected a boolean",
                 "/etc/sg/signoff-gate.toml:15:24: disclosure trailer `AI Assisted` is not a trailer key (letters, digits and `-`)",

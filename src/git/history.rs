@@ -25,7 +25,7 @@ use gix_hash::ObjectId;
 
 use crate::git::error::GitError;
 use crate::policy::approval::CommitSignature;
-use crate::policy::facts::CommitFacts;
+use crate::policy::facts::{CommitFacts, Reading};
 use crate::policy::identity::Identity;
 
 /// Commits read per job handed to a worker thread.
@@ -370,13 +370,35 @@ impl Reader {
             };
         let decode = |bytes: &[u8]| encoding.decode_without_bom_handling(bytes).0.into_owned();
         let identity = |signature: Signature<'_>| Identity::new(decode(signature.name), decode(signature.email));
+        let (author, committer, message) = (identity(commit.author), identity(commit.committer), decode(commit.message));
+        let mut other_readings = Vec::new();
+        if encoding != encoding_rs::UTF_8 {
+            // Each line on its own: no decoder state carries over a newline,
+            // so no newline is lost however the bytes before it are broken.
+            let by_line: Vec<String> = commit.message.split(|&b| b == b'\n').map(decode).collect();
+            let by_line = by_line.join("\n");
+            // The bytes as they are: git shows them when iconv fails.
+            let lossy = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+            let raw = Reading {
+                author: Identity::new(lossy(commit.author.name), lossy(commit.author.email)),
+                committer: Identity::new(lossy(commit.committer.name), lossy(commit.committer.email)),
+                message: lossy(commit.message),
+            };
+            if by_line != message {
+                other_readings.push(Reading { author: author.clone(), committer: committer.clone(), message: by_line });
+            }
+            if raw.message != message || raw.author != author || raw.committer != committer {
+                other_readings.push(raw);
+            }
+        }
         Ok(CommitFacts {
             id: id.to_string(),
             parent_ids: commit.parents.iter().map(ObjectId::to_string).collect(),
-            author: identity(commit.author),
-            committer: identity(commit.committer),
-            message: decode(commit.message),
+            author,
+            committer,
+            message,
             unreadable_encoding,
+            other_readings,
             change_id: None,
             // Only a merge's signature matters (it can approve a branch).
             signature: if commit.parents.len() > 1 { signed_payload(bytes, b"gpgsig") } else { None },
@@ -529,7 +551,8 @@ fn parse_commit(data: &[u8]) -> Result<RawCommit<'_>, &'static str> {
     while !rest.is_empty() && rest[0] != b'\n' {
         let end = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
         if let Some(label) = rest[..end].strip_prefix(b"encoding ") {
-            encoding = Some(c_string(label));
+            // git reads the first `encoding` header.
+            encoding = encoding.or(Some(c_string(label)));
         }
         rest = rest.get(end + 1..).unwrap_or_default();
     }

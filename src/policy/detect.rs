@@ -5,9 +5,9 @@
 //! and disclosure trailers. It never matches a display name alone where a
 //! person could carry it: "Claude Dubois <claude@corp.example>" is a person.
 
-use crate::policy::facts::CommitFacts;
+use crate::policy::facts::{CommitFacts, Reading};
 use crate::policy::identity::{Identity, emails_in};
-use crate::policy::trailers::Trailer;
+use crate::policy::trailers::{self, Trailer};
 
 /// One reason to call a commit AI-assisted.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -133,8 +133,9 @@ const CATALOGUE: &[Tool] = &[
     Tool { name: "Sweep", emails: &[], github_logins: &["sweep-ai[bot]"], names: &[], trailer_keys: &[], body_lines: &[] },
 ];
 
-/// Trailer keys that credit a co-author (compared ignoring case).
-const COAUTHOR_KEYS: &[&str] = &["Co-authored-by", "Co-developed-by"];
+/// Trailer keys that credit someone with writing the commit: a co-author
+/// or a pair (compared ignoring case). The people they name cannot approve it.
+const AUTHORSHIP_KEYS: &[&str] = &["Co-authored-by", "Co-developed-by", "Paired-with", "Pair-programmed-with", "Pairing-with"];
 
 /// Disclosure values that declare no AI was used.
 const NEGATIVE_DISCLOSURES: &[&str] = &["no", "none", "false", "n", "0", "n/a"];
@@ -144,38 +145,65 @@ const POSITIVE_DISCLOSURES: &[&str] = &["yes", "true", "y", "1"];
 /// Evidence longer than this is shortened: it is shown to people.
 const MAX_EVIDENCE_CHARS: usize = 160;
 
+/// Markers kept per commit: they are shown to people, and one is enough to
+/// call a commit AI-assisted. A bound keeps a message of many distinct
+/// markers linear to judge.
+const MAX_MARKERS: usize = 16;
+
 impl Detector {
     /// Finds every marker of AI assistance in one commit.
+    ///
+    /// Trailers count where git reads them (the trailer block, `trailers`),
+    /// and co-author, pairing, tool and disclosure lines count anywhere in
+    /// the message, indented, quoted or listed: a squash, `git merge
+    /// --squash` or a line of prose after the block moves them out of the
+    /// block without making the commit any less AI-assisted. A line must
+    /// start with its key: prose that mentions a tool or an address is not
+    /// a marker.
     pub fn detect(&self, commit: &CommitFacts, trailers: &[Trailer]) -> Detection {
         let mut detection = Detection::default();
-        let mut add = |tool: &str, evidence: String| {
+        let primary = Reading { author: commit.author.clone(), committer: commit.committer.clone(), message: String::new() };
+        self.detect_in(&primary, &commit.message, trailers, &mut detection);
+        for reading in &commit.other_readings {
+            self.detect_in(reading, &reading.message, &trailers::parse(&reading.message), &mut detection);
+        }
+        detection
+    }
+
+    /// Adds what one reading of a commit shows to `detection`.
+    fn detect_in(&self, reading: &Reading, message: &str, trailers: &[Trailer], detection: &mut Detection) {
+        let mut coauthor_emails: std::collections::HashSet<String> =
+            detection.human_coauthors.iter().map(|identity| identity.email.clone()).collect();
+        let add = |markers: &mut Vec<Marker>, tool: &str, evidence: String| {
             let marker = Marker { tool: tool.to_owned(), evidence: shorten(&evidence) };
-            if !detection.markers.contains(&marker) {
-                detection.markers.push(marker);
+            if markers.len() < MAX_MARKERS && !markers.contains(&marker) {
+                markers.push(marker);
             }
         };
 
         if self.builtin {
-            for (role, identity) in [("author", &commit.author), ("committer", &commit.committer)] {
+            for (role, identity) in [("author", &reading.author), ("committer", &reading.committer)] {
                 if let Some(tool) = tool_of_identity(identity, true) {
-                    add(tool, format!("{role}: {identity}"));
+                    add(&mut detection.markers, tool, format!("{role}: {identity}"));
                 }
             }
-            for line in commit.message.lines() {
+            for line in message.lines() {
                 if let Some(tool) = tool_of_body_line(line) {
-                    add(tool, line.trim().to_owned());
+                    add(&mut detection.markers, tool, line.trim().to_owned());
                 }
             }
         }
 
-        let mut human_coauthors = Vec::new();
-        for trailer in trailers {
-            if COAUTHOR_KEYS.iter().any(|key| trailer.key_is(key)) {
-                let identity = Identity::parse(&trailer.value);
-                let emails = emails_in(&trailer.value);
+        let loose = message.lines().filter_map(loose_trailer);
+        for (key, value) in trailers.iter().map(|t| (t.key.as_str(), t.value.as_str())).chain(loose) {
+            let key_is = |wanted: &str| key.eq_ignore_ascii_case(wanted);
+            let evidence = || format!("{key}: {value}");
+            if AUTHORSHIP_KEYS.iter().any(|wanted| key_is(wanted)) {
+                let identity = Identity::parse(value);
+                let emails = emails_in(value);
                 if self.builtin {
-                    if let Some(tool) = tool_of_coauthor(&trailer.value, identity.as_ref(), &emails) {
-                        add(&tool, trailer.to_string());
+                    if let Some(tool) = tool_of_coauthor(value, identity.as_ref(), &emails) {
+                        add(&mut detection.markers, &tool, evidence());
                     }
                 }
                 // Every address a co-author line names that is no tool's is
@@ -183,28 +211,44 @@ impl Detector {
                 // however the line is written (`A <a@x> (pairing)`, a model
                 // name with a person's address, several people on one line).
                 for email in emails {
-                    if tool_of_address(&email).is_none() {
+                    if tool_of_address(&email).is_none() && coauthor_emails.insert(email.clone()) {
                         let name = identity.as_ref().filter(|i| i.email.eq_ignore_ascii_case(&email)).map(|i| i.name.clone());
-                        human_coauthors.push(Identity::new(name.unwrap_or_default(), email));
+                        detection.human_coauthors.push(Identity::new(name.unwrap_or_default(), email));
                     }
                 }
                 continue;
             }
+            if self.builtin && key_is("Author") {
+                // `git merge --squash` lists each squashed commit's author.
+                if let Some(tool) = Identity::parse(value).and_then(|identity| tool_of_identity(&identity, true)) {
+                    add(&mut detection.markers, tool, evidence());
+                }
+                continue;
+            }
             if self.builtin {
-                if let Some(tool) = CATALOGUE.iter().find(|tool| tool.trailer_keys.iter().any(|key| trailer.key_is(key))) {
-                    add(tool.name, trailer.to_string());
+                if let Some(tool) = CATALOGUE.iter().find(|tool| tool.trailer_keys.iter().any(|wanted| key_is(wanted))) {
+                    add(&mut detection.markers, tool.name, evidence());
                     continue;
                 }
             }
-            if self.disclosure_trailers.iter().any(|key| trailer.key_is(key)) {
-                if let Some(tool) = tool_of_disclosure(&trailer.value) {
-                    add(&tool, trailer.to_string());
+            if self.disclosure_trailers.iter().any(|wanted| key_is(wanted)) {
+                if let Some(tool) = tool_of_disclosure(value) {
+                    add(&mut detection.markers, &tool, evidence());
                 }
             }
         }
-        detection.human_coauthors = human_coauthors;
-        detection
     }
+}
+
+/// A `Key: value` line anywhere in a message, once indentation, quoting
+/// (`>`) and list bullets are set aside: the key is letters, digits and
+/// `-`, right before the `:`. `None` for any other line.
+fn loose_trailer(line: &str) -> Option<(&str, &str)> {
+    let line = line.trim_start_matches(|c: char| c.is_whitespace() || matches!(c, '>' | '-' | '*' | '+' | '|'));
+    let (key, value) = line.split_once(':')?;
+    let key = key.trim_end_matches([' ', '\t']);
+    let is_key = !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    is_key.then(|| (key, value.trim()))
 }
 
 /// The catalogue tool an identity belongs to. `by_name` also accepts the
@@ -380,7 +424,6 @@ fn shorten(evidence: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::trailers;
 
     fn detector() -> Detector {
         Detector { builtin: true, disclosure_trailers: vec!["AI-Assisted".into(), "Assisted-by".into(), "Generated-by".into()] }
@@ -397,6 +440,7 @@ mod tests {
             unreadable_encoding: None,
             change_id: None,
             signature: None,
+            other_readings: vec![],
         }
     }
 
@@ -465,6 +509,26 @@ mod tests {
             (HUMAN, "Fix\n\n🤖 Generated\twith [Claude Code](https://claude.com/claude-code)\n", &["Claude Code"]),
             (HUMAN, "Fix\n\nGenerated using [Claude Code](https://claude.com/claude-code)\n", &["Claude Code"]),
             (HUMAN, "Fix\n\nGenerated with Claude Code.\n", &["Claude Code"]),
+            // Co-author lines moved out of the trailer block: a line of prose
+            // after it, a squash, `git merge --squash` (indented), quoted.
+            (HUMAN, "Fix\n\nCo-Authored-By: Claude <noreply@anthropic.com>\nReviewed in standup\n", &["Claude Code"]),
+            (
+                HUMAN,
+                "Fix\n\nCo-authored-by: Cursor <cursoragent@cursor.com>\n\nFix a typo\n\nSigned-off-by: Pat <pat@corp.example>\n",
+                &["Cursor"],
+            ),
+            (
+                HUMAN,
+                "Squashed commit of the following:\n\ncommit 0123\nAuthor: Pat Human <pat@corp.example>\n\n    Add x\n    \n    Co-authored-by: Codex <noreply@openai.com>\n",
+                &["OpenAI Codex"],
+            ),
+            (
+                HUMAN,
+                "Squashed commit of the following:\n\ncommit 0123\nAuthor: Copilot <175728472+Copilot@users.noreply.github.com>\n\n    Add x\n",
+                &["GitHub Copilot"],
+            ),
+            (HUMAN, "Fix\n\n> Co-authored-by: Cursor <cursoragent@cursor.com>\n> more\n\nok\n", &["Cursor"]),
+            (HUMAN, "Fix\n\n  - Claude-Session: abc\n\nok\n", &["Claude Code"]),
         ];
         for (author, message, expected) in cases {
             assert_eq!(tools(author, message), *expected, "author {author:?} message {message:?}");
@@ -493,6 +557,9 @@ mod tests {
             (HUMAN, "Fix\n\nCo-authored-by: O2 Lee <o2@corp.example>\n"),
             (HUMAN, "Fix\n\nCo-authored-by: Mistral Small <ms@corp.example>\n"),
             (HUMAN, "Fix\n\nThe tool said: Co-Authored-By: Claude <noreply@anthropic.com> in a sentence.\n"),
+            (HUMAN, "Fix\n\nWe no longer add Co-authored-by: Codex <noreply@openai.com> lines.\n\nDone.\n"),
+            (HUMAN, "Fix\n\nMail to noreply@anthropic.com bounced; see cursoragent@cursor.com.\n\nDone.\n"),
+            (HUMAN, "Fix\n\nNote: Co-authored-by: Codex <noreply@openai.com> was removed.\n\nDone.\n"),
         ];
         for (author, message) in cases {
             assert_eq!(tools(author, message), Vec::<String>::new(), "author {author:?} message {message:?}");
@@ -514,6 +581,12 @@ mod tests {
         let detection = detector().detect(&mixed, &trailers::parse(&mixed.message));
         let emails: Vec<&str> = detection.human_coauthors.iter().map(|i| i.email.as_str()).collect();
         assert_eq!(emails, ["al@corp.example", "bo@corp.example", "cy@corp.example"]);
+
+        // A pair is an author; so is a co-author named outside the trailer block.
+        let paired = commit(HUMAN, "Fix\n\nprose\n  Co-authored-by: Al <al@corp.example>\nprose\n\nPaired-with: Sam <sam@corp.example>\n");
+        let detection = detector().detect(&paired, &trailers::parse(&paired.message));
+        let emails: Vec<&str> = detection.human_coauthors.iter().map(|i| i.email.as_str()).collect();
+        assert_eq!(emails, ["sam@corp.example", "al@corp.example"]);
     }
 
     #[test]

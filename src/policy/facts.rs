@@ -31,6 +31,23 @@ pub struct CommitFacts {
     /// The commit's own SSH signature, when the git edge read it (for
     /// merge commits, which can approve the commits they bring in).
     pub signature: Option<CommitSignature>,
+    /// Other ways the same bytes can be read, when the commit declares an
+    /// encoding other than UTF-8: each line decoded on its own (a stateful
+    /// encoding cannot swallow a newline) and the raw bytes as UTF-8 (what
+    /// git shows when it cannot convert them). Markers count in any
+    /// reading: git and the gate must never disagree in the pusher's favour.
+    pub other_readings: Vec<Reading>,
+}
+
+/// One reading of a commit's text (see [`CommitFacts::other_readings`]).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Reading {
+    /// The author, read this way.
+    pub author: Identity,
+    /// The committer, read this way.
+    pub committer: Identity,
+    /// The message, read this way.
+    pub message: String,
 }
 
 impl CommitFacts {

@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::policy::approval::{self, SignatureProblem};
 use crate::policy::detect::{Detector, Marker};
 use crate::policy::facts::CommitFacts;
-use crate::policy::identity::Identity;
+use crate::policy::identity::{self, Identity};
 use crate::policy::outcome::Mode;
 use crate::policy::refs::ProtectedRefs;
 use crate::policy::refs::RefUpdate;
@@ -36,6 +36,9 @@ pub struct PolicyConfig {
     pub mode: Mode,
     /// How an approval is proven: signed (the default) or a plain trailer.
     pub approvals: ApprovalMode,
+    /// Domains whose addresses take a `+tag` (`*`: every domain), lowercase:
+    /// `sam+ai@corp.example` is then Sam when deciding who is an author.
+    pub plus_addressing: Vec<String>,
 }
 
 /// How approvals are proven.
@@ -261,6 +264,20 @@ impl Gate {
         self.policy.approvals == ApprovalMode::Signed
     }
 
+    /// The mailbox an address delivers to (see [`identity::mailbox`]).
+    pub fn mailbox(&self, email: &str) -> String {
+        identity::mailbox(email, &self.policy.plus_addressing)
+    }
+
+    /// Whether `engineer`, approving as `email`, is one of `authors`
+    /// (mailboxes): by the approval's address, their roster address or an
+    /// alias, compared as mailboxes.
+    fn is_author(&self, engineer: &Engineer, email: &str, authors: &[String]) -> bool {
+        let mut theirs =
+            std::iter::once(email).chain(std::iter::once(engineer.email.as_str())).chain(engineer.aliases.iter().map(String::as_str));
+        theirs.any(|address| authors.contains(&self.mailbox(address)))
+    }
+
     /// Why `engineer` cannot approve at all (inactive, level too low).
     fn approver_problem(&self, engineer: &Engineer, line: &str) -> Option<(Code, String)> {
         if !engineer.active {
@@ -307,9 +324,14 @@ impl Gate {
             known.clone().flatten()
         };
 
-        let mut authors: Vec<String> = vec![commit.author.email.to_ascii_lowercase()];
-        authors.extend(detection.human_coauthors.iter().map(|a| a.email.to_ascii_lowercase()));
-        let is_author = |engineer: &Engineer, email: &str| authors.iter().any(|a| engineer.owns_email(a) || a.eq_ignore_ascii_case(email));
+        let mut authors: Vec<String> = vec![self.mailbox(&commit.author.email)];
+        for coauthor in &detection.human_coauthors {
+            let mailbox = self.mailbox(&coauthor.email);
+            if !authors.contains(&mailbox) {
+                authors.push(mailbox);
+            }
+        }
+        let is_author = |engineer: &Engineer, email: &str| self.is_author(engineer, email, &authors);
         let check_signatures = self.signed() && !detection.markers.is_empty();
 
         let mut approvals = Vec::new();
@@ -425,7 +447,7 @@ impl Gate {
         for merge in merges {
             let line = format!("signed merge {} by {}", crate::policy::facts::short_id(&merge.merge), merge.approver);
             let engineer = self.roster.engineer_by_email(&merge.email);
-            let own = engineer.is_some_and(|e| report.authors.iter().any(|a| e.owns_email(a)));
+            let own = engineer.is_some_and(|e| self.is_author(e, &merge.email, &report.authors));
             let problem = match engineer {
                 None => Some((Code::ApproverUnknown, format!("{line}: {} is not on the roster", merge.email))),
                 Some(engineer) if own => {
@@ -589,7 +611,9 @@ active = false
     }
 
     fn commit(author: &str, message: &str) -> CommitFacts {
-        let author = Identity::parse(author).expect("author");
+        // As a commit header holds it: any address git takes.
+        let (name, email) = author.split_once(" <").expect("Name <email>");
+        let author = Identity::new(name, email.trim_end_matches('>'));
         CommitFacts {
             id: "a".repeat(40),
             parent_ids: vec![],
@@ -599,6 +623,7 @@ active = false
             unreadable_encoding: None,
             change_id: None,
             signature: None,
+            other_readings: vec![],
         }
     }
 
@@ -653,10 +678,37 @@ active = false
             ),
             // Two people on one approval line is not an approval by the last of them.
             (DEV, &[AI, "Approved-by: Mia <mia@corp.example>, Alice <alice@corp.example>"], Verdict::Rejected, &[MalformedApproval]),
+            // The author's address written another way is still the approver's.
+            ("Alice <alice@corp.example.>", &[AI, "Approved-by: Alice Senior <alice@corp.example>"], Verdict::Rejected, &[SelfApproval]),
+            ("Alice <Alice+ai@corp.example>", &[AI, "Approved-by: Alice Senior <alice@corp.example>"], Verdict::Rejected, &[SelfApproval]),
+            (
+                "Alice <alice+x@users.noreply.example.com>",
+                &[AI, "Approved-by: Alice Senior <alice@corp.example>"],
+                Verdict::Rejected,
+                &[SelfApproval],
+            ),
+            // A pair is an author.
+            (
+                DEV,
+                &[AI, "Paired-with: Alice <alice@corp.example>", "Approved-by: Alice Senior <alice@corp.example>"],
+                Verdict::Rejected,
+                &[SelfApproval],
+            ),
         ];
         for (author, trailers, verdict, codes) in cases {
             assert_eq!(outcome(&one, author, trailers), (*verdict, codes.to_vec()), "{author} {trailers:?}");
         }
+    }
+
+    #[test]
+    fn plus_addressing_follows_the_config() {
+        let config = Config::parse(Path::new("sg.toml"), "[policy]\napprovals = \"trailer\"\nplus_addressing = [\"other.example\"]\n")
+            .expect("config");
+        let narrow = config.gate(Roster::parse(Path::new("roster.toml"), ROSTER).expect("roster")).expect("gate");
+        let approval = "Approved-by: Alice Senior <alice@corp.example>";
+        // corp.example is not listed: alice+ai@ is someone else's mailbox there.
+        assert_eq!(outcome(&narrow, "Alice <alice+ai@corp.example>", &[AI, approval]), (Verdict::Approved, vec![]));
+        assert_eq!(outcome(&narrow, "Alice <alice@corp.example.>", &[AI, approval]).1, [Code::SelfApproval]);
     }
 
     #[test]

@@ -44,31 +44,52 @@ impl Identity {
 }
 
 /// Every email in a free-form value (`Claude <noreply@anthropic.com> (opus)`,
-/// `A <a@x>, B <b@x>`, `<mailto:a@x>`), lowercase, in order, each once.
+/// `A <a@x>, B <b@x>`, `<mailto:a@x>`, `[a@x]`), lowercase, in order, each
+/// once. One pass over the value: its cost grows linearly with its length.
 pub fn emails_in(value: &str) -> Vec<String> {
     let mut found: Vec<String> = Vec::new();
-    let separators = |c: char| c.is_whitespace() || "<>,;()[]\"'".contains(c);
-    for token in value.split(separators) {
-        let token = token.strip_prefix("mailto:").unwrap_or(token);
-        let token = token.trim_matches(|c: char| c == '.' || c == ':');
-        // `[bot]` logins were split at the brackets: rejoin them.
-        let candidate = token.to_ascii_lowercase();
-        if candidate.contains('@') && is_valid_email(&candidate) && !found.contains(&candidate) {
-            found.push(candidate);
+    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut add = |candidate: &str| {
+        let candidate = candidate.strip_prefix("mailto:").unwrap_or(candidate);
+        let candidate = candidate.trim_matches(|c: char| c == '.' || c == ':');
+        if candidate.contains('@') && is_valid_email(candidate) && !seen.contains(candidate) {
+            seen.insert(candidate.to_owned());
+            found.push(candidate.to_owned());
         }
-    }
-    // GitHub bot addresses carry `[bot]` in the local part, which the split
-    // above cut apart; find them whole.
+    };
     let lower = value.to_ascii_lowercase();
-    for (at, _) in lower.match_indices("[bot]@") {
-        let start = lower[..at].rfind(|c: char| c.is_whitespace() || "<>,;()\"'".contains(c)).map_or(0, |i| i + 1);
-        let end = lower[at..].find(|c: char| c.is_whitespace() || "<>,;()\"'".contains(c)).map_or(lower.len(), |i| at + i);
-        let candidate = lower[start..end].trim_start_matches("mailto:").to_owned();
-        if is_valid_email(&candidate) && !found.contains(&candidate) {
-            found.push(candidate);
+    // Tokens end at spaces and punctuation, but not at square brackets:
+    // GitHub bot addresses carry `[bot]` in the local part. A token that
+    // brackets an address (`[a@x]`) is also read without its brackets.
+    let separators = |c: char| c.is_whitespace() || "<>,;()\"'".contains(c);
+    for token in lower.split(separators) {
+        if !token.contains('@') {
+            continue;
+        }
+        add(token);
+        if token.contains(['[', ']']) {
+            for part in token.split(['[', ']']) {
+                add(part);
+            }
         }
     }
     found
+}
+
+/// The mailbox an address delivers to, for telling whether two addresses
+/// are one person: lowercase, without a trailing dot on the domain (DNS's
+/// root), and without a `+tag` in the local part where the domain uses
+/// plus-addressing (`plus_domains` lists those domains, lowercase; `*` is
+/// every domain). `sam+ai@corp.example.` is `sam@corp.example`.
+pub fn mailbox(email: &str, plus_domains: &[String]) -> String {
+    let email = email.trim().to_ascii_lowercase();
+    let Some((local, domain)) = email.rsplit_once('@') else {
+        return email;
+    };
+    let domain = domain.trim_end_matches('.');
+    let plus = plus_domains.iter().any(|d| d == "*" || d.trim_end_matches('.') == domain);
+    let local = if plus { local.split_once('+').map_or(local, |(base, _)| base) } else { local };
+    format!("{local}@{domain}")
 }
 
 impl std::fmt::Display for Identity {
@@ -86,7 +107,8 @@ pub fn is_valid_email(email: &str) -> bool {
     };
     let forbidden = |c: char| c.is_whitespace() || c.is_control() || "<>,;\"'()[]\\@".contains(c);
     // GitHub bot logins put `[bot]` in the local part of noreply addresses.
-    let local_ok = !local.is_empty() && !local.replace("[bot]", "").chars().any(forbidden);
+    let person = local.replace("[bot]", "");
+    let local_ok = !person.is_empty() && !person.chars().any(forbidden);
     let domain_ok = !domain.is_empty() && !domain.chars().any(forbidden) && domain.split('.').all(|label| !label.is_empty());
     local_ok && domain_ok
 }
@@ -97,7 +119,7 @@ mod tests {
 
     #[test]
     fn finds_every_email_in_a_value() {
-        let cases: [(&str, &[&str]); 6] = [
+        let cases: [(&str, &[&str]); 9] = [
             ("Claude <noreply@anthropic.com> (claude-opus-4-5)", &["noreply@anthropic.com"]),
             ("Claude <noreply@anthropic.com>, Pat <PAT@corp.example>", &["noreply@anthropic.com", "pat@corp.example"]),
             ("Claude <mailto:noreply@anthropic.com>", &["noreply@anthropic.com"]),
@@ -107,10 +129,26 @@ mod tests {
             ),
             ("Alice Example", &[]),
             ("a@x.example a@x.example.", &["a@x.example"]),
+            ("[a@x.example] (b@x.example)", &["a@x.example", "b@x.example"]),
+            // Non-ASCII spaces end a token (and never split a character).
+            ("Helper\u{a0}helper[bot]@corp.example", &["helper[bot]@corp.example"]),
+            ("x\u{2003}[bot]@y.example\u{a0}", &[]),
         ];
         for (value, expected) in cases {
             assert_eq!(emails_in(value), expected, "value: {value:?}");
         }
+    }
+
+    #[test]
+    fn one_mailbox_however_written() {
+        let every = ["*".to_owned()];
+        let corp = ["corp.example".to_owned()];
+        assert_eq!(mailbox("Sam@Corp.Example.", &[]), "sam@corp.example");
+        assert_eq!(mailbox("sam+ai@corp.example", &every), "sam@corp.example");
+        assert_eq!(mailbox("sam+ai@corp.example.", &corp), "sam@corp.example");
+        assert_eq!(mailbox("sam+ai@other.example", &corp), "sam+ai@other.example");
+        assert_eq!(mailbox("sam+ai@corp.example", &[]), "sam+ai@corp.example");
+        assert_eq!(mailbox("not an address", &every), "not an address");
     }
 
     #[test]

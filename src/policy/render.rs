@@ -348,6 +348,7 @@ mod tests {
             unreadable_encoding: None,
             change_id: None,
             signature: None,
+            other_readings: vec![],
         }
     }
 

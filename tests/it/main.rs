@@ -4,6 +4,7 @@
 mod api;
 mod architecture;
 mod cli;
+mod evasions;
 mod limits;
 mod ops;
 mod push;

@@ -159,13 +159,23 @@ impl World {
 
     /// Commits a change by `author` with `message`; returns the full id.
     pub fn commit(&self, author: (&str, &str), message: &str) -> String {
+        self.commit_bytes(author, message.as_bytes(), &[])
+    }
+
+    /// [`World::commit`] with a message of any bytes, and `git -c` settings
+    /// (e.g. `i18n.commitEncoding=ISO-2022-JP`).
+    pub fn commit_bytes(&self, author: (&str, &str), message: &[u8], settings: &[&str]) -> String {
         let n = self.commits.fetch_add(1, Ordering::SeqCst) + 1;
         std::fs::write(self.work.join(format!("file-{n}.txt")), format!("change {n}\n")).expect("write");
         run_git(&self.work, &["add", "."]);
         let date = format!("2026-01-01T00:{:02}:{:02}Z", n / 60, n % 60);
         let message_file = self.dir.path().join("message.txt");
         std::fs::write(&message_file, message).expect("message");
-        let output = git(&self.work)
+        let mut command = git(&self.work);
+        for setting in settings {
+            command.args(["-c", setting]);
+        }
+        let output = command
             .args(["commit", "--quiet", "-F"])
             .arg(&message_file)
             .env("GIT_AUTHOR_NAME", author.0)

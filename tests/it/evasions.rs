@@ -1,0 +1,296 @@
+//! The evasions an attack on main found (issue 11), each tried again with a
+//! real push: the gate must read at least what git shows.
+
+use std::io::Write;
+use std::ops::ControlFlow;
+use std::process::Stdio;
+
+use signoff_gate::git::GitRepo;
+use signoff_gate::policy::detect::Detector;
+use signoff_gate::policy::facts::CommitFacts;
+use signoff_gate::policy::identity::Identity;
+use signoff_gate::policy::trailers;
+
+use crate::util::{DEV, TestServer, World, git, run_git};
+
+const CLAUDE: &str = "Co-Authored-By: Claude <noreply@anthropic.com>";
+
+fn serve(world: World) -> (World, TestServer) {
+    let server = TestServer::start(&world.config);
+    world.connect(&server.url(), 10);
+    (world, server)
+}
+
+/// A world with a base commit on main, pushed.
+fn seeded() -> (World, TestServer) {
+    let (world, server) = serve(World::new());
+    world.commit(DEV, "Initial commit\n");
+    assert!(world.push("HEAD:refs/heads/main").accepted);
+    (world, server)
+}
+
+fn detector() -> Detector {
+    Detector { builtin: true, disclosure_trailers: vec!["AI-Assisted".into(), "Assisted-by".into(), "Generated-by".into()] }
+}
+
+/// Whether the detector finds a marker in a text as git shows it.
+fn shows_a_marker(message: &str) -> bool {
+    let dev = Identity::new(DEV.0, DEV.1);
+    let facts = CommitFacts { author: dev.clone(), committer: dev, message: message.to_owned(), ..CommitFacts::default() };
+    !detector().detect(&facts, &trailers::parse(message)).markers.is_empty()
+}
+
+// ------------------------------------------------------------ 1. encodings
+
+/// The attack's message: a newline inside an ISO-2022-JP two-byte run,
+/// which a whole-message decoder swallows and git (iconv) keeps.
+const ISO_2022_JP_NEWLINE: &[u8] =
+    b"Add retry logic\n\nWorks on \x1b$B\x46\x7c\x4b\x5c\n\n\x1b(BCo-Authored-By: Claude <noreply@anthropic.com>\n";
+
+/// Bytes iconv cannot convert (git then shows them as they are).
+const ISO_2022_JP_BROKEN: &[u8] = b"Add retry logic\n\n\x1b$B\x46\xff\x7c\n\nCo-Authored-By: Claude <noreply@anthropic.com>\n";
+
+#[test]
+fn a_marker_git_shows_through_an_encoding_is_refused() {
+    let (world, _server) = seeded();
+    for message in [ISO_2022_JP_NEWLINE, ISO_2022_JP_BROKEN] {
+        let id = world.commit_bytes(DEV, message, &["i18n.commitEncoding=ISO-2022-JP"]);
+        let shown = run_git(&world.work, &["log", "-1", "--format=%B", &id]);
+        assert!(shows_a_marker(&shown), "git shows the marker: {shown:?}");
+        let pushed = world.push("HEAD:refs/heads/main");
+        assert!(!pushed.accepted, "{}", pushed.remote);
+        assert!(pushed.remote.contains("ai-unapproved"), "{}", pushed.remote);
+        run_git(&world.work, &["reset", "--quiet", "--hard", "HEAD~1"]);
+    }
+}
+
+/// Encodings both git (iconv) and the gate read.
+const ENCODINGS: &[&str] = &[
+    "ISO-2022-JP",
+    "Shift_JIS",
+    "EUC-JP",
+    "EUC-KR",
+    "GBK",
+    "GB18030",
+    "Big5",
+    "KOI8-R",
+    "KOI8-U",
+    "ISO-8859-1",
+    "ISO-8859-2",
+    "ISO-8859-5",
+    "ISO-8859-7",
+    "ISO-8859-8",
+    "ISO-8859-15",
+    "windows-1250",
+    "windows-1251",
+    "windows-1252",
+    "windows-1256",
+    "windows-1258",
+    "macintosh",
+    "IBM866",
+];
+
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, bound: usize) -> usize {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((self.0 >> 33) as usize) % bound
+    }
+}
+
+/// A message in `encoding` built from pieces that trip decoders: escape
+/// sequences, stray high bytes, two-byte runs, newlines, text of the
+/// encoding's own script, and the marker, mostly at the end.
+fn encoded_message(random: &mut Lcg, encoding: &'static encoding_rs::Encoding, i: usize) -> Vec<u8> {
+    let (native, _, _) = encoding.encode("日本語のテキスト Ünïcödé кириллица ελληνικά");
+    let pieces: [&[u8]; 12] = [
+        b"\x1b$B",
+        b"\x1b(B",
+        b"\x1b(J",
+        b"\x1b$@",
+        b"\n",
+        b"\n\n",
+        b"plain words ",
+        b"\x46\x7c\x4b\x5c",
+        b"\x8e",
+        b"\xa4\xa2",
+        b"\xff",
+        &native,
+    ];
+    let mut message = format!("Subject {i}\n\n").into_bytes();
+    for _ in 0..1 + random.next(8) {
+        message.extend_from_slice(pieces[random.next(pieces.len())]);
+    }
+    let marker = CLAUDE.as_bytes();
+    match random.next(4) {
+        0 => message.extend_from_slice(marker),
+        1 => {
+            message.extend_from_slice(b"\n\n");
+            message.extend_from_slice(marker);
+        }
+        _ => {
+            message.extend_from_slice(pieces[random.next(pieces.len())]);
+            message.extend_from_slice(b"\n\n");
+            message.extend_from_slice(marker);
+        }
+    }
+    message.push(b'\n');
+    message
+}
+
+#[test]
+fn no_encoding_hides_a_marker_git_shows() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = dir.path();
+    run_git(repo, &["init", "--quiet", "--bare"]);
+    let mut random = Lcg(0x2022);
+    let mut stream = Vec::new();
+    let mut count = 0;
+    for label in ENCODINGS {
+        let encoding = encoding_rs::Encoding::for_label(label.as_bytes()).expect("encoding_rs knows it");
+        for _ in 0..40 {
+            count += 1;
+            let message = encoded_message(&mut random, encoding, count);
+            write!(stream, "commit refs/heads/main\nmark :{count}\ncommitter Dev <dev@corp.example> {} +0000\n", 1_700_000_000 + count)
+                .expect("write");
+            write!(stream, "encoding {label}\ndata {}\n", message.len()).expect("write");
+            stream.extend_from_slice(&message);
+            stream.push(b'\n');
+            if count > 1 {
+                writeln!(stream, "from :{}", count - 1).expect("write");
+            }
+            stream.push(b'\n');
+        }
+    }
+    let mut child = git(repo).args(["fast-import", "--quiet"]).stdin(Stdio::piped()).spawn().expect("fast-import");
+    child.stdin.take().expect("stdin").write_all(&stream).expect("feed fast-import");
+    assert!(child.wait().expect("fast-import ends").success());
+
+    // What git shows, in UTF-8 (git's default output encoding).
+    let output = git(repo).args(["log", "--format=%H%x01%B%x02", "main"]).output().expect("git log");
+    assert!(output.status.success());
+    let log = String::from_utf8_lossy(&output.stdout).into_owned();
+    let shown: std::collections::HashMap<String, bool> = log
+        .split('\x02')
+        .filter_map(|record| record.trim_start_matches('\n').split_once('\x01'))
+        .map(|(id, message)| (id.to_owned(), shows_a_marker(message)))
+        .collect();
+    assert_eq!(shown.len(), count);
+
+    let mut missed = Vec::new();
+    GitRepo::discover(repo)
+        .expect("open")
+        .walk_revisions(
+            &["main".to_owned()],
+            |facts| facts,
+            |facts| {
+                let ours = !detector().detect(&facts, &trailers::parse(&facts.message)).markers.is_empty();
+                if shown[&facts.id] && !ours {
+                    missed.push(format!("{} {:?}", facts.id, facts.message));
+                }
+                ControlFlow::Continue(())
+            },
+        )
+        .expect("walk");
+    assert!(missed.is_empty(), "{} of {count} messages show a marker in git but not to the gate:\n{}", missed.len(), missed.join("\n"));
+    // The comparison proves something only if git shows most markers.
+    let with_marker = shown.values().filter(|&&marker| marker).count();
+    assert!(with_marker > count / 2, "git showed a marker in only {with_marker} of {count}");
+}
+
+// ------------------------------------------------ 2. markers out of the block
+
+/// Pushes HEAD to main and expects a refusal naming `tool`; then drops the
+/// commit again.
+fn refused_naming(world: &World, tool: &str) {
+    let pushed = world.push("HEAD:refs/heads/main");
+    assert!(!pushed.accepted, "accepted: {}", pushed.remote);
+    assert!(pushed.remote.contains(tool), "{}", pushed.remote);
+}
+
+#[test]
+fn a_squash_keeps_its_co_authors() {
+    let (world, _server) = seeded();
+    let base = run_git(&world.work, &["rev-parse", "HEAD"]).trim().to_owned();
+    world.commit(DEV, "Add the retry loop\n\nCo-authored-by: Cursor <cursoragent@cursor.com>\n");
+    world.commit(DEV, "Fix a typo\n");
+    // `git rebase -i` with the second commit squashed into the first.
+    let rebase = git(&world.work)
+        .args(["rebase", "--quiet", "-i", &base])
+        .env("GIT_SEQUENCE_EDITOR", "sed -i '2s/^pick/squash/'")
+        .env("GIT_EDITOR", "true")
+        .output()
+        .expect("rebase");
+    assert!(rebase.status.success(), "{}", String::from_utf8_lossy(&rebase.stderr));
+    let message = run_git(&world.work, &["log", "-1", "--format=%B"]);
+    assert!(trailers::parse(&message).is_empty(), "the co-author left the trailer block: {message:?}");
+    refused_naming(&world, "Cursor");
+}
+
+#[test]
+fn a_merge_squash_keeps_its_co_authors() {
+    let (world, _server) = seeded();
+    run_git(&world.work, &["checkout", "--quiet", "-b", "topic"]);
+    world.commit(DEV, "Parse the config\n\nCo-authored-by: Codex <noreply@openai.com>\n");
+    world.commit(DEV, "Check the config\n\nCo-authored-by: Copilot <175728472+Copilot@users.noreply.github.com>\n");
+    run_git(&world.work, &["checkout", "--quiet", "main"]);
+    run_git(&world.work, &["merge", "--quiet", "--squash", "topic"]);
+    run_git(&world.work, &["commit", "--quiet", "--no-edit"]);
+    let message = run_git(&world.work, &["log", "-1", "--format=%B"]);
+    assert!(message.contains("    Co-authored-by: Codex"), "git's squash message indents them: {message:?}");
+    refused_naming(&world, "OpenAI Codex");
+    refused_naming(&world, "GitHub Copilot");
+}
+
+#[test]
+fn prose_after_the_trailer_does_not_hide_it_and_a_mention_is_not_a_marker() {
+    let (world, _server) = seeded();
+    world.commit(DEV, &format!("Retry deploys\n\n🤖 Generated with Claude Code\n\n{CLAUDE}\nReviewed in standup\n"));
+    refused_naming(&world, "Claude Code");
+    run_git(&world.work, &["reset", "--quiet", "--hard", "HEAD~1"]);
+    // Prose that names a tool's line or address is no marker.
+    world.commit(DEV, "Drop the bot footer\n\nWe no longer add Co-Authored-By: Claude <noreply@anthropic.com> lines;\nmail to noreply@anthropic.com bounces.\n\nDone.\n");
+    let pushed = world.push("HEAD:refs/heads/main");
+    assert!(pushed.accepted, "{}", pushed.remote);
+}
+
+// ------------------------------------------------ 6. self-approval near-misses
+
+#[test]
+fn an_approver_cannot_approve_their_own_commit_under_another_spelling() {
+    let (world, _server) = serve(World::trailer());
+    world.commit(DEV, "Initial commit\n");
+    assert!(world.push("HEAD:refs/heads/main").accepted);
+    let approval = "Approved-by: Alice Senior <alice@corp.example>";
+    let cases: [((&str, &str), String); 4] = [
+        (("Alice Senior", "alice@corp.example."), format!("Retry\n\n{CLAUDE}\n{approval}\n")),
+        (("Alice Senior", "alice+ai@corp.example"), format!("Retry\n\n{CLAUDE}\n{approval}\n")),
+        (DEV, format!("Retry\n\n{CLAUDE}\nPaired-with: Alice <alice@corp.example>\n{approval}\n")),
+        (DEV, format!("Retry\n\nCo-authored-by: Alice <alice@corp.example>\n\nNotes.\n\n{CLAUDE}\n{approval}\n")),
+    ];
+    for (author, message) in cases {
+        world.commit(author, &message);
+        let pushed = world.push("HEAD:refs/heads/main");
+        assert!(!pushed.accepted, "{author:?}: {}", pushed.remote);
+        assert!(pushed.remote.contains("self-approval"), "{author:?}: {}", pushed.remote);
+        run_git(&world.work, &["reset", "--quiet", "--hard", "HEAD~1"]);
+    }
+    // The same approval on Dev's own commit counts.
+    world.commit(DEV, &format!("Retry\n\n{CLAUDE}\n{approval}\n"));
+    assert!(world.push("HEAD:refs/heads/main").accepted);
+}
+
+// ------------------------------------------------------------- 14. no panic
+
+#[test]
+fn non_ascii_spaces_in_an_address_do_not_crash_check_or_the_server() {
+    let (world, _server) = seeded();
+    let message = "Retry\n\nCo-authored-by: Helper\u{a0}helper[bot]@corp.example\nCo-authored-by: x\u{2003}[bot]@y.example\u{a0}\n";
+    world.commit(DEV, message);
+    let (code, stdout, stderr) =
+        crate::util::signoff_gate(&world.work, &["check", "--config", world.config.to_str().expect("utf-8"), "HEAD"]);
+    assert!(code == 0 || code == 1, "check exited {code}: {stdout}{stderr}");
+    let pushed = world.push("HEAD:refs/heads/main");
+    assert!(pushed.accepted, "no marker, no refusal: {}", pushed.remote);
+}
