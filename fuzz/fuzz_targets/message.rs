@@ -54,6 +54,7 @@ fuzz_target!(|data: &[u8]| {
         committer: author,
         message: message.to_owned(),
         unreadable_encoding: None,
+        malformed: None,
         change_id: None,
         signature: None,
         other_readings: vec![],

@@ -352,7 +352,7 @@ fn collect(repo: &GitRepo, gate: &Gate, specs: &[String]) -> Result<Collected, F
         |facts| gate.evaluate_with(facts, |id| change_ids.change_id_or_log(id)),
         |report| {
             walked.push(report.commit.id.clone());
-            if report.verdict == Verdict::Rejected && report.commit.unreadable_encoding.is_none() {
+            if report.verdict == Verdict::Rejected && report.commit.judgeable() {
                 reports.push(report);
             } else if report.verdict == Verdict::Approved {
                 approved.push(format!("  {} {}\n", report.commit.short_id(), printable(report.commit.subject())));

@@ -1,6 +1,6 @@
 //! `signoff-gate install-hook <repo>…`: puts the shipped pre-receive hook in
 //! each repository, keeps an existing hook's content aside, turns on push
-//! options (for break-glass), and says what it did.
+//! options (for break-glass) and fsck of pushed objects, and says what it did.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -89,7 +89,13 @@ fn install(repo: &Path, binary: &Path, options: &InstallOptions) -> Result<Vec<S
         Err(error) => return Err(Failure::io(format!("cannot read {}", hook.display()))(error)),
     }
 
-    let mut settings = vec![("receive.advertisePushOptions", "true".to_owned()), ("signoff-gate.bin", binary.display().to_string())];
+    // fsck refuses objects git and the gate could read differently (an
+    // author line with two addresses, two author lines) before the hook runs.
+    let mut settings = vec![
+        ("receive.advertisePushOptions", "true".to_owned()),
+        ("receive.fsckObjects", "true".to_owned()),
+        ("signoff-gate.bin", binary.display().to_string()),
+    ];
     if let Some(url) = &options.url {
         settings.push(("signoff-gate.url", url.clone()));
     }

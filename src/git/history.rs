@@ -393,6 +393,7 @@ impl Reader {
         }
         Ok(CommitFacts {
             id: id.to_string(),
+            malformed: header_problem(bytes).map(str::to_owned),
             parent_ids: commit.parents.iter().map(ObjectId::to_string).collect(),
             author,
             committer,
@@ -481,6 +482,69 @@ fn signature_line<'a>(rest: &'a [u8], header: &[u8]) -> Result<(Signature<'a>, &
         .unwrap_or(0);
     let signature = Signature { name: c_string(trim_crud(&body[..open])), email: c_string(trim_crud(&body[open + 1..close])), time };
     Ok((signature, &rest[newline + 1..]))
+}
+
+/// Why a commit's headers could be read two ways, by git's own rules for
+/// identities (`git fsck`: one `<`, one `>`, then a date and a zone) and
+/// for headers the gate reads (one author, one committer, one encoding, no
+/// NUL). `None` when they are well formed.
+///
+/// The gate reads an identity as libgit2 does (the last `<…>`), git shows
+/// the first; with two `author` lines each tool may take another. Such
+/// objects are accepted by a server without `receive.fsckObjects`.
+fn header_problem(data: &[u8]) -> Option<&'static str> {
+    let end = data.windows(2).position(|pair| pair == b"\n\n").map_or(data.len(), |at| at + 1);
+    let headers = &data[..end];
+    if headers.contains(&0) {
+        return Some("a NUL byte in its headers");
+    }
+    let (mut authors, mut committers, mut encodings) = (0, 0, 0);
+    for line in headers.split(|&b| b == b'\n') {
+        if let Some(ident) = line.strip_prefix(b"author ") {
+            authors += 1;
+            if !well_formed_ident(ident) {
+                return Some("a malformed author line");
+            }
+        } else if let Some(ident) = line.strip_prefix(b"committer ") {
+            committers += 1;
+            if !well_formed_ident(ident) {
+                return Some("a malformed committer line");
+            }
+        } else if line.starts_with(b"encoding ") {
+            encodings += 1;
+        }
+    }
+    match (authors, committers, encodings) {
+        (1, 1, 0 | 1) => None,
+        (1, 1, _) => Some("more than one encoding header"),
+        (1, _, _) => Some("more than one committer line"),
+        _ => Some("more than one author line"),
+    }
+}
+
+/// git fsck's `fsck_ident`: `Name <email> <seconds> <+|-><hhmm>`, where
+/// the name is not empty and holds no `<` or `>`, a space comes before the
+/// `<`, the address holds no `<`, and the date is not zero-padded.
+fn well_formed_ident(ident: &[u8]) -> bool {
+    let stop = |b: &u8| matches!(b, b'<' | b'>' | b'\n');
+    let Some(lt) = ident.iter().position(stop) else { return false };
+    if lt == 0 || ident[lt] != b'<' || ident[lt - 1] != b' ' {
+        return false;
+    }
+    let rest = &ident[lt + 1..];
+    let Some(gt) = rest.iter().position(stop) else { return false };
+    if rest[gt] != b'>' {
+        return false;
+    }
+    let Some(date) = rest[gt + 1..].strip_prefix(b" ") else { return false };
+    let digits = date.iter().take_while(|b| b.is_ascii_digit()).count();
+    if digits == 0 || (date[0] == b'0' && digits > 1) {
+        return false;
+    }
+    match &date[digits..] {
+        [b' ', sign, zone @ ..] => matches!(sign, b'+' | b'-') && zone.len() == 4 && zone.iter().all(u8::is_ascii_digit),
+        _ => false,
+    }
 }
 
 /// Splits a raw commit into what was signed and its signature header
@@ -899,6 +963,40 @@ mod tests {
         let commit = parse_commit(raw.as_bytes()).expect("parses");
         assert_eq!(commit.author.name, b"Eve <eve@example.com");
         assert_eq!(commit.author.email, b"noreply@anthropic.com");
+    }
+
+    #[test]
+    fn finds_headers_git_and_the_gate_could_read_differently() {
+        let fine = format!("{TREE}author A <a@x> 1700000000 +0100\ncommitter C <c@x> 0 -0200\nencoding ISO-8859-1\n\nm\nauthor x\n");
+        assert_eq!(header_problem(fine.as_bytes()), None);
+        let signed = format!(
+            "{TREE}author A <a@x> 1 +0000\ncommitter C <c@x> 1 +0000\ngpgsig -----BEGIN-----\n author B <b@x> 1 +0000\n -----END-----\n\nm"
+        );
+        assert_eq!(header_problem(signed.as_bytes()), None);
+        for (raw, problem) in [
+            (
+                format!("{TREE}author Claude <noreply@anthropic.com> <jo@corp.example> 1 +0000\ncommitter C <c@x> 1 +0000\n\nm"),
+                "a malformed author line",
+            ),
+            (format!("{TREE}author A <a@x> 1 +0000\nauthor B <b@x> 1 +0000\ncommitter C <c@x> 1 +0000\n\nm"), "more than one author line"),
+            (format!("{TREE}author A <a@x> 1 +0000\ncommitter C <c@x> 1 +0000\nauthor B <b@x> 1 +0000\n\nm"), "more than one author line"),
+            (
+                format!("{TREE}author A <a@x> 1 +0000\ncommitter C <c@x> 1 +0000\ncommitter D <d@x> 1 +0000\n\nm"),
+                "more than one committer line",
+            ),
+            (
+                format!("{TREE}author A <a@x> 1 +0000\ncommitter C <c@x> 1 +0000\nencoding UTF-8\nencoding UTF-7\n\nm"),
+                "more than one encoding header",
+            ),
+            (format!("{TREE}author A <a@x>\0<b@y> 1 +0000\ncommitter C <c@x> 1 +0000\n\nm"), "a NUL byte in its headers"),
+            (format!("{TREE}author  A, <a@x>  1 +0000\ncommitter C <c@x> 1 +0000\n\nm"), "a malformed author line"),
+            (format!("{TREE}author A <a@x> 01 +0000\ncommitter C <c@x> 1 +0000\n\nm"), "a malformed author line"),
+            (format!("{TREE}author <a@x> 1 +0000\ncommitter C <c@x> 1 +0000\n\nm"), "a malformed author line"),
+            (format!("{TREE}author A <a@x> 1 +0000\ncommitter C <c>x> 1 +0000\n\nm"), "a malformed committer line"),
+            (format!("{TREE}author A <a@x> 1 +00\ncommitter C <c@x> 1 +0000\n\nm"), "a malformed author line"),
+        ] {
+            assert_eq!(header_problem(raw.as_bytes()), Some(problem), "{raw:?}");
+        }
     }
 
     #[test]

@@ -36,6 +36,9 @@ pub struct RefDecision {
     pub refused: Vec<CommitReport>,
     /// How many commits were refused, listed or not.
     pub refused_count: usize,
+    /// How many of those cannot be judged at all (malformed headers, an
+    /// unreadable encoding): no sign-off lets them in.
+    pub unjudgeable_count: usize,
     /// The oldest refused commit (last in topological order) and its first
     /// parent: where a rebase that fixes them all starts.
     pub oldest_refused: Option<(String, Option<String>)>,
@@ -59,6 +62,7 @@ impl PushDecision {
             ai_assisted: 0,
             refused: Vec::new(),
             refused_count: 0,
+            unjudgeable_count: 0,
             oldest_refused: None,
             has_merges: false,
             approved: Vec::new(),
@@ -75,7 +79,7 @@ impl PushDecision {
         };
         decision.checked += 1;
         decision.has_merges |= report.commit.is_merge();
-        if report.verdict != Verdict::NotAi {
+        if !report.markers.is_empty() {
             decision.ai_assisted += 1;
         }
         match report.verdict {
@@ -90,6 +94,9 @@ impl PushDecision {
             }
             Verdict::Rejected => {
                 decision.refused_count += 1;
+                if !report.commit.judgeable() {
+                    decision.unjudgeable_count += 1;
+                }
                 decision.oldest_refused = Some((report.commit.id.clone(), report.commit.parent_ids.first().cloned()));
                 if self.listed < MAX_LISTED {
                     self.listed += 1;
@@ -109,6 +116,11 @@ impl PushDecision {
         self.refs.iter().map(|r| r.refused_count).sum()
     }
 
+    /// How many refused commits cannot be judged at all, across the push.
+    pub fn unjudgeable_count(&self) -> usize {
+        self.refs.iter().map(|r| r.unjudgeable_count).sum()
+    }
+
     /// How many commits were checked across the push.
     pub fn checked_count(&self) -> usize {
         self.refs.iter().map(|r| r.checked).sum()
@@ -119,5 +131,10 @@ impl RefDecision {
     /// Whether this update may go ahead.
     pub fn accepted(&self) -> bool {
         self.problems.is_empty() && self.refused_count == 0
+    }
+
+    /// How many refused commits a sign-off would let in.
+    pub fn needs_signoff_count(&self) -> usize {
+        self.refused_count - self.unjudgeable_count
     }
 }

@@ -438,6 +438,7 @@ mod tests {
             author,
             message: message.to_owned(),
             unreadable_encoding: None,
+            malformed: None,
             change_id: None,
             signature: None,
             other_readings: vec![],

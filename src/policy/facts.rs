@@ -25,6 +25,10 @@ pub struct CommitFacts {
     /// decode (e.g. UTF-7): git would show a different text than `message`,
     /// so the commit cannot be judged.
     pub unreadable_encoding: Option<String>,
+    /// Why the commit's headers could be read two ways (two author lines,
+    /// an identity with two addresses, …), when they could: git and the
+    /// gate might then see different people, so it cannot be judged.
+    pub malformed: Option<String>,
     /// The change as `git patch-id --stable` identifies it, when the git
     /// edge computed it (for commits that carry a signed approval).
     pub change_id: Option<String>,
@@ -59,6 +63,12 @@ impl CommitFacts {
     /// The abbreviated id shown to people.
     pub fn short_id(&self) -> &str {
         short_id(&self.id)
+    }
+
+    /// Whether the policy can judge the commit at all: its text decodes
+    /// and its headers are well formed.
+    pub fn judgeable(&self) -> bool {
+        self.unreadable_encoding.is_none() && self.malformed.is_none()
     }
 
     /// Whether the commit has more than one parent.

@@ -95,6 +95,8 @@ pub enum Code {
     NotACommit,
     /// The commit declares a message encoding the gate cannot read.
     UnreadableMessage,
+    /// The commit's identity headers are malformed or ambiguous.
+    MalformedCommit,
 }
 
 impl Code {
@@ -115,6 +117,7 @@ impl Code {
             Code::ProtectedRefDeletion => "protected-ref-deletion",
             Code::NotACommit => "not-a-commit",
             Code::UnreadableMessage => "unreadable-message",
+            Code::MalformedCommit => "malformed-commit",
         }
     }
 }
@@ -206,7 +209,7 @@ impl CommitReport {
     /// Whether anything here could use a merge's approval: AI-assisted,
     /// readable, and not yet approved.
     pub fn wants_approval(&self) -> bool {
-        self.verdict == Verdict::Rejected && self.commit.unreadable_encoding.is_none()
+        self.verdict == Verdict::Rejected && self.commit.judgeable()
     }
 }
 
@@ -473,6 +476,15 @@ impl Gate {
     fn conclude(&self, report: &mut CommitReport) {
         let key = &self.policy.approval_trailer;
         report.reasons.clear();
+        if let Some(problem) = &report.commit.malformed {
+            // Fail closed: git could show other people than we read.
+            let message = format!(
+                "the commit has {problem}, which git and the gate could read as different people; re-create it with git (git commit --amend --reset-author)"
+            );
+            report.verdict = Verdict::Rejected;
+            report.reasons.push(Reason { code: Code::MalformedCommit, message });
+            return;
+        }
         if let Some(encoding) = &report.commit.unreadable_encoding {
             // Fail closed: what git shows could differ from what we read.
             let message = format!("the message is declared as {encoding}, which the gate cannot read; re-commit it in UTF-8");
@@ -621,6 +633,7 @@ active = false
             author,
             message: message.into(),
             unreadable_encoding: None,
+            malformed: None,
             change_id: None,
             signature: None,
             other_readings: vec![],

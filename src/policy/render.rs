@@ -133,13 +133,20 @@ pub fn outcome_text(decision: &PushDecision, ruling: &Ruling, wording: &Wording<
     out
 }
 
-/// "N AI-assisted commits need a sign-off …", when commits are refused.
+/// "N AI-assisted commits need a sign-off …", when commits are refused,
+/// or cannot be read as git reads them.
 fn what_is_wrong(decision: &PushDecision, wording: &Wording<'_>) -> Option<String> {
-    match decision.refused_count() {
-        0 => None,
-        1 => Some(format!("1 AI-assisted commit needs a sign-off from an engineer of level {}", wording.level_phrase)),
-        n => Some(format!("{n} AI-assisted commits need a sign-off from an engineer of level {}", wording.level_phrase)),
+    let unjudgeable = decision.unjudgeable_count();
+    let mut parts = Vec::new();
+    match decision.refused_count() - unjudgeable {
+        0 => {}
+        1 => parts.push(format!("1 AI-assisted commit needs a sign-off from an engineer of level {}", wording.level_phrase)),
+        n => parts.push(format!("{n} AI-assisted commits need a sign-off from an engineer of level {}", wording.level_phrase)),
     }
+    if unjudgeable > 0 {
+        parts.push(format!("{unjudgeable} commit{} the gate cannot read as git does", plural(unjudgeable)));
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
 }
 
 /// Each refused ref update: its problems and its refused commits.
@@ -206,7 +213,7 @@ fn destination(refname: &str) -> &str {
 /// Signed approvals: who may sign, and the steps from here to the ref,
 /// with the parts to fill in marked `<…>`.
 fn signed_fixes(decision: &PushDecision, wording: &Wording<'_>) -> String {
-    let refusing: Vec<&RefDecision> = decision.refs.iter().filter(|r| r.refused_count > 0).collect();
+    let refusing: Vec<&RefDecision> = decision.refs.iter().filter(|r| r.needs_signoff_count() > 0).collect();
     if refusing.is_empty() {
         return String::new();
     }
@@ -233,7 +240,7 @@ fn signed_fixes(decision: &PushDecision, wording: &Wording<'_>) -> String {
 
 /// Unsigned approvals (`approvals = "trailer"`): add the trailer.
 fn trailer_fixes(decision: &PushDecision, wording: &Wording<'_>) -> String {
-    let refusing: Vec<&RefDecision> = decision.refs.iter().filter(|r| r.refused_count > 0).collect();
+    let refusing: Vec<&RefDecision> = decision.refs.iter().filter(|r| r.needs_signoff_count() > 0).collect();
     if refusing.is_empty() {
         return String::new();
     }
@@ -346,6 +353,7 @@ mod tests {
             author,
             message: message.to_owned(),
             unreadable_encoding: None,
+            malformed: None,
             change_id: None,
             signature: None,
             other_readings: vec![],

@@ -294,3 +294,58 @@ fn non_ascii_spaces_in_an_address_do_not_crash_check_or_the_server() {
     let pushed = world.push("HEAD:refs/heads/main");
     assert!(pushed.accepted, "no marker, no refusal: {}", pushed.remote);
 }
+
+// ------------------------------------------------ 3. ambiguous identities
+
+/// Writes a commit object byte for byte (as no `git commit` would) on top
+/// of HEAD, and moves HEAD to it.
+fn raw_commit(world: &World, headers: &str, message: &str) -> String {
+    let tree = run_git(&world.work, &["rev-parse", "HEAD^{tree}"]).trim().to_owned();
+    let parent = run_git(&world.work, &["rev-parse", "HEAD"]).trim().to_owned();
+    let object = format!("tree {tree}\nparent {parent}\n{headers}\n{message}");
+    let mut child = git(&world.work)
+        .args(["hash-object", "-t", "commit", "-w", "--literally", "--stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("hash-object");
+    child.stdin.take().expect("stdin").write_all(object.as_bytes()).expect("write object");
+    let output = child.wait_with_output().expect("hash-object ends");
+    assert!(output.status.success());
+    let id = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    run_git(&world.work, &["reset", "--quiet", "--soft", &id]);
+    id
+}
+
+#[test]
+fn an_identity_git_reads_otherwise_is_refused_as_malformed() {
+    let (world, _server) = seeded();
+    let committer = "committer Dev Eloper <dev@corp.example> 1767225600 +0000\n";
+    for (n, headers) in [
+        format!("author Claude <noreply@anthropic.com> <dev@corp.example> 1767225600 +0000\n{committer}"),
+        format!(
+            "author Dev Eloper <dev@corp.example> 1767225600 +0000\nauthor Claude <noreply@anthropic.com> 1767225600 +0000\n{committer}"
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let id = raw_commit(&world, &headers, "Retry deploys\n");
+        // What git shows as the author is a tool.
+        let shown = run_git(&world.work, &["log", "-1", "--format=%an <%ae>", &id]);
+        let pushed = world.push("HEAD:refs/heads/main");
+        assert!(!pushed.accepted, "git shows {shown}: {}", pushed.remote);
+        assert!(pushed.remote.contains("malformed-commit"), "{}", pushed.remote);
+        assert!(pushed.remote.contains("git commit --amend --reset-author"), "{}", pushed.remote);
+        if n == 0 {
+            insta::assert_snapshot!(pushed.remote);
+        }
+        run_git(&world.work, &["reset", "--quiet", "--hard", "HEAD~1"]);
+    }
+    // With fsck on (install-hook turns it on), git itself refuses the object.
+    run_git(&world.bare, &["config", "receive.fsckObjects", "true"]);
+    raw_commit(&world, &format!("author Claude <noreply@anthropic.com> <dev@corp.example> 1767225600 +0000\n{committer}"), "Retry\n");
+    let pushed = world.push("HEAD:refs/heads/main");
+    assert!(!pushed.accepted);
+    assert!(pushed.stderr.contains("fsck"), "{}", pushed.stderr);
+}

@@ -338,6 +338,7 @@ fn install_hook_installs_keeps_the_old_hook_and_enables_push_options() {
         format!("kept the existing pre-receive hook as {}", kept.display()),
         format!("installed {}", hooks.join("pre-receive").display()),
         "set receive.advertisePushOptions = true".to_owned(),
+        "set receive.fsckObjects = true".to_owned(),
         format!("set signoff-gate.url = http://{address}"),
         "set signoff-gate.bin = ".to_owned(),
     ] {
@@ -347,6 +348,7 @@ fn install_hook_installs_keeps_the_old_hook_and_enables_push_options() {
     let shipped = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("hooks/pre-receive")).expect("shipped hook");
     assert_eq!(std::fs::read_to_string(hooks.join("pre-receive")).expect("hook"), shipped);
     assert_eq!(run_git(&bare, &["config", "receive.advertisePushOptions"]).trim(), "true");
+    assert_eq!(run_git(&bare, &["config", "receive.fsckObjects"]).trim(), "true");
 
     // Again: nothing to move aside.
     let again = Command::new(BIN).arg("install-hook").arg(&bare).env("GIT_CONFIG_GLOBAL", "/dev/null").output().expect("runs");
