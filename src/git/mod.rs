@@ -235,6 +235,9 @@ impl ChangeIds {
     }
 }
 
+/// Symbolic links followed from one ref, as git's `SYMREF_MAXDEPTH`.
+const MAX_SYMREF_DEPTH: usize = 5;
+
 /// Blobs larger than this are treated as binary when computing change ids.
 pub const MAX_TEXT_DIFF_BYTES: i64 = 1 << 20;
 
@@ -554,6 +557,46 @@ impl GitRepo {
         self.repo.find_object(oid, None).ok()?.peel_to_commit().ok().map(|c| c.id())
     }
 
+    /// Whether an update of `refname` moves a protected ref: `refname`
+    /// itself is protected, or it is a symref whose chain reaches a
+    /// protected ref, or a protected symref's chain reaches it (the push
+    /// then moves that protected name too). Symrefs are loose files, so
+    /// only the loose refs under the protected prefixes are read.
+    pub fn moves_protected(&self, refname: &str, protected: &ProtectedRefs) -> bool {
+        let chain = self.symref_chain(refname);
+        if chain.iter().any(|name| protected.matches(name)) {
+            return true;
+        }
+        let common = self.repo.commondir().to_owned();
+        let mut loose = std::collections::BTreeSet::new();
+        for prefix in literal_prefixes(protected.patterns()) {
+            let folder = prefix.rfind('/').map_or("", |slash| &prefix[..slash]);
+            collect_loose_refs(&common, folder, &prefix, &mut loose);
+        }
+        loose.iter().filter(|name| protected.matches(name)).any(|name| {
+            let theirs = self.symref_chain(name);
+            theirs.len() > 1 && theirs.iter().any(|link| chain.contains(link))
+        })
+    }
+
+    /// `refname` and the refs its symbolic links lead to, in order (at
+    /// most [`MAX_SYMREF_DEPTH`] links, as git allows).
+    fn symref_chain(&self, refname: &str) -> Vec<String> {
+        let mut chain = vec![refname.to_owned()];
+        while chain.len() <= MAX_SYMREF_DEPTH {
+            let Some(target) = chain.last().and_then(|name| self.repo.find_reference(name).ok()).and_then(|reference| {
+                reference.symbolic_target_bytes().map(|target| String::from_utf8_lossy(target).into_owned())
+            }) else {
+                break;
+            };
+            if chain.contains(&target) {
+                break;
+            }
+            chain.push(target);
+        }
+        chain
+    }
+
     /// The current commit of every protected ref.
     ///
     /// Only the refs under each pattern's literal prefix are looked at: the
@@ -572,8 +615,13 @@ impl GitRepo {
         }
         let mut tips = Vec::new();
         for name in loose.iter().filter(|name| protected.matches(name)) {
+            // A protected symref's target may be any ref, written by anyone
+            // who may push there: its commits are no protected history. A
+            // protected target is counted under its own name.
             if let Ok(reference) = self.repo.find_reference(name) {
-                tips.extend(reference.peel_to_commit().ok().map(|c| c.id()));
+                if reference.kind() == Some(git2::ReferenceType::Direct) {
+                    tips.extend(reference.peel_to_commit().ok().map(|c| c.id()));
+                }
             }
         }
         let packed = match std::fs::read(common.join("packed-refs")) {

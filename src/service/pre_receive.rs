@@ -55,9 +55,11 @@ pub fn decide_until(
     // A commit entering several protected refs in one push is checked once.
     // One walk yields each commit once, so a push with one protected update
     // (nearly all of them) keeps no set of ids.
-    let several = push.updates.iter().filter(|u| protected.matches(&u.refname)).count() > 1;
+    // An update is protected by its name, or through a symbolic ref.
+    let updates: Vec<&RefUpdate> = push.updates.iter().filter(|u| repo.moves_protected(&u.refname, protected)).collect();
+    let several = updates.len() > 1;
     let mut seen: HashSet<String> = HashSet::new();
-    for update in push.updates.iter().filter(|u| protected.matches(&u.refname)) {
+    for update in updates {
         let index = decision.begin_ref(update.clone());
         if update.change() == Change::Delete {
             decision.refs[index].problems.push(deletion_refused(&update.refname));

@@ -383,14 +383,15 @@ impl Audit<'_> {
             return Ok(());
         };
         let protected = &self.loaded.gate.policy.protected_refs;
-        // The decided refs are the protected updates, in push order.
+        // The decided refs are the protected updates (by name or through a
+        // symref), in push order.
         let mut decided = decision.map(|d| d.refs.iter()).into_iter().flatten().peekable();
         let updates = self
             .updates
             .iter()
-            .map(|update| {
-                let problems = decided.next_if(|r| r.update == *update).map(|r| r.problems.clone()).unwrap_or_default();
-                AuditUpdate::new(update, protected.matches(&update.refname), problems)
+            .map(|update| match decided.next_if(|r| r.update == *update) {
+                Some(decided) => AuditUpdate::new(update, true, decided.problems.clone()),
+                None => AuditUpdate::new(update, decision.is_none() && protected.matches(&update.refname), Vec::new()),
             })
             .collect();
         let record = AuditRecord {

@@ -349,3 +349,37 @@ fn an_identity_git_reads_otherwise_is_refused_as_malformed() {
     assert!(!pushed.accepted);
     assert!(pushed.stderr.contains("fsck"), "{}", pushed.stderr);
 }
+
+// ------------------------------------------------------- 4. symbolic refs
+
+#[test]
+fn a_push_through_a_symref_to_main_is_checked() {
+    let (world, _server) = seeded();
+    let main_before = run_git(&world.bare, &["rev-parse", "refs/heads/main"]);
+    run_git(&world.bare, &["symbolic-ref", "refs/heads/trunk", "refs/heads/main"]);
+    world.commit(DEV, &format!("Retry deploys\n\n{CLAUDE}\n"));
+    let pushed = world.push("HEAD:refs/heads/trunk");
+    assert!(!pushed.accepted, "{}", pushed.remote);
+    assert!(pushed.remote.contains("ai-unapproved"), "{}", pushed.remote);
+    assert_eq!(run_git(&world.bare, &["rev-parse", "refs/heads/main"]), main_before);
+}
+
+#[test]
+fn a_protected_symref_to_an_open_branch_protects_it_and_lends_it_no_trust() {
+    let (world, _server) = seeded();
+    // AI commits land on staging while nothing protects it.
+    run_git(&world.work, &["checkout", "--quiet", "-b", "staging"]);
+    world.commit(DEV, &format!("Retry deploys\n\n{CLAUDE}\n"));
+    assert!(world.push("HEAD:refs/heads/staging").accepted);
+    // Then an admin points a protected name at staging.
+    run_git(&world.bare, &["symbolic-ref", "refs/heads/release/current", "refs/heads/staging"]);
+    // Its commits are still no protected history: main checks them.
+    let pushed = world.push("HEAD:refs/heads/main");
+    assert!(!pushed.accepted, "{}", pushed.remote);
+    assert!(pushed.remote.contains("ai-unapproved"), "{}", pushed.remote);
+    // And a push to staging now moves release/current: it is checked.
+    world.commit(DEV, &format!("Retry more\n\n{CLAUDE}\n"));
+    let pushed = world.push("HEAD:refs/heads/staging");
+    assert!(!pushed.accepted, "{}", pushed.remote);
+    assert!(pushed.remote.contains("Retry more"), "{}", pushed.remote);
+}
