@@ -235,6 +235,17 @@ impl ChangeIds {
     }
 }
 
+/// The protected refs of a repository as one push finds them (see
+/// [`GitRepo::protection`]).
+#[derive(Debug, Clone)]
+pub struct Protection {
+    patterns: ProtectedRefs,
+    /// The commits the protected refs point at (not through symrefs).
+    tips: Vec<Oid>,
+    /// Each protected symref and the refs it leads to.
+    symref_chains: Vec<Vec<String>>,
+}
+
 /// Symbolic links followed from one ref, as git's `SYMREF_MAXDEPTH`.
 const MAX_SYMREF_DEPTH: usize = 5;
 
@@ -248,7 +259,17 @@ fn change_trees<'r>(repo: &'r Repository, id: &str) -> Result<(Option<git2::Tree
     let commit = repo.find_commit(oid).map_err(|_| GitError::MissingObject { id: id.to_owned() })?;
     let context = || format!("cannot diff commit {id}");
     let tree = commit.tree().map_err(git_error(context()))?;
-    let parent_tree = match commit.parent_ids().next() {
+    // The first parent as the object records it: libgit2 would apply
+    // `info/grafts`, which git's own reading of a push does not.
+    let recorded_parent = commit
+        .raw_header_bytes()
+        .split(|&b| b == b'\n')
+        .skip(1)
+        .map_while(|line| line.strip_prefix(b"parent "))
+        .next()
+        .and_then(|hex| std::str::from_utf8(hex).ok())
+        .and_then(|hex| Oid::from_str(hex).ok());
+    let parent_tree = match recorded_parent {
         Some(parent) => Some(repo.find_commit(parent).and_then(|p| p.tree()).map_err(git_error(context()))?),
         None => None,
     };
@@ -486,6 +507,22 @@ impl GitRepo {
         new_commit: &str,
         protected: &ProtectedRefs,
         work: impl Fn(CommitFacts) -> T + Sync,
+        visit: impl FnMut(T),
+    ) -> Result<(), GitError> {
+        self.walk_entering_with(update, new_commit, &self.protection(protected)?, &[], work, visit)
+    }
+
+    /// [`GitRepo::walk_entering`] with the protected tips read once per
+    /// push, also hiding `walked`: the tips of this push's earlier updates,
+    /// whose commits were judged already (a thousand refs created at one
+    /// tip walk its history once).
+    pub fn walk_entering_with<T: Send>(
+        &self,
+        update: &RefUpdate,
+        new_commit: &str,
+        protection: &Protection,
+        walked: &[String],
+        work: impl Fn(CommitFacts) -> T + Sync,
         mut visit: impl FnMut(T),
     ) -> Result<(), GitError> {
         let new = Oid::from_str(new_commit).ok().and_then(|oid| crate::git::history::object_id(oid.as_bytes()));
@@ -495,7 +532,8 @@ impl GitRepo {
             // A missing old tip (a corrupt repository) only means more is checked.
             hidden.extend(Oid::from_str(&update.old).ok().and_then(|oid| self.peel_commit(oid)));
         }
-        hidden.extend(self.protected_tips(protected)?);
+        hidden.extend(protection.tips.iter().copied());
+        hidden.extend(walked.iter().filter_map(|id| Oid::from_str(id).ok()));
         let hidden: Vec<_> = hidden.iter().filter_map(|oid| crate::git::history::object_id(oid.as_bytes())).collect();
         let history = self.history()?;
         let walk = history.walk(&[new], &hidden, Order::Topological)?;
@@ -557,26 +595,33 @@ impl GitRepo {
         self.repo.find_object(oid, None).ok()?.peel_to_commit().ok().map(|c| c.id())
     }
 
-    /// Whether an update of `refname` moves a protected ref: `refname`
-    /// itself is protected, or it is a symref whose chain reaches a
-    /// protected ref, or a protected symref's chain reaches it (the push
-    /// then moves that protected name too). Symrefs are loose files, so
-    /// only the loose refs under the protected prefixes are read.
-    pub fn moves_protected(&self, refname: &str, protected: &ProtectedRefs) -> bool {
-        let chain = self.symref_chain(refname);
-        if chain.iter().any(|name| protected.matches(name)) {
-            return true;
-        }
+    /// What a push needs to know about the protected refs, read once: their
+    /// tips (the history already protected) and their symbolic links.
+    pub fn protection(&self, protected: &ProtectedRefs) -> Result<Protection, GitError> {
         let common = self.repo.commondir().to_owned();
         let mut loose = std::collections::BTreeSet::new();
         for prefix in literal_prefixes(protected.patterns()) {
             let folder = prefix.rfind('/').map_or("", |slash| &prefix[..slash]);
             collect_loose_refs(&common, folder, &prefix, &mut loose);
         }
-        loose.iter().filter(|name| protected.matches(name)).any(|name| {
-            let theirs = self.symref_chain(name);
-            theirs.len() > 1 && theirs.iter().any(|link| chain.contains(link))
-        })
+        // Symrefs are loose files (packed-refs holds none).
+        let symref_chains = loose
+            .iter()
+            .filter(|name| protected.matches(name))
+            .map(|name| self.symref_chain(name))
+            .filter(|chain| chain.len() > 1)
+            .collect();
+        Ok(Protection { patterns: protected.clone(), tips: self.protected_tips(protected, &loose)?, symref_chains })
+    }
+
+    /// Whether an update of `refname` moves a protected ref: `refname`
+    /// itself is protected, or it is a symref whose chain reaches a
+    /// protected ref, or a protected symref's chain reaches it (the push
+    /// then moves that protected name too).
+    pub fn moves_protected(&self, protection: &Protection, refname: &str) -> bool {
+        let chain = self.symref_chain(refname);
+        chain.iter().any(|name| protection.patterns.matches(name))
+            || protection.symref_chains.iter().any(|theirs| theirs.iter().any(|link| chain.contains(link)))
     }
 
     /// `refname` and the refs its symbolic links lead to, in order (at
@@ -584,9 +629,11 @@ impl GitRepo {
     fn symref_chain(&self, refname: &str) -> Vec<String> {
         let mut chain = vec![refname.to_owned()];
         while chain.len() <= MAX_SYMREF_DEPTH {
-            let Some(target) = chain.last().and_then(|name| self.repo.find_reference(name).ok()).and_then(|reference| {
-                reference.symbolic_target_bytes().map(|target| String::from_utf8_lossy(target).into_owned())
-            }) else {
+            let Some(target) = chain
+                .last()
+                .and_then(|name| self.repo.find_reference(name).ok())
+                .and_then(|reference| reference.symbolic_target_bytes().map(|target| String::from_utf8_lossy(target).into_owned()))
+            else {
                 break;
             };
             if chain.contains(&target) {
@@ -605,14 +652,9 @@ impl GitRepo {
     /// parse every packed ref (and match every ref against a glob) on each
     /// push, which costs tens of milliseconds in a repository with 50,000
     /// refs.
-    fn protected_tips(&self, protected: &ProtectedRefs) -> Result<Vec<Oid>, GitError> {
+    fn protected_tips(&self, protected: &ProtectedRefs, loose: &std::collections::BTreeSet<String>) -> Result<Vec<Oid>, GitError> {
         let common = self.repo.commondir().to_owned();
         let prefixes = literal_prefixes(protected.patterns());
-        let mut loose = std::collections::BTreeSet::new();
-        for prefix in &prefixes {
-            let folder = prefix.rfind('/').map_or("", |slash| &prefix[..slash]);
-            collect_loose_refs(&common, folder, prefix, &mut loose);
-        }
         let mut tips = Vec::new();
         for name in loose.iter().filter(|name| protected.matches(name)) {
             // A protected symref's target may be any ref, written by anyone
@@ -752,7 +794,17 @@ impl GitRepo {
         let commit = self.repo.find_commit(oid).map_err(|_| GitError::MissingObject { id: id.to_owned() })?;
         let context = || format!("cannot diff commit {id}");
         let tree = commit.tree().map_err(git_error(context()))?;
-        let parent_tree = match commit.parent_ids().next() {
+        // The first parent as the object records it: libgit2 would apply
+        // `info/grafts`, which git's own reading of a push does not.
+        let recorded_parent = commit
+            .raw_header_bytes()
+            .split(|&b| b == b'\n')
+            .skip(1)
+            .map_while(|line| line.strip_prefix(b"parent "))
+            .next()
+            .and_then(|hex| std::str::from_utf8(hex).ok())
+            .and_then(|hex| Oid::from_str(hex).ok());
+        let parent_tree = match recorded_parent {
             Some(parent) => Some(self.repo.find_commit(parent).and_then(|p| p.tree()).map_err(git_error(context()))?),
             None => None,
         };

@@ -36,6 +36,8 @@ pub struct PolicyConfig {
     pub mode: Mode,
     /// How an approval is proven: signed (the default) or a plain trailer.
     pub approvals: ApprovalMode,
+    /// Whether pushes may create or move replace refs (`refs/replace/*`).
+    pub allow_replace_refs: bool,
     /// Domains whose addresses take a `+tag` (`*`: every domain), lowercase:
     /// `sam+ai@corp.example` is then Sam when deciding who is an author.
     pub plus_addressing: Vec<String>,
@@ -97,6 +99,8 @@ pub enum Code {
     UnreadableMessage,
     /// The commit's identity headers are malformed or ambiguous.
     MalformedCommit,
+    /// A push creates or moves a replace ref (`refs/replace/*`).
+    ReplaceRef,
 }
 
 impl Code {
@@ -118,6 +122,7 @@ impl Code {
             Code::NotACommit => "not-a-commit",
             Code::UnreadableMessage => "unreadable-message",
             Code::MalformedCommit => "malformed-commit",
+            Code::ReplaceRef => "replace-ref",
         }
     }
 }
@@ -580,6 +585,17 @@ impl RefReport {
 /// The reason for deleting a protected ref.
 pub fn deletion_refused(refname: &str) -> Reason {
     Reason { code: Code::ProtectedRefDeletion, message: format!("{refname} is protected and cannot be deleted") }
+}
+
+/// The reason for creating or moving a replace ref.
+pub fn replace_ref_refused(refname: &str) -> Reason {
+    Reason {
+        code: Code::ReplaceRef,
+        message: format!(
+            "{refname} would make git show another object in place of {} on every branch, protected ones too; replace refs are not allowed (policy.allow_replace_refs)",
+            crate::policy::facts::short_id(refname.trim_start_matches("refs/replace/"))
+        ),
+    }
 }
 
 /// The reason for pointing a protected ref at a non-commit.

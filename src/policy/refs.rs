@@ -98,6 +98,12 @@ pub fn is_zero(id: &str) -> bool {
     !id.is_empty() && id.bytes().all(|b| b == b'0')
 }
 
+/// Whether `refname` is a replace ref (`refs/replace/<id>`): it makes git
+/// show another object wherever the replaced one is named, on every branch.
+pub fn is_replace_ref(refname: &str) -> bool {
+    refname.starts_with("refs/replace/")
+}
+
 /// Whether `id` is a full hex object id (SHA-1 or SHA-256 length).
 pub fn is_object_id(id: &str) -> bool {
     (id.len() == 40 || id.len() == 64) && id.bytes().all(|b| b.is_ascii_hexdigit())

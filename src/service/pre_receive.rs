@@ -6,9 +6,9 @@ use std::path::PathBuf;
 
 use crate::git::{GitError, GitRepo, Tip};
 use crate::policy::decision::PushDecision;
-use crate::policy::gate::{CommitReport, Gate, deletion_refused, not_a_commit};
+use crate::policy::gate::{CommitReport, Gate, deletion_refused, not_a_commit, replace_ref_refused};
 use crate::policy::merge_scope::MergeScope;
-use crate::policy::refs::{Change, RefUpdate};
+use crate::policy::refs::{Change, RefUpdate, is_replace_ref};
 
 /// A push, in domain terms (validated from the wire by the server).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,14 +52,27 @@ pub fn decide_until(
     let change_ids = repo.change_ids();
     let protected = &gate.policy.protected_refs;
     let mut decision = PushDecision::default();
-    // A commit entering several protected refs in one push is checked once.
-    // One walk yields each commit once, so a push with one protected update
-    // (nearly all of them) keeps no set of ids.
+    let protection = repo.protection(protected)?;
     // An update is protected by its name, or through a symbolic ref.
-    let updates: Vec<&RefUpdate> = push.updates.iter().filter(|u| repo.moves_protected(&u.refname, protected)).collect();
-    let several = updates.len() > 1;
+    let updates: Vec<(&RefUpdate, bool)> = push.updates.iter().map(|u| (u, repo.moves_protected(&protection, &u.refname))).collect();
+    // A commit entering several protected refs in one push is judged once:
+    // each walk also hides the tips walked before it, and one walk yields
+    // each commit once, so a push with one protected update (nearly all of
+    // them) keeps no set of ids.
+    let several = updates.iter().filter(|(_, protected)| *protected).count() > 1;
     let mut seen: HashSet<String> = HashSet::new();
-    for update in updates {
+    let mut walked: Vec<String> = Vec::new();
+    for (update, is_protected) in updates {
+        // A replace ref changes what every branch shows (git log, git show,
+        // git archive), without a commit entering any of them.
+        if is_replace_ref(&update.refname) && update.change() != Change::Delete && !gate.policy.allow_replace_refs {
+            let index = decision.begin_ref(update.clone());
+            decision.refs[index].problems.push(replace_ref_refused(&update.refname));
+            continue;
+        }
+        if !is_protected {
+            continue;
+        }
         let index = decision.begin_ref(update.clone());
         if update.change() == Change::Delete {
             decision.refs[index].problems.push(deletion_refused(&update.refname));
@@ -72,10 +85,11 @@ pub fn decide_until(
             Tip::Commit(commit) => {
                 decision.refs[index].tip_commit = Some(commit.clone());
                 let mut merges = MergeScope::default();
-                repo.walk_entering(
+                repo.walk_entering_with(
                     update,
                     &commit,
-                    protected,
+                    &protection,
+                    &walked,
                     |facts| {
                         gate.evaluate_with(facts, |id| {
                             let late = until.is_some_and(|until| std::time::Instant::now() >= until);
@@ -93,6 +107,7 @@ pub fn decide_until(
                         }
                     },
                 )?;
+                walked.push(commit);
             }
         }
     }

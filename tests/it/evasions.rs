@@ -383,3 +383,45 @@ fn a_protected_symref_to_an_open_branch_protects_it_and_lends_it_no_trust() {
     assert!(!pushed.accepted, "{}", pushed.remote);
     assert!(pushed.remote.contains("Retry more"), "{}", pushed.remote);
 }
+
+// ---------------------------------------------------------- 5. replace refs
+
+#[test]
+fn a_replace_ref_is_refused_unless_allowed() {
+    let (world, _server) = seeded();
+    let main = run_git(&world.bare, &["rev-parse", "refs/heads/main"]).trim().to_owned();
+    // An AI commit dressed up as main's tip, on a branch no one protects.
+    run_git(&world.work, &["checkout", "--quiet", "-b", "topic"]);
+    world.commit(DEV, &format!("Retry deploys\n\n{CLAUDE}\n"));
+    let pushed = world.push(&format!("HEAD:refs/replace/{main}"));
+    assert!(!pushed.accepted, "{}", pushed.remote);
+    assert!(pushed.remote.contains("replace-ref"), "{}", pushed.remote);
+    let shown = run_git(&world.bare, &["log", "-1", "--format=%s", "main"]);
+    assert_eq!(shown.trim(), "Initial commit", "main still shows its own tip");
+
+    let (world, _server) = serve(World::with_config("allow_replace_refs = true"));
+    world.commit(DEV, "Initial commit\n");
+    assert!(world.push("HEAD:refs/heads/main").accepted);
+    let main = run_git(&world.bare, &["rev-parse", "refs/heads/main"]).trim().to_owned();
+    world.commit(DEV, "A better tip\n");
+    let pushed = world.push(&format!("HEAD:refs/replace/{main}"));
+    assert!(pushed.accepted, "{}", pushed.remote);
+}
+
+#[test]
+fn the_walk_ignores_replace_refs_and_grafts() {
+    let (world, _server) = seeded();
+    // Replace main's tip by a commit that pretends to already contain the
+    // AI commit, and graft it in too: the gate reads the objects as pushed.
+    world.commit(DEV, &format!("Retry deploys\n\n{CLAUDE}\n"));
+    let ai = run_git(&world.work, &["rev-parse", "HEAD"]).trim().to_owned();
+    run_git(&world.work, &["push", "--quiet", "origin", "HEAD:refs/heads/parking"]);
+    let main = run_git(&world.bare, &["rev-parse", "refs/heads/main"]).trim().to_owned();
+    run_git(&world.bare, &["update-ref", &format!("refs/replace/{main}"), &ai]);
+    std::fs::create_dir_all(world.bare.join("info")).expect("info dir");
+    std::fs::write(world.bare.join("info/grafts"), format!("{main} {ai}\n")).expect("grafts");
+    world.commit(DEV, "On top\n");
+    let pushed = world.push("HEAD:refs/heads/main");
+    assert!(!pushed.accepted, "{}", pushed.remote);
+    assert!(pushed.remote.contains("Retry deploys"), "{}", pushed.remote);
+}
