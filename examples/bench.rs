@@ -8,6 +8,7 @@
 //! bench/run                 # everything (a few minutes on 2 cores)
 //! bench/run --quick         # 1k and 10k only, fewer runs
 //! bench/run --only signed   # the signed-approvals row only
+//! bench/run --only attacks   # the 2 MB message and the 1,000-ref rows only
 //! ```
 
 use std::fmt::Write as _;
@@ -42,6 +43,8 @@ struct Options {
     quick: bool,
     /// Only the signed-approvals row (`--only signed`).
     only_signed: bool,
+    /// Only the rows of pushes built to stall the gate (`--only attacks`).
+    only_attacks: bool,
     runs: usize,
     binary: PathBuf,
 }
@@ -49,7 +52,14 @@ struct Options {
 fn options() -> Result<Options> {
     let me = std::env::current_exe().map_err(|e| e.to_string())?;
     let profile = me.parent().and_then(Path::parent).ok_or("unexpected location of the bench program")?;
-    let mut options = Options { generate_only: None, quick: false, only_signed: false, runs: 7, binary: profile.join("signoff-gate") };
+    let mut options = Options {
+        generate_only: None,
+        quick: false,
+        only_signed: false,
+        only_attacks: false,
+        runs: 7,
+        binary: profile.join("signoff-gate"),
+    };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -59,14 +69,15 @@ fn options() -> Result<Options> {
             }
             "--only" => match args.next().as_deref() {
                 Some("signed") => options.only_signed = true,
-                other => return Err(format!("--only takes `signed`, not {other:?}")),
+                Some("attacks") => options.only_attacks = true,
+                other => return Err(format!("--only takes `signed` or `attacks`, not {other:?}")),
             },
             "--runs" => options.runs = args.next().and_then(|n| n.parse().ok()).ok_or("--runs needs a number")?,
             "--binary" => options.binary = PathBuf::from(args.next().ok_or("--binary needs a path")?),
             "--generate-only" => options.generate_only = Some(PathBuf::from(args.next().ok_or("--generate-only needs a folder")?)),
             other => {
                 return Err(format!(
-                    "unknown argument {other:?}; expected --quick, --only signed, --runs N, --binary PATH, --generate-only DIR"
+                    "unknown argument {other:?}; expected --quick, --only signed|attacks, --runs N, --binary PATH, --generate-only DIR"
                 ));
             }
         }
@@ -434,6 +445,12 @@ fn run() -> Result<()> {
         print_table(&rows);
         return Ok(());
     }
+    if options.only_attacks {
+        let server = Server::start(&options.binary, dir.path(), &root, "server")?;
+        rows.extend(attacks(&options, &root, &server)?);
+        print_table(&rows);
+        return Ok(());
+    }
 
     // Histories on an unprotected ref, so a new protected branch at their tip
     // is an orphan: everything in it is new to the protected refs.
@@ -524,6 +541,9 @@ fn run() -> Result<()> {
 
     // 7. Signed approvals: every commit's change is diffed and its signature verified.
     rows.push(signed_push(&options, &root, &server, &alice_key)?);
+
+    // 8. Pushes built to stall the gate.
+    rows.extend(attacks(&options, &root, &server)?);
 
     // 2. Small pushes through the real hook.
     rows.extend(small_pushes(&options, dir.path(), &root, &server)?);
@@ -659,6 +679,88 @@ fn signed_push(options: &Options, root: &Path, server: &Server, key: &ssh_key::P
         target: "≤ 1.0×".to_owned(),
         met: Some(r <= 1.0),
     })
+}
+
+/// Pushes built to stall the gate: a 2 MB message made of what once took
+/// quadratic time, and 1,000 protected refs created at one tip.
+fn attacks(options: &Options, root: &Path, server: &Server) -> Result<Vec<Row>> {
+    let mut rows = Vec::new();
+
+    // A 2 MB message: a marker, then `[bot]@` repeated, distinct footers,
+    // distinct co-authors and long lines.
+    let bare = root.join("attack-message.git");
+    git_ok(root, &["init", "--quiet", "--bare", &bare.display().to_string()])?;
+    let mut text = String::from("Harmless subject\n\nCo-Authored-By: Claude <noreply@anthropic.com>\n");
+    while text.len() < 600_000 {
+        text.push_str("[bot]@");
+    }
+    text.push('\n');
+    let mut n = 0;
+    while text.len() < 2_000_000 {
+        n += 1;
+        let _ = writeln!(text, "🤖 Generated with [Claude Code](https://claude.com/claude-code/{n})");
+        let _ = writeln!(text, "    Co-authored-by: Person {n} <p{n}@corp.example> helper{n}[bot]@corp.example");
+    }
+    let time = 1_700_000_000;
+    let stream = format!(
+        "commit refs/heads/import\nmark :1\nauthor Dev <dev@corp.example> {time} +0000\ncommitter Dev <dev@corp.example> {time} +0000\ndata {}\n{text}\nM 644 inline f.txt\ndata 2\nx\n\n",
+        text.len()
+    );
+    fast_import(&bare, stream.as_bytes())?;
+    let tip = git_out(&bare, &["rev-parse", "refs/heads/import"])?;
+    let push = request(&bare, ZERO, &tip, "refs/heads/main");
+    let mut log = git(&bare);
+    log.args(["log", "--format=%B", "refs/heads/import"]);
+    let (served, git_log) = side_by_side(
+        options.runs,
+        || {
+            let (answer, elapsed) = server.ask(&push)?;
+            if answer.accepted || answer.refused != 1 {
+                return Err(format!("the 2 MB message was not refused: {}", answer.message));
+            }
+            Ok(elapsed)
+        },
+        || timed(&mut log),
+    )?;
+    rows.push(Row {
+        what: format!("pre-receive, one commit with a {:.1} MB message built to be slow to read", text.len() as f64 / 1e6),
+        measured: ms(served),
+        against: format!("`git log --format=%B`: {}", ms(git_log)),
+        ratio: format!("{:.2}×", ratio(served, git_log)),
+        target: "≤ 250 ms".to_owned(),
+        met: Some(served <= Duration::from_millis(250)),
+    });
+
+    // 1,000 protected refs created at the tip of a 10,000-commit history no
+    // protected ref holds: the history is judged once, not 1,000 times.
+    let bare = root.join("attack-refs.git");
+    let history = generate(&bare, 10_000, 0xbad, "refs/heads/import")?;
+    let one = request(&bare, ZERO, &history.tip, "refs/heads/release/r0");
+    let mut many = request(&bare, ZERO, &history.tip, "refs/heads/release/r0");
+    many.updates = (0..1_000)
+        .map(|k| WireRefUpdate { old: ZERO.to_owned(), new: history.tip.clone(), refname: format!("refs/heads/release/r{k}") })
+        .collect();
+    let (thousand, single) = side_by_side(
+        options.runs,
+        || {
+            let (answer, elapsed) = server.ask(&many)?;
+            if answer.checked != 10_000 {
+                return Err(format!("1,000 refs at one tip: {} commits checked, not 10000", answer.checked));
+            }
+            Ok(elapsed)
+        },
+        || server.ask(&one).map(|(_, elapsed)| elapsed),
+    )?;
+    let r = ratio(thousand, single);
+    rows.push(Row {
+        what: "pre-receive, 1,000 protected refs created at one 10k-commit tip".to_owned(),
+        measured: ms(thousand),
+        against: format!("one such ref: {}", ms(single)),
+        ratio: format!("{r:.2}×"),
+        target: "≤ 1.2×".to_owned(),
+        met: Some(r <= 1.2),
+    });
+    Ok(rows)
 }
 
 /// A bare repository seeded with `history`'s first commits, a clone to push

@@ -333,9 +333,10 @@ impl Gate {
         };
 
         let mut authors: Vec<String> = vec![self.mailbox(&commit.author.email)];
+        let mut known: std::collections::HashSet<String> = authors.iter().cloned().collect();
         for coauthor in &detection.human_coauthors {
             let mailbox = self.mailbox(&coauthor.email);
-            if !authors.contains(&mailbox) {
+            if known.insert(mailbox.clone()) {
                 authors.push(mailbox);
             }
         }

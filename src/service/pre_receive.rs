@@ -62,6 +62,7 @@ pub fn decide_until(
     let several = updates.iter().filter(|(_, protected)| *protected).count() > 1;
     let mut seen: HashSet<String> = HashSet::new();
     let mut walked: Vec<String> = Vec::new();
+    let mut walked_set: HashSet<String> = HashSet::new();
     for (update, is_protected) in updates {
         // A replace ref changes what every branch shows (git log, git show,
         // git archive), without a commit entering any of them.
@@ -81,6 +82,10 @@ pub fn decide_until(
         match repo.tip(&update.new)? {
             Tip::NotACommit(kind) => {
                 decision.refs[index].problems.push(not_a_commit(&update.refname, &update.new, kind));
+            }
+            Tip::Commit(commit) if walked_set.contains(&commit) => {
+                // Judged already, with all its history, for an earlier update.
+                decision.refs[index].tip_commit = Some(commit);
             }
             Tip::Commit(commit) => {
                 decision.refs[index].tip_commit = Some(commit.clone());
@@ -107,6 +112,7 @@ pub fn decide_until(
                         }
                     },
                 )?;
+                walked_set.insert(commit.clone());
                 walked.push(commit);
             }
         }
