@@ -425,3 +425,36 @@ fn the_walk_ignores_replace_refs_and_grafts() {
     assert!(!pushed.accepted, "{}", pushed.remote);
     assert!(pushed.remote.contains("Retry deploys"), "{}", pushed.remote);
 }
+
+// ----------------------------------------------------- 8. quadratic scans
+
+#[test]
+fn a_message_built_to_be_slow_is_decided() {
+    let (world, _server) = seeded();
+    // What once took quadratic time: `[bot]@` repeated after a marker, and
+    // many distinct footers and co-authors (the bench times 2 MB of it).
+    let mut message = format!("Harmless subject\n\n{CLAUDE} {}\n", "[bot]@".repeat(40_000));
+    for n in 0..2_000 {
+        message.push_str(&format!("🤖 Generated with [Claude Code](https://claude.com/claude-code/{n})\n"));
+        message.push_str(&format!("    Co-authored-by: P{n} <p{n}@corp.example> h{n}\u{a0}helper{n}[bot]@corp.example\n"));
+    }
+    world.commit(DEV, &message);
+    let pushed = world.push("HEAD:refs/heads/main");
+    assert!(!pushed.accepted, "{}", pushed.remote);
+    assert!(pushed.remote.contains("ai-unapproved"), "{}", pushed.remote);
+    // Markers are listed with a bound, not 2,000 of them.
+    assert!(pushed.remote.contains("more markers"), "{}", pushed.remote);
+}
+
+// ---------------------------------------------- 10. many refs, one history
+
+#[test]
+fn many_protected_refs_at_one_tip_judge_its_commits_once() {
+    let (world, _server) = seeded();
+    let id = world.commit(DEV, &format!("Retry deploys\n\n{CLAUDE}\n"));
+    let refspecs: Vec<String> = (0..50).map(|k| format!("HEAD:refs/heads/release/r{k}")).collect();
+    let output = git(&world.work).arg("push").arg("origin").args(&refspecs).output().expect("push");
+    let pushed = crate::util::Pushed::from(output);
+    assert!(!pushed.accepted, "{}", pushed.remote);
+    assert_eq!(pushed.remote.matches(&id[..12]).count(), 1, "{}", pushed.remote);
+}
