@@ -66,6 +66,9 @@ pub enum GitError {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// The work was stopped: its deadline passed or its asker went away.
+    #[error("stopped: the deadline passed or the client went away")]
+    Stopped,
     /// Any other libgit2 failure, with what we were doing.
     #[error("{context}")]
     Git {

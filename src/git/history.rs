@@ -23,6 +23,7 @@ use std::sync::Arc;
 
 use gix_hash::ObjectId;
 
+use crate::git::Stop;
 use crate::git::error::GitError;
 use crate::policy::approval::CommitSignature;
 use crate::policy::facts::{CommitFacts, Reading};
@@ -168,7 +169,20 @@ impl History {
     /// The commits reachable from `tips` but not from any of `hidden`, each
     /// once, in `order`.
     pub fn walk(&self, tips: &[ObjectId], hidden: &[ObjectId], order: Order) -> Result<Walk<'_>, GitError> {
-        let mut nodes = Nodes { history: self, reader: self.reader(), nodes: Vec::new(), index: HashMap::new(), parents: Vec::new() };
+        self.walk_until(tips, hidden, order, &Stop::never())
+    }
+
+    /// [`History::walk`], giving up (with [`GitError::Stopped`]) when
+    /// `stop` says so while it works out which commits to walk.
+    pub fn walk_until(&self, tips: &[ObjectId], hidden: &[ObjectId], order: Order, stop: &Stop) -> Result<Walk<'_>, GitError> {
+        let mut nodes = Nodes {
+            history: self,
+            reader: self.reader(),
+            nodes: Vec::new(),
+            index: HashMap::new(),
+            parents: Vec::new(),
+            stop: stop.clone(),
+        };
         let tips: Vec<u32> = tips.iter().map(|id| nodes.intern(*id)).collect();
         let hidden: Vec<u32> = hidden.iter().map(|id| nodes.intern(*id)).collect();
         let limited = !hidden.is_empty();
@@ -663,6 +677,7 @@ struct Nodes<'h> {
     nodes: Vec<Node>,
     index: HashMap<ObjectId, u32>,
     parents: Vec<u32>,
+    stop: Stop,
 }
 
 fn index(n: u32) -> usize {
@@ -755,7 +770,12 @@ impl Nodes<'_> {
         const SLOP: usize = 5;
         let mut oldest_visible = i64::MAX;
         let mut slop = SLOP;
+        let mut taken: u32 = 0;
         loop {
+            taken = taken.wrapping_add(1);
+            if taken % 1024 == 0 && self.stop.now() {
+                return Err(GitError::Stopped);
+            }
             let must = paint.visible_only > 0 || (exact && paint.outside_graph > 0);
             if !must {
                 let newest_waiting = paint.heap.peek().map(|&(_, time, _, _)| time);

@@ -235,6 +235,33 @@ impl ChangeIds {
     }
 }
 
+/// When long work must stop: a deadline, and a flag its asker sets when it
+/// goes away. The walk and the judging look at it as they go, so work no
+/// one waits for ends soon and gives back what it holds.
+#[derive(Debug, Clone, Default)]
+pub struct Stop {
+    until: Option<std::time::Instant>,
+    cancelled: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+}
+
+impl Stop {
+    /// Never stops.
+    pub fn never() -> Stop {
+        Stop::default()
+    }
+
+    /// Stops at `until`, or once `cancelled` is set.
+    pub fn at(until: std::time::Instant, cancelled: std::sync::Arc<std::sync::atomic::AtomicBool>) -> Stop {
+        Stop { until: Some(until), cancelled: Some(cancelled) }
+    }
+
+    /// Whether to stop now.
+    pub fn now(&self) -> bool {
+        self.cancelled.as_ref().is_some_and(|flag| flag.load(std::sync::atomic::Ordering::Relaxed))
+            || self.until.is_some_and(|until| std::time::Instant::now() >= until)
+    }
+}
+
 /// The protected refs of a repository as one push finds them (see
 /// [`GitRepo::protection`]).
 #[derive(Debug, Clone)]
@@ -244,6 +271,17 @@ pub struct Protection {
     tips: Vec<Oid>,
     /// Each protected symref and the refs it leads to.
     symref_chains: Vec<Vec<String>>,
+}
+
+/// What one walk of a push shares with the push's other walks.
+#[derive(Debug, Clone, Copy)]
+pub struct WithinPush<'a> {
+    /// The protected refs, read once for the push.
+    pub protection: &'a Protection,
+    /// The tips the push's earlier walks started from.
+    pub walked: &'a [String],
+    /// When to give up.
+    pub stop: &'a Stop,
 }
 
 /// Symbolic links followed from one ref, as git's `SYMREF_MAXDEPTH`.
@@ -509,7 +547,8 @@ impl GitRepo {
         work: impl Fn(CommitFacts) -> T + Sync,
         visit: impl FnMut(T),
     ) -> Result<(), GitError> {
-        self.walk_entering_with(update, new_commit, &self.protection(protected)?, &[], work, visit)
+        let within = WithinPush { protection: &self.protection(protected)?, walked: &[], stop: &Stop::never() };
+        self.walk_entering_with(update, new_commit, &within, work, visit)
     }
 
     /// [`GitRepo::walk_entering`] with the protected tips read once per
@@ -520,11 +559,11 @@ impl GitRepo {
         &self,
         update: &RefUpdate,
         new_commit: &str,
-        protection: &Protection,
-        walked: &[String],
+        within: &WithinPush<'_>,
         work: impl Fn(CommitFacts) -> T + Sync,
         mut visit: impl FnMut(T),
     ) -> Result<(), GitError> {
+        let WithinPush { protection, walked, stop } = within;
         let new = Oid::from_str(new_commit).ok().and_then(|oid| crate::git::history::object_id(oid.as_bytes()));
         let new = new.ok_or_else(|| GitError::MissingObject { id: new_commit.to_owned() })?;
         let mut hidden = Vec::new();
@@ -536,11 +575,17 @@ impl GitRepo {
         hidden.extend(walked.iter().filter_map(|id| Oid::from_str(id).ok()));
         let hidden: Vec<_> = hidden.iter().filter_map(|oid| crate::git::history::object_id(oid.as_bytes())).collect();
         let history = self.history()?;
-        let walk = history.walk(&[new], &hidden, Order::Topological)?;
+        let walk = history.walk_until(&[new], &hidden, Order::Topological, stop)?;
+        let mut stopped = false;
         history.drain(walk, &work, &mut |item| {
+            if stop.now() {
+                stopped = true;
+                return ControlFlow::Break(());
+            }
             visit(item);
             ControlFlow::Continue(())
-        })
+        })?;
+        if stopped { Err(GitError::Stopped) } else { Ok(()) }
     }
 
     /// Calls `visit` for each commit `git rev-list SPEC…` would list, as the

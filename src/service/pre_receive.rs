@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::path::PathBuf;
 
-use crate::git::{GitError, GitRepo, Tip};
+use crate::git::{GitError, GitRepo, Stop, Tip, WithinPush};
 use crate::policy::decision::PushDecision;
 use crate::policy::gate::{CommitReport, Gate, deletion_refused, not_a_commit, replace_ref_refused};
 use crate::policy::merge_scope::MergeScope;
@@ -35,17 +35,18 @@ pub fn decide_observed(
     push: &Push,
     observe: impl FnMut(&str, &CommitReport),
 ) -> Result<PushDecision, GitError> {
-    decide_until(gate, roots, push, None, observe)
+    decide_until(gate, roots, push, &Stop::never(), observe)
 }
 
-/// [`decide_observed`], computing no change id after `until`: once the
-/// caller has given up on the answer (it refuses the push), the costly part
-/// of the work stops, so the permit it holds comes back soon.
+/// [`decide_observed`], giving up with [`GitError::Stopped`] when `stop`
+/// says so (the deadline passed, the client went away): the walk and the
+/// judging end soon after, and no change id is computed past it, so the
+/// permit the work holds comes back soon.
 pub fn decide_until(
     gate: &Gate,
     roots: &[PathBuf],
     push: &Push,
-    until: Option<std::time::Instant>,
+    stop: &Stop,
     mut observe: impl FnMut(&str, &CommitReport),
 ) -> Result<PushDecision, GitError> {
     let repo = GitRepo::open_for_push(&push.repository, push.quarantine.as_deref(), roots)?;
@@ -93,15 +94,14 @@ pub fn decide_until(
                 repo.walk_entering_with(
                     update,
                     &commit,
-                    &protection,
-                    &walked,
+                    &WithinPush { protection: &protection, walked: &walked, stop },
+                    // Workers judge nothing more once the walk must stop.
                     |facts| {
-                        gate.evaluate_with(facts, |id| {
-                            let late = until.is_some_and(|until| std::time::Instant::now() >= until);
-                            if late { None } else { change_ids.change_id_or_log(id) }
-                        })
+                        (!stop.now())
+                            .then(|| gate.evaluate_with(facts, |id| if stop.now() { None } else { change_ids.change_id_or_log(id) }))
                     },
-                    |mut report| {
+                    |report| {
+                        let Some(mut report) = report else { return };
                         let approving = merges.visit(&report.commit, report.merge_approval.as_ref());
                         if !approving.is_empty() && report.wants_approval() {
                             gate.apply_merge_approvals(&mut report, &approving);

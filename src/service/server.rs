@@ -335,6 +335,11 @@ async fn decide(state: &AppState, push: Push, loaded: Arc<Loaded>) -> Result<(Pu
     // Waiting for a permit counts against the deadline: a push that cannot
     // be decided in time is refused, never accepted.
     let until = std::time::Instant::now() + deadline;
+    // Set when this future ends for any reason (answered, timed out, or
+    // dropped because the client went away): the blocking work then stops.
+    let cancelled = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let _cancel = CancelOnDrop(Arc::clone(&cancelled));
+    let stop = crate::git::Stop::at(until, cancelled);
     let decided = tokio::time::timeout(deadline, async move {
         let permit = permits.acquire_owned().await.map_err(|_| AppError::Internal("the permits are closed".to_owned()))?;
         tokio::task::spawn_blocking(move || {
@@ -342,7 +347,7 @@ async fn decide(state: &AppState, push: Push, loaded: Arc<Loaded>) -> Result<(Pu
             // it: the cap is on work, not on waiting answers.
             let _permit = permit;
             let mut commits = Vec::new();
-            let decision = pre_receive::decide_until(&loaded.gate, &roots, &push, Some(until), |refname, report| {
+            let decision = pre_receive::decide_until(&loaded.gate, &roots, &push, &stop, |refname, report| {
                 if collect {
                     commits.push(AuditCommit::new(refname, report));
                 }
@@ -356,6 +361,15 @@ async fn decide(state: &AppState, push: Push, loaded: Arc<Loaded>) -> Result<(Pu
     decided.map_err(|_| {
         AppError::Unavailable(format!("the push could not be decided within {} s; it is refused, try again", deadline.as_secs_f64()))
     })?
+}
+
+/// Sets its flag when dropped.
+struct CancelOnDrop(Arc<std::sync::atomic::AtomicBool>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// What an audit record is made of, besides the decision.
@@ -493,6 +507,9 @@ impl AppError {
             | GitError::MissingObject { .. }
             | GitError::BadCommit { .. }
             | GitError::BadRevision { .. } => AppError::BadRequest(chain),
+            GitError::Stopped => {
+                AppError::Unavailable(format!("{repository}: the push could not be decided in time; it is refused, try again"))
+            }
             GitError::Git { .. } | GitError::History { .. } => AppError::Internal(format!("{repository}: {chain}")),
         }
     }

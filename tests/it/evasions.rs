@@ -458,3 +458,65 @@ fn many_protected_refs_at_one_tip_judge_its_commits_once() {
     assert!(!pushed.accepted, "{}", pushed.remote);
     assert_eq!(pushed.remote.matches(&id[..12]).count(), 1, "{}", pushed.remote);
 }
+
+// ---------------------------------------------- 9. work past its deadline
+
+#[test]
+fn a_push_past_its_deadline_gives_back_its_turn() {
+    let world = World::new();
+    // One push decided at a time, each within half a second.
+    let config = std::fs::read_to_string(&world.config).expect("config");
+    let config = config.replace("[server]\n", "[server]\ndeadline_seconds = 0.5\nmax_concurrent = 1\n");
+    std::fs::write(&world.config, config).expect("config");
+    let (world, _server) = serve(world);
+    world.commit(DEV, "Initial commit\n");
+    assert!(world.push("HEAD:refs/heads/main").accepted);
+
+    // A history far too long to decide in half a second.
+    let mut stream = Vec::new();
+    let count = 16;
+    for k in 1..=count {
+        let prose: String = (0..25_000).map(|n| format!("Line {n} of change {k}: what changed and why.\n")).collect();
+        let text = format!("Change {k}\n\n{prose}\n{CLAUDE}\n");
+        write!(
+            stream,
+            "commit refs/heads/big\nmark :{k}\ncommitter Dev <dev@corp.example> {} +0000\ndata {}\n{text}\n",
+            1_767_225_600 + k,
+            text.len()
+        )
+        .expect("write");
+        if k == 1 {
+            writeln!(stream, "from refs/heads/main").expect("write");
+        } else {
+            writeln!(stream, "from :{}", k - 1).expect("write");
+        }
+    }
+    let mut child = git(&world.work).args(["fast-import", "--quiet"]).stdin(Stdio::piped()).spawn().expect("fast-import");
+    child.stdin.take().expect("stdin").write_all(&stream).expect("feed fast-import");
+    assert!(child.wait().expect("fast-import ends").success());
+
+    // On the server already (an open branch takes it unchecked), so the
+    // work reads the repository, not a quarantine git removes at refusal.
+    assert!(world.push("refs/heads/big:refs/heads/big").accepted);
+    let started = std::time::Instant::now();
+    let pushed = world.push("refs/heads/big:refs/heads/main");
+    assert!(!pushed.accepted, "{}", pushed.remote);
+    assert!(pushed.remote.contains("could not be decided within 0.5 s"), "{}", pushed.remote);
+    // The next push gets its turn at once: the first one's work stopped.
+    world.commit(DEV, "A small fix\n");
+    let pushed = world.push("HEAD:refs/heads/release/small");
+    assert!(pushed.accepted, "after {:?}: {}", started.elapsed(), pushed.remote);
+
+    // A hook that gives up (its own timeout) takes its push's work with it.
+    let config = std::fs::read_to_string(&world.config).expect("config").replace("deadline_seconds = 0.5", "deadline_seconds = 60");
+    std::fs::write(&world.config, config).expect("config");
+    let patient = TestServer::start(&world.config);
+    run_git(&world.bare, &["config", "signoff-gate.url", &patient.url()]);
+    run_git(&world.bare, &["config", "signoff-gate.timeout", "0.4"]);
+    let pushed = world.push("refs/heads/big:refs/heads/main");
+    assert!(!pushed.accepted, "{}", pushed.remote);
+    assert!(pushed.remote.contains("no answer within 0.4 s"), "{}", pushed.remote);
+    world.commit(DEV, "Another small fix\n");
+    let pushed = world.push("HEAD:refs/heads/release/small");
+    assert!(pushed.accepted, "{}", pushed.remote);
+}

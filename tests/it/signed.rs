@@ -663,10 +663,12 @@ fn roster_check_reports_bad_keys_and_roster_list_shows_fingerprints() {
 }
 
 #[test]
-fn past_the_deadline_no_change_id_is_computed_and_the_approval_does_not_count() {
-    use signoff_gate::policy::gate::Code;
+fn past_the_deadline_or_when_cancelled_the_decision_stops() {
+    use signoff_gate::git::{GitError, Stop};
     use signoff_gate::policy::refs::RefUpdate;
     use signoff_gate::service::pre_receive::{Push, decide_until};
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicBool;
     let mut signed = Signed::new();
     signed.serve();
     let work = &signed.world.work.clone();
@@ -684,13 +686,13 @@ fn past_the_deadline_no_change_id_is_computed_and_the_approval_does_not_count() 
         quarantine: None,
         updates: vec![RefUpdate { old: "0".repeat(40), new: approved, refname: "refs/heads/main".into() }],
     };
-    let verdicts = |until| {
-        let decision = decide_until(&gate, &roots, &push, until, |_, _| {}).expect("decided");
-        (decision.accepted(), decision.refs[0].refused.iter().flat_map(|r| r.reasons.iter().map(|reason| reason.code)).collect::<Vec<_>>())
-    };
-    assert_eq!(verdicts(None), (true, vec![]));
-    let past = std::time::Instant::now().checked_sub(std::time::Duration::from_secs(1));
-    assert_eq!(verdicts(past), (false, vec![Code::ApprovalSignatureInvalid]));
+    let decided = |stop: &Stop| decide_until(&gate, &roots, &push, stop, |_, _| {});
+    assert!(decided(&Stop::never()).expect("decided").accepted());
+    let now = std::time::Instant::now();
+    let past = now.checked_sub(std::time::Duration::from_secs(1)).expect("a second ago");
+    assert!(matches!(decided(&Stop::at(past, Arc::new(AtomicBool::new(false)))), Err(GitError::Stopped)));
+    let later = now + std::time::Duration::from_secs(600);
+    assert!(matches!(decided(&Stop::at(later, Arc::new(AtomicBool::new(true)))), Err(GitError::Stopped)));
 }
 
 #[test]
