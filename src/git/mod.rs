@@ -193,6 +193,36 @@ fn packed_refs_with_prefix<'a>(packed: &'a [u8], prefix: &str) -> Vec<(&'a str, 
     found
 }
 
+/// Alternates git follows from one object store (git's own limit).
+const MAX_ALTERNATE_DEPTH: usize = 5;
+
+/// Checks with `inside` every object store `objects/info/alternates` names,
+/// and theirs in turn, as git would follow them.
+fn check_alternates(objects: &Path, inside: &dyn Fn(&Path) -> Result<PathBuf, GitError>, depth: usize) -> Result<(), GitError> {
+    let text = match std::fs::read(objects.join("info").join("alternates")) {
+        Ok(text) => text,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(_) => return Err(GitError::NoSuchPath { path: objects.join("info").join("alternates") }),
+    };
+    for line in text.split(|&b| b == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() || line.starts_with(b"#") {
+            continue;
+        }
+        let Ok(line) = std::str::from_utf8(line) else {
+            return Err(GitError::NoSuchPath { path: PathBuf::from(String::from_utf8_lossy(line).into_owned()) });
+        };
+        // git unquotes a line in double quotes; a relative path is from
+        // the object store that names it.
+        let path = objects.join(line.trim_matches('"'));
+        let alternate = inside(&path)?;
+        if depth + 1 < MAX_ALTERNATE_DEPTH {
+            check_alternates(&alternate, inside, depth + 1)?;
+        }
+    }
+    Ok(())
+}
+
 fn add_alternate(repo: &Repository, objects: &Path) -> Result<(), GitError> {
     let odb = repo.odb().map_err(git_error("cannot open the object database"))?;
     odb.add_disk_alternate(&objects.to_string_lossy()).map_err(git_error(format!("cannot read the quarantine {}", objects.display())))
@@ -410,6 +440,15 @@ impl GitRepo {
         if !roots.iter().any(|root| git_dir.starts_with(root)) {
             return Err(GitError::OutsideRoots { path: git_dir });
         }
+        // So must every other place git would read it from: the common dir
+        // (a `commondir` file), its object store, and the alternates.
+        let inside = |path: &Path| -> Result<PathBuf, GitError> {
+            let canonical = path.canonicalize().map_err(|_| GitError::NoSuchPath { path: path.to_owned() })?;
+            if roots.iter().any(|root| canonical.starts_with(root)) { Ok(canonical) } else { Err(GitError::OutsideRoots { path: canonical }) }
+        };
+        let common = inside(repo.commondir())?;
+        let objects = inside(&common.join("objects"))?;
+        check_alternates(&objects, &inside, 0)?;
         if let Some(quarantine) = quarantine {
             let objects = git_dir.join("objects");
             let resolved = quarantine.canonicalize().unwrap_or_else(|_| quarantine.to_owned());

@@ -520,3 +520,44 @@ fn a_push_past_its_deadline_gives_back_its_turn() {
     let pushed = world.push("HEAD:refs/heads/release/small");
     assert!(pushed.accepted, "{}", pushed.remote);
 }
+
+// --------------------------------------------------------- 13. confinement
+
+#[test]
+fn a_repository_that_reads_from_outside_the_roots_is_refused() {
+    let (world, _server) = seeded();
+    let outside = world.dir.path().join("outside.git");
+    run_git(world.dir.path(), &["clone", "--quiet", "--bare", world.bare.to_str().expect("utf-8"), outside.to_str().expect("utf-8")]);
+
+    // A git dir under the roots whose common dir (objects, refs, hooks,
+    // config) is outside them.
+    let linked = world.root.join("linked.git");
+    std::fs::create_dir(&linked).expect("linked dir");
+    std::fs::write(linked.join("commondir"), format!("{}\n", outside.display())).expect("commondir");
+    std::fs::write(linked.join("HEAD"), "ref: refs/heads/main\n").expect("HEAD");
+    crate::util::install_hook(&outside);
+    let url = run_git(&world.bare, &["config", "signoff-gate.url"]);
+    run_git(&outside, &["config", "signoff-gate.url", url.trim()]);
+    world.commit(DEV, "A human change\n");
+    let output = git(&world.work).args(["push", linked.to_str().expect("utf-8"), "HEAD:refs/heads/main"]).output().expect("push");
+    let pushed = crate::util::Pushed::from(output);
+    assert!(!pushed.accepted, "{}", pushed.remote);
+    assert!(pushed.remote.contains("outside the configured repo_roots"), "{}", pushed.remote);
+
+    // A repository under the roots that borrows objects from outside them.
+    let borrowing = world.root.join("borrowing.git");
+    run_git(&world.root, &["init", "--quiet", "--bare", "--initial-branch=main", "borrowing.git"]);
+    std::fs::write(borrowing.join("objects/info/alternates"), format!("{}\n", outside.join("objects").display())).expect("alternates");
+    crate::util::install_hook(&borrowing);
+    run_git(&borrowing, &["config", "signoff-gate.url", url.trim()]);
+    let output = git(&world.work).args(["push", borrowing.to_str().expect("utf-8"), "HEAD:refs/heads/main"]).output().expect("push");
+    let pushed = crate::util::Pushed::from(output);
+    assert!(!pushed.accepted, "{}", pushed.remote);
+    assert!(pushed.remote.contains("outside the configured repo_roots"), "{}", pushed.remote);
+
+    // An alternate inside the roots is fine.
+    std::fs::write(borrowing.join("objects/info/alternates"), format!("{}\n", world.bare.join("objects").display())).expect("alternates");
+    let output = git(&world.work).args(["push", borrowing.to_str().expect("utf-8"), "HEAD:refs/heads/main"]).output().expect("push");
+    let pushed = crate::util::Pushed::from(output);
+    assert!(pushed.accepted, "{}", pushed.remote);
+}
