@@ -444,7 +444,11 @@ impl GitRepo {
         // (a `commondir` file), its object store, and the alternates.
         let inside = |path: &Path| -> Result<PathBuf, GitError> {
             let canonical = path.canonicalize().map_err(|_| GitError::NoSuchPath { path: path.to_owned() })?;
-            if roots.iter().any(|root| canonical.starts_with(root)) { Ok(canonical) } else { Err(GitError::OutsideRoots { path: canonical }) }
+            if roots.iter().any(|root| canonical.starts_with(root)) {
+                Ok(canonical)
+            } else {
+                Err(GitError::OutsideRoots { path: canonical })
+            }
         };
         let common = inside(repo.commondir())?;
         let objects = inside(&common.join("objects"))?;

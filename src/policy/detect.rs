@@ -7,6 +7,7 @@
 
 use crate::policy::facts::{CommitFacts, Reading};
 use crate::policy::identity::{Identity, emails_in};
+use crate::policy::lookalike;
 use crate::policy::trailers::{self, Trailer};
 
 /// One reason to call a commit AI-assisted.
@@ -167,7 +168,26 @@ impl Detector {
         for reading in &commit.other_readings {
             self.detect_in(reading, &reading.message, &trailers::parse(&reading.message), &mut detection);
         }
+        // Each reading again with look-alike characters folded and invisible
+        // ones dropped: a Cyrillic `о` or a zero-width space hides no marker.
+        self.detect_folded(&commit.author, &commit.committer, &commit.message, &mut detection);
+        for reading in &commit.other_readings {
+            self.detect_folded(&reading.author, &reading.committer, &reading.message, &mut detection);
+        }
         detection
+    }
+
+    /// Adds what one reading shows once look-alikes are folded, unless it
+    /// is ASCII (then folding changes nothing).
+    fn detect_folded(&self, author: &Identity, committer: &Identity, message: &str, detection: &mut Detection) {
+        let texts = [&author.name, &author.email, &committer.name, &committer.email];
+        if message.is_ascii() && texts.iter().all(|text| text.is_ascii()) {
+            return;
+        }
+        let fold = |identity: &Identity| Identity::new(lookalike::fold(&identity.name), lookalike::fold(&identity.email));
+        let message = lookalike::fold(message);
+        let folded = Reading { author: fold(author), committer: fold(committer), message: String::new() };
+        self.detect_in(&folded, &message, &trailers::parse(&message), detection);
     }
 
     /// Adds what one reading of a commit shows to `detection`.
@@ -530,6 +550,11 @@ mod tests {
             ),
             (HUMAN, "Fix\n\n> Co-authored-by: Cursor <cursoragent@cursor.com>\n> more\n\nok\n", &["Cursor"]),
             (HUMAN, "Fix\n\n  - Claude-Session: abc\n\nok\n", &["Claude Code"]),
+            // Look-alike and invisible characters.
+            (HUMAN, "Fix\n\nCo-Authored-By: Claude <noreply@anthr\u{43e}pic.com>\n", &["Claude Code"]),
+            (HUMAN, "Fix\n\nCo-Authored-By: Claude <noreply@anthropic.com\u{200b}>\n", &["Claude Code"]),
+            (HUMAN, "Fix\n\nCo\u{2010}Authored\u{2010}By: Claude <noreply@anthropic.com>\n", &["Claude Code"]),
+            ("Claude <noreply@\u{430}nthropic.com>", "Fix\n", &["Claude Code"]),
         ];
         for (author, message, expected) in cases {
             assert_eq!(tools(author, message), *expected, "author {author:?} message {message:?}");

@@ -2,6 +2,7 @@
 
 use crate::policy::approval::CommitSignature;
 use crate::policy::identity::Identity;
+use crate::policy::lookalike;
 
 /// Length of the abbreviated object ids shown to people (git's own choice for
 /// large repositories).
@@ -68,7 +69,15 @@ impl CommitFacts {
     /// Whether the policy can judge the commit at all: its text decodes
     /// and its headers are well formed.
     pub fn judgeable(&self) -> bool {
-        self.unreadable_encoding.is_none() && self.malformed.is_none()
+        self.unreadable_encoding.is_none() && self.malformed.is_none() && self.invisible_in_identity().is_none()
+    }
+
+    /// The first identity (`author` or `committer`) that holds an invisible
+    /// character, and the character: it shows as someone it is not.
+    pub fn invisible_in_identity(&self) -> Option<(&'static str, char)> {
+        [("author", &self.author), ("committer", &self.committer)].into_iter().find_map(|(role, identity)| {
+            lookalike::first_invisible(&identity.name).or_else(|| lookalike::first_invisible(&identity.email)).map(|c| (role, c))
+        })
     }
 
     /// Whether the commit has more than one parent.

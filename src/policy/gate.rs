@@ -101,6 +101,8 @@ pub enum Code {
     MalformedCommit,
     /// A push creates or moves a replace ref (`refs/replace/*`).
     ReplaceRef,
+    /// The commit's author or committer holds an invisible character.
+    InvisibleCharacters,
 }
 
 impl Code {
@@ -123,6 +125,7 @@ impl Code {
             Code::UnreadableMessage => "unreadable-message",
             Code::MalformedCommit => "malformed-commit",
             Code::ReplaceRef => "replace-ref",
+            Code::InvisibleCharacters => "invisible-characters",
         }
     }
 }
@@ -489,6 +492,16 @@ impl Gate {
             );
             report.verdict = Verdict::Rejected;
             report.reasons.push(Reason { code: Code::MalformedCommit, message });
+            return;
+        }
+        if let Some((role, invisible)) = report.commit.invisible_in_identity() {
+            // Fail closed: it looks like someone it is not.
+            let message = format!(
+                "the {role} holds an invisible character (U+{:04X}), so it looks like an identity it is not; re-create it with a plain identity (git commit --amend --reset-author)",
+                u32::from(invisible)
+            );
+            report.verdict = Verdict::Rejected;
+            report.reasons.push(Reason { code: Code::InvisibleCharacters, message });
             return;
         }
         if let Some(encoding) = &report.commit.unreadable_encoding {

@@ -78,11 +78,12 @@ pub fn emails_in(value: &str) -> Vec<String> {
 
 /// The mailbox an address delivers to, for telling whether two addresses
 /// are one person: lowercase, without a trailing dot on the domain (DNS's
-/// root), and without a `+tag` in the local part where the domain uses
+/// root), look-alike characters folded (see [`crate::policy::lookalike`]),
+/// and without a `+tag` in the local part where the domain uses
 /// plus-addressing (`plus_domains` lists those domains, lowercase; `*` is
 /// every domain). `sam+ai@corp.example.` is `sam@corp.example`.
 pub fn mailbox(email: &str, plus_domains: &[String]) -> String {
-    let email = email.trim().to_ascii_lowercase();
+    let email = crate::policy::lookalike::fold(email.trim()).to_lowercase();
     let Some((local, domain)) = email.rsplit_once('@') else {
         return email;
     };
@@ -149,6 +150,7 @@ mod tests {
         assert_eq!(mailbox("sam+ai@other.example", &corp), "sam+ai@other.example");
         assert_eq!(mailbox("sam+ai@corp.example", &[]), "sam+ai@corp.example");
         assert_eq!(mailbox("not an address", &every), "not an address");
+        assert_eq!(mailbox("\u{430}lice\u{200b}@corp.example", &[]), "alice@corp.example");
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! - [`trailers`] reads commit-message trailers exactly as git does.
 //! - [`identity`] parses `Name <email>` values.
 //! - [`detect`] decides which commits are AI-assisted, with evidence.
+//! - [`lookalike`] folds look-alike characters and finds invisible ones.
 //! - [`roster`] who the engineers are, their levels and signing keys.
 //! - [`approval`] signed approvals: the statement, its trailer, verifying it.
 //! - [`gate`] checks approvals and gives verdicts with stable codes.
@@ -21,6 +22,7 @@ pub mod detect;
 pub mod facts;
 pub mod gate;
 pub mod identity;
+pub mod lookalike;
 pub mod merge_scope;
 pub mod outcome;
 pub mod refs;

@@ -561,3 +561,24 @@ fn a_repository_that_reads_from_outside_the_roots_is_refused() {
     let pushed = crate::util::Pushed::from(output);
     assert!(pushed.accepted, "{}", pushed.remote);
 }
+
+// --------------------------------------------------- 7. look-alike characters
+
+#[test]
+fn look_alike_and_invisible_characters_hide_no_marker() {
+    let (world, _server) = seeded();
+    for line in [
+        "Co-Authored-By: Claude <noreply@anthropic.com\u{200b}>",
+        "Co-Authored-By: Claude <noreply@anthr\u{43e}pic.com>",
+        "Co-Authored-By: Claude <noreply\u{ff20}anthropic.com>",
+    ] {
+        world.commit(DEV, &format!("Retry deploys\n\n{line}\n"));
+        refused_naming(&world, "Claude Code");
+        run_git(&world.work, &["reset", "--quiet", "--hard", "HEAD~1"]);
+    }
+    // An author with an invisible character is reported as such.
+    world.commit(("Dev Eloper", "dev@corp.example\u{200b}"), "A change\n");
+    let pushed = world.push("HEAD:refs/heads/main");
+    assert!(!pushed.accepted, "{}", pushed.remote);
+    assert!(pushed.remote.contains("invisible-characters: the author holds an invisible character (U+200B)"), "{}", pushed.remote);
+}
