@@ -4,11 +4,16 @@
 //! expected verdict, samples the server's memory every second, and exits 1
 //! on any error or if memory keeps growing.
 //!
+//! With `--slow-bodies N`, N more clients attack meanwhile: each opens a
+//! connection, declares a 4 MiB body and trickles it, again and again. The
+//! run then also fails if the server's memory ever passes 64 MiB.
+//!
 //! Run it with `bench/load` (builds in release mode first), or:
 //!
 //! ```sh
 //! cargo build --release --bin signoff-gate --example load
 //! target/release/examples/load --seconds 30 --concurrency 32
+//! target/release/examples/load --seconds 30 --slow-bodies 150
 //! ```
 
 use std::io::Write;
@@ -28,8 +33,13 @@ const ZERO: &str = "0000000000000000000000000000000000000000";
 struct Options {
     seconds: u64,
     concurrency: usize,
+    /// Attackers trickling large bodies alongside the load.
+    slow_bodies: usize,
     binary: PathBuf,
 }
+
+/// The most memory the server may use with slow bodies attacking.
+const SLOW_BODIES_MAX_RSS_KIB: u64 = 64 * 1024;
 
 fn main() -> std::process::ExitCode {
     match run() {
@@ -43,15 +53,18 @@ fn main() -> std::process::ExitCode {
 }
 
 fn options() -> Result<Options, String> {
-    let mut options = Options { seconds: 30, concurrency: 32, binary: default_binary()? };
+    let mut options = Options { seconds: 30, concurrency: 32, slow_bodies: 0, binary: default_binary()? };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{arg} needs a value"));
         match arg.as_str() {
             "--seconds" => options.seconds = value()?.parse().map_err(|e| format!("--seconds: {e}"))?,
             "--concurrency" => options.concurrency = value()?.parse().map_err(|e| format!("--concurrency: {e}"))?,
+            "--slow-bodies" => options.slow_bodies = value()?.parse().map_err(|e| format!("--slow-bodies: {e}"))?,
             "--binary" => options.binary = PathBuf::from(value()?),
-            other => return Err(format!("unknown argument {other:?}; expected --seconds N, --concurrency N, --binary PATH")),
+            other => {
+                return Err(format!("unknown argument {other:?}; expected --seconds N, --concurrency N, --slow-bodies N, --binary PATH"));
+            }
         }
     }
     if options.seconds < 10 || options.concurrency == 0 {
@@ -185,7 +198,8 @@ fn start_server(options: &Options, dir: &Path, root: &Path) -> Result<(Child, St
     std::fs::write(
         &config,
         format!(
-            "[server]\nlisten = \"127.0.0.1:{port}\"\nroster = \"roster.toml\"\nrepo_roots = [{:?}]\naudit_log = \"audit.jsonl\"\n",
+            "[server]\nlisten = \"127.0.0.1:{port}\"\nroster = \"roster.toml\"\nrepo_roots = [{:?}]\naudit_log = \"audit.jsonl\"\n\n\
+             # The generated approvals are plain trailers (signing is the signed bench row's subject).\n[policy]\napprovals = \"trailer\"\n",
             root.display().to_string()
         ),
     )
@@ -219,9 +233,10 @@ fn run() -> Result<bool, String> {
     let (mut child, url) = start_server(&options, dir.path(), &root)?;
     let pid = child.id();
     println!(
-        "load: {} s, {} concurrent clients, {} distinct pushes, server pid {pid} ({})",
+        "load: {} s, {} concurrent clients, {} slow-body attackers, {} distinct pushes, server pid {pid} ({})",
         options.seconds,
         options.concurrency,
+        options.slow_bodies,
         requests.len(),
         options.binary.display()
     );
@@ -252,6 +267,17 @@ fn run() -> Result<bool, String> {
                         errors.fetch_add(1, Ordering::Relaxed)
                     }
                 };
+            }
+        }));
+    }
+
+    let trickled = Arc::new(AtomicU64::new(0));
+    let address = url.trim_start_matches("http://").to_owned();
+    for _ in 0..options.slow_bodies {
+        let (stop, trickled, address) = (Arc::clone(&stop), Arc::clone(&trickled), address.clone());
+        clients.push(runtime.spawn(async move {
+            while !stop.load(Ordering::Relaxed) {
+                trickle(&address, &stop, &trickled).await;
             }
         }));
     }
@@ -290,6 +316,18 @@ fn run() -> Result<bool, String> {
     let middle = samples[third..2 * third].iter().copied().max().unwrap_or(0);
     let end = samples[2 * third..].iter().copied().max().unwrap_or(0);
     let flat = end <= middle + middle / 10 + 4096;
+    let peak = samples.iter().copied().max().unwrap_or(0);
+    let bounded = options.slow_bodies == 0 || peak <= SLOW_BODIES_MAX_RSS_KIB;
+    if options.slow_bodies > 0 {
+        println!(
+            "load: slow bodies: {} MiB trickled by {} attackers; server peak RSS {:.1} MiB (at most {} MiB: {})",
+            trickled.load(Ordering::Relaxed) / (1024 * 1024),
+            options.slow_bodies,
+            peak as f64 / 1024.0,
+            SLOW_BODIES_MAX_RSS_KIB / 1024,
+            if bounded { "held" } else { "EXCEEDED" }
+        );
+    }
     let rate = (ok + errors + wrong) as f64 / elapsed;
     println!(
         "load: {ok} right answers, {wrong} wrong, {errors} errors in {elapsed:.1} s ({rate:.0}/s); audit lines {audit_lines}; \
@@ -298,7 +336,35 @@ fn run() -> Result<bool, String> {
         end as f64 / 1024.0,
         if flat { "flat" } else { "GROWING" }
     );
-    let passed = errors == 0 && wrong == 0 && flat && exit.success() && audit_lines as u64 == ok;
+    let passed = errors == 0 && wrong == 0 && flat && bounded && exit.success() && audit_lines as u64 == ok;
     println!("load: {}", if passed { "PASS" } else { "FAIL" });
     Ok(passed)
+}
+
+/// One slow-body attack: a request that declares a 4 MiB body and sends it
+/// in small pieces with pauses, until the server answers or hangs up.
+async fn trickle(address: &str, stop: &AtomicBool, trickled: &AtomicU64) {
+    use tokio::io::AsyncWriteExt;
+    const BODY: usize = 4 * 1024 * 1024;
+    let Ok(mut stream) = tokio::net::TcpStream::connect(address).await else {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        return;
+    };
+    let head = format!(
+        "POST /v1/pre-receive HTTP/1.1\r\nHost: gate\r\nContent-Type: application/json\r\nContent-Length: {BODY}\r\n\r\n{{\"repository\": \""
+    );
+    if stream.write_all(head.as_bytes()).await.is_err() {
+        return;
+    }
+    let piece = vec![b'a'; 16 * 1024];
+    let mut sent = 0;
+    while sent < BODY && !stop.load(Ordering::Relaxed) {
+        let n = piece.len().min(BODY - sent);
+        if stream.write_all(&piece[..n]).await.is_err() {
+            return;
+        }
+        sent += n;
+        trickled.fetch_add(n as u64, Ordering::Relaxed);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }

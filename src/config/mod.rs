@@ -73,13 +73,28 @@ pub struct Limits {
     pub deadline: std::time::Duration,
     /// How many pushes are decided at once; the rest wait their turn.
     pub max_concurrent: usize,
+    /// How many connections are open at once; more wait to be accepted.
+    pub max_connections: usize,
+    /// Request bytes held at once across all requests: a request waits
+    /// for its share before its body is read, and keeps it until answered.
+    pub max_bytes_in_flight: usize,
+    /// How long a client may take to send a request's head and body.
+    pub read_timeout: std::time::Duration,
 }
 
 impl Eq for Limits {}
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_body_bytes: 4 * 1024 * 1024, max_updates: 10_000, deadline: std::time::Duration::from_secs(8), max_concurrent: 4 }
+        Limits {
+            max_body_bytes: 4 * 1024 * 1024,
+            max_updates: 10_000,
+            deadline: std::time::Duration::from_secs(8),
+            max_concurrent: 4,
+            max_connections: 256,
+            max_bytes_in_flight: 12 * 1024 * 1024,
+            read_timeout: std::time::Duration::from_secs(10),
+        }
     }
 }
 
@@ -227,6 +242,9 @@ struct RawServer {
     max_updates: Option<Spanned<i64>>,
     deadline_seconds: Option<Spanned<f64>>,
     max_concurrent: Option<Spanned<i64>>,
+    max_connections: Option<Spanned<i64>>,
+    max_bytes_in_flight: Option<Spanned<i64>>,
+    read_timeout_seconds: Option<Spanned<f64>>,
 }
 
 /// `[policy]` as written.
@@ -334,14 +352,28 @@ fn read_server(collector: &mut Collector<'_>, raw: RawServer, resolve: &impl Fn(
     let max_body_bytes = bounded("max_body_bytes", raw.max_body_bytes, 1024, 1 << 30, defaults.max_body_bytes);
     let max_updates = bounded("max_updates", raw.max_updates, 1, 1_000_000, defaults.max_updates);
     let max_concurrent = bounded("max_concurrent", raw.max_concurrent, 1, 1024, defaults.max_concurrent);
-    let deadline = match raw.deadline_seconds {
+    let max_connections = bounded("max_connections", raw.max_connections, 1, 65_536, defaults.max_connections);
+    let in_flight_span = raw.max_bytes_in_flight.as_ref().map(Spanned::span);
+    let max_bytes_in_flight = bounded("max_bytes_in_flight", raw.max_bytes_in_flight, 1024, 1 << 32, defaults.max_bytes_in_flight);
+    if max_bytes_in_flight < max_body_bytes {
+        let message = format!(
+            "`max_bytes_in_flight` = {max_bytes_in_flight} is below `max_body_bytes` = {max_body_bytes}: the largest request could never be read"
+        );
+        match in_flight_span {
+            Some(span) => collector.at_span(&span, message),
+            None => collector.at_span(&(0..0), message),
+        }
+    }
+    let mut seconds = |key: &str, value: Option<Spanned<f64>>, default: std::time::Duration| match value {
         Some(value) if !(value.get_ref().is_finite() && (0.01..=3600.0).contains(value.get_ref())) => {
-            collector.at_span(&value.span(), format!("`deadline_seconds` = {} must be between 0.01 and 3600", value.get_ref()));
-            defaults.deadline
+            collector.at_span(&value.span(), format!("`{key}` = {} must be between 0.01 and 3600", value.get_ref()));
+            default
         }
         Some(value) => std::time::Duration::from_secs_f64(value.into_inner()),
-        None => defaults.deadline,
+        None => default,
     };
+    let deadline = seconds("deadline_seconds", raw.deadline_seconds, defaults.deadline);
+    let read_timeout = seconds("read_timeout_seconds", raw.read_timeout_seconds, defaults.read_timeout);
     let roster = match raw.roster {
         Some(roster) if roster.get_ref().trim().is_empty() => {
             collector.at_span(&roster.span(), "`roster` is empty; name the roster file, e.g. \"roster.toml\"");
@@ -362,7 +394,7 @@ fn read_server(collector: &mut Collector<'_>, raw: RawServer, resolve: &impl Fn(
         listen,
         token_file,
         audit_log,
-        limits: Limits { max_body_bytes, max_updates, deadline, max_concurrent },
+        limits: Limits { max_body_bytes, max_updates, deadline, max_concurrent, max_connections, max_bytes_in_flight, read_timeout },
         roster,
         repo_roots,
     }
@@ -551,7 +583,7 @@ approval_trailer = "Approved by"
             vec![
                 "/etc/sg/signoff-gate.toml:2:10: `listen` = \"localhost\" is not an address and port like \"127.0.0.1:8787\" nor a socket like \"unix:/run/signoff-gate.sock\"",
                 "/etc/sg/signoff-gate.toml:3:10: `roster` is empty; name the roster file, e.g. \"roster.toml\"",
-                "/etc/sg/signoff-gate.toml:4:1: unknown key `repo_root` in [server]; expected one of `listen`, `roster`, `repo_roots`, `token_file`, `audit_log`, `max_body_bytes`, `max_updates`, `deadline_seconds`, `max_concurrent`",
+                "/etc/sg/signoff-gate.toml:4:1: unknown key `repo_root` in [server]; expected one of `listen`, `roster`, `repo_roots`, `token_file`, `audit_log`, `max_body_bytes`, `max_updates`, `deadline_seconds`, `max_concurrent`, `max_connections`, `max_bytes_in_flight`, `read_timeout_seconds`",
                 "/etc/sg/signoff-gate.toml:7:8: `mode` = \"audit\" is not a mode; write \"enforce\" or \"warn\"",
                 "/etc/sg/signoff-gate.toml:8:19: protected ref pattern `heads/main` must start with `refs/`",
                 "/etc/sg/signoff-gate.toml:9:22: `required_approvals` = 0 must be between 1 and 16",

@@ -10,7 +10,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::HeaderValue;
 use axum::http::StatusCode;
@@ -48,6 +47,8 @@ pub struct AppState {
     pub limits: Limits,
     /// Permits for deciding pushes: a burst queues instead of exhausting memory.
     pub permits: Arc<Semaphore>,
+    /// One permit per request byte read and not yet answered.
+    pub bytes_in_flight: Arc<Semaphore>,
     /// Where decisions are recorded, when configured.
     pub audit: Option<Arc<AuditLog>>,
     /// What `/metrics` reports.
@@ -100,6 +101,7 @@ impl AppState {
             token,
             limits,
             permits: Arc::new(Semaphore::new(limits.max_concurrent)),
+            bytes_in_flight: Arc::new(Semaphore::new(limits.max_bytes_in_flight.min(Semaphore::MAX_PERMITS))),
             audit,
             metrics: Arc::new(Metrics::default()),
             request_ids: Arc::new((instance, AtomicU64::new(0))),
@@ -188,9 +190,57 @@ where
     L::Addr: std::fmt::Debug,
 {
     let watcher = tokio::spawn(Arc::clone(&state.live).watch(std::future::pending()));
-    let served = axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await;
+    let limits = state.limits;
+    let served = serve_bounded(listener, app(state), limits, shutdown).await;
     watcher.abort();
     served
+}
+
+/// Serves HTTP/1 connections from `listener` with bounds a slow or
+/// hostile client cannot push past: at most `max_connections` open (more
+/// wait in the listen queue), and a request head must arrive within
+/// `read_timeout` (the body is bounded in [`read_body`]). On `shutdown` it
+/// stops accepting and lets requests in flight finish.
+async fn serve_bounded<L>(
+    mut listener: L,
+    app: Router,
+    limits: Limits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()>
+where
+    L: axum::serve::Listener,
+    L::Addr: std::fmt::Debug,
+{
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let connections = Arc::new(Semaphore::new(limits.max_connections));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            permit = Arc::clone(&connections).acquire_owned() => permit.map_err(std::io::Error::other)?,
+            () = &mut shutdown => break,
+        };
+        let (io, address) = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = &mut shutdown => break,
+        };
+        tracing::trace!(?address, "connection accepted");
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let mut http = hyper::server::conn::http1::Builder::new();
+        // A small read buffer: what a connection holds before its body is
+        // taken is bounded per connection, not by how fast a client sends.
+        http.timer(TokioTimer::new()).header_read_timeout(limits.read_timeout).max_buf_size(CONNECTION_BUFFER_BYTES);
+        let connection = graceful.watch(http.serve_connection(TokioIo::new(io), service));
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, "connection ended");
+            }
+            drop(permit);
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
 }
 
 async fn healthz() -> Json<serde_json::Value> {
@@ -243,17 +293,26 @@ async fn metrics_handler(State(state): State<AppState>) -> Response {
     ([(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], state.metrics.render(gauges)).into_response()
 }
 
-async fn pre_receive_handler(
-    State(state): State<AppState>,
-    body: Result<Json<PreReceiveRequest>, JsonRejection>,
-) -> Result<Response, AppError> {
-    let Json(request) = body.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            AppError::TooLarge(format!("the request is larger than {} bytes", state.limits.max_body_bytes))
-        } else {
-            AppError::BadRequest(rejection.body_text())
-        }
+async fn pre_receive_handler(State(state): State<AppState>, request: Request) -> Result<Response, AppError> {
+    // The token was checked before any of the body was read (require_token).
+    let (parts, body) = request.into_parts();
+    let is_json = parts.headers.get(CONTENT_TYPE).and_then(|value| value.to_str().ok()).is_some_and(|value| {
+        let essence = value.split(';').next().unwrap_or("").trim();
+        essence.eq_ignore_ascii_case("application/json")
+    });
+    if !is_json {
+        return Err(AppError::BadRequest("Expected request with `Content-Type: application/json`".to_owned()));
+    }
+    // Held until the answer is sent: the bytes of every request read and
+    // not yet answered stay within `max_bytes_in_flight`.
+    let (bytes, _held) = read_body(&state, &parts.headers, body).await?;
+    let request: PreReceiveRequest = serde_json::from_slice(&bytes).map_err(|error| {
+        AppError::BadRequest(match error.classify() {
+            serde_json::error::Category::Data => format!("Failed to deserialize the JSON body into the target type: {error}"),
+            _ => format!("Failed to parse the request body as JSON: {error}"),
+        })
     })?;
+    drop(bytes);
     let push = validate(&request, state.limits.max_updates)?;
     let started = Instant::now();
     let request_id = state.request_id();
@@ -322,6 +381,61 @@ async fn pre_receive_handler(
         answer.headers_mut().insert("x-request-id", value);
     }
     Ok(answer)
+}
+
+/// The most a connection buffers before the handler takes the bytes.
+const CONNECTION_BUFFER_BYTES: usize = 64 * 1024;
+
+/// Request bytes that need no share of `max_bytes_in_flight`.
+const FREE_BODY_BYTES: usize = 32 * 1024;
+
+/// Reads a request body within the limits: at most `max_body_bytes`, all
+/// of it within `read_timeout`, and past its first [`FREE_BODY_BYTES`]
+/// only with a share of the bytes in flight (the whole declared length at
+/// once, else chunk by chunk), which the caller keeps until it has answered.
+async fn read_body(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+    body: axum::body::Body,
+) -> Result<(Vec<u8>, tokio::sync::OwnedSemaphorePermit), AppError> {
+    use http_body_util::BodyExt;
+    let limit = state.limits.max_body_bytes;
+    let too_large = || AppError::TooLarge(format!("the request is larger than {limit} bytes"));
+    let declared = headers.get(axum::http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        return Err(too_large());
+    }
+    let budget = Arc::clone(&state.bytes_in_flight);
+    let closed = || AppError::Internal("the byte budget is closed".to_owned());
+    // The first FREE_BODY_BYTES of each request (a hook's request is a few
+    // hundred bytes) need no share, so large or slow bodies never make a
+    // push wait; they are bounded by `max_connections` instead.
+    let share = |bytes: u64| u32::try_from(bytes.saturating_sub(FREE_BODY_BYTES as u64)).map_err(|_| too_large());
+    let read = async move {
+        let mut held = Arc::clone(&budget).acquire_many_owned(0).await.map_err(|_| closed())?;
+        if let Some(length) = declared.map(share).transpose()?.filter(|&share| share > 0) {
+            held.merge(Arc::clone(&budget).acquire_many_owned(length).await.map_err(|_| closed())?);
+        }
+        let mut body = body;
+        let mut bytes = Vec::with_capacity(declared.map_or(0, |length| length as usize));
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|error| AppError::BadRequest(format!("cannot read the request body: {error}")))?;
+            let Ok(chunk) = frame.into_data() else { continue };
+            if bytes.len() + chunk.len() > limit {
+                return Err(too_large());
+            }
+            let needed = share((bytes.len() + chunk.len()) as u64)?.saturating_sub(u32::try_from(held.num_permits()).unwrap_or(u32::MAX));
+            if needed > 0 {
+                held.merge(Arc::clone(&budget).acquire_many_owned(needed).await.map_err(|_| closed())?);
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok((bytes, held))
+    };
+    let timeout = state.limits.read_timeout;
+    tokio::time::timeout(timeout, read)
+        .await
+        .map_err(|_| AppError::Timeout(format!("the request was not received within {} s; it is refused", timeout.as_secs_f64())))?
 }
 
 /// Decides `push` with the policy in `loaded` on a blocking thread, within
@@ -484,6 +598,8 @@ pub enum AppError {
     BadRequest(String),
     /// 413: the body is larger than `max_body_bytes`.
     TooLarge(String),
+    /// 408: the request did not arrive within `read_timeout_seconds`.
+    Timeout(String),
     /// 401: the bearer token is missing or wrong.
     Unauthorized(String),
     /// 503: the push could not be decided in time, or its decision could
@@ -521,6 +637,7 @@ impl AppError {
         match self {
             AppError::BadRequest(text)
             | AppError::TooLarge(text)
+            | AppError::Timeout(text)
             | AppError::Unauthorized(text)
             | AppError::Unavailable(text)
             | AppError::Forbidden(text)
@@ -536,6 +653,7 @@ impl IntoResponse for AppError {
             AppError::BadRequest(message) => (StatusCode::BAD_REQUEST, message),
             AppError::Unauthorized(message) => (StatusCode::UNAUTHORIZED, message),
             AppError::TooLarge(message) => (StatusCode::PAYLOAD_TOO_LARGE, message),
+            AppError::Timeout(message) => (StatusCode::REQUEST_TIMEOUT, message),
             AppError::Unavailable(message) => {
                 tracing::warn!(error = %message, "push not decided");
                 (StatusCode::SERVICE_UNAVAILABLE, message)

@@ -582,3 +582,77 @@ fn look_alike_and_invisible_characters_hide_no_marker() {
     assert!(!pushed.accepted, "{}", pushed.remote);
     assert!(pushed.remote.contains("invisible-characters: the author holds an invisible character (U+200B)"), "{}", pushed.remote);
 }
+
+// ------------------------------------------------------------ 11. slow bodies
+
+/// A request head declaring a 4 MiB body, on a new connection.
+fn slow_request(address: std::net::SocketAddr, headers: &str) -> std::net::TcpStream {
+    let mut stream = std::net::TcpStream::connect(address).expect("connect");
+    stream.set_write_timeout(Some(std::time::Duration::from_secs(2))).expect("write timeout");
+    let head = format!(
+        "POST /v1/pre-receive HTTP/1.1\r\nHost: gate\r\nContent-Type: application/json\r\n{headers}Content-Length: {}\r\n\r\n",
+        4 * 1024 * 1024
+    );
+    stream.write_all(head.as_bytes()).expect("head");
+    stream
+}
+
+/// The status line of the answer on `stream`, waiting at most 10 s.
+fn status_of(stream: &mut std::net::TcpStream) -> String {
+    use std::io::Read;
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(10))).expect("timeout");
+    let mut answer = [0u8; 64];
+    let n = stream.read(&mut answer).unwrap_or(0);
+    String::from_utf8_lossy(&answer[..n]).lines().next().unwrap_or("").to_owned()
+}
+
+#[test]
+fn slow_bodies_neither_stall_pushes_nor_outstay_the_read_timeout() {
+    let world = World::new();
+    let token_file = world.dir.path().join("gate.token");
+    std::fs::write(&token_file, "s3cret\n").expect("token");
+    let config = std::fs::read_to_string(&world.config).expect("config");
+    std::fs::write(&world.config, config.replace("[server]\n", "[server]\nread_timeout_seconds = 1\ntoken_file = \"gate.token\"\n"))
+        .expect("config");
+    let (world, server) = serve(world);
+    run_git(&world.bare, &["config", "signoff-gate.tokenFile", &token_file.to_string_lossy()]);
+    world.commit(DEV, "Initial commit\n");
+    assert!(world.push("HEAD:refs/heads/main").accepted);
+
+    // Without the token, the answer comes before any of the body is read.
+    let mut unauthenticated = slow_request(server.address, "");
+    assert_eq!(status_of(&mut unauthenticated), "HTTP/1.1 401 Unauthorized");
+
+    // Attackers with the token trickle 4 MiB bodies meanwhile.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let attackers: Vec<_> = (0..24)
+        .map(|_| {
+            let stop = std::sync::Arc::clone(&stop);
+            let address = server.address;
+            std::thread::spawn(move || {
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let mut stream = slow_request(address, "Authorization: Bearer s3cret\r\n");
+                    while !stop.load(std::sync::atomic::Ordering::Relaxed) && stream.write_all(&[b' '; 4096]).is_ok() {
+                        std::thread::sleep(std::time::Duration::from_millis(20));
+                    }
+                }
+            })
+        })
+        .collect();
+    // Pushes still get right answers.
+    world.commit(DEV, &format!("Retry deploys\n\n{CLAUDE}\n"));
+    let pushed = world.push("HEAD:refs/heads/main");
+    assert!(!pushed.accepted && pushed.remote.contains("ai-unapproved"), "{}", pushed.remote);
+    run_git(&world.work, &["reset", "--quiet", "--hard", "HEAD~1"]);
+    world.commit(DEV, "A human change\n");
+    let pushed = world.push("HEAD:refs/heads/main");
+    assert!(pushed.accepted, "{}", pushed.remote);
+    // A body that does not arrive within read_timeout_seconds gets 408.
+    let mut slow = slow_request(server.address, "Authorization: Bearer s3cret\r\n");
+    slow.write_all(b"{\"repository\": ").expect("a little body");
+    assert_eq!(status_of(&mut slow), "HTTP/1.1 408 Request Timeout");
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for attacker in attackers {
+        attacker.join().expect("attacker ends");
+    }
+}
