@@ -15,7 +15,7 @@ use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST};
 use hyper_util::rt::TokioIo;
 use tokio::net::{TcpStream, UnixStream};
 
-use crate::service::wire::{ErrorResponse, PreReceiveRequest, PreReceiveResponse, WirePusher, WireRefUpdate};
+use crate::service::wire::{ErrorResponse, PreReceiveRequest, PreReceiveResponse, WirePusher, WireRefUpdate, auth};
 
 /// The server URL when neither `SIGNOFF_GATE_URL` nor
 /// `git config signoff-gate.url` names one.
@@ -81,6 +81,13 @@ pub enum HookError {
         url: String,
         /// What happened.
         reason: String,
+    },
+    /// An answer that does not prove the shared secret: something other
+    /// than the gate may be answering at the URL.
+    #[error("the answer from {url} is not signed with the gate's secret; something other than the gate may be answering there")]
+    Unauthenticated {
+        /// The URL.
+        url: String,
     },
     /// The server answered with an error status.
     #[error("the signoff-gate server at {url} answered {status}: {message}")]
@@ -174,19 +181,38 @@ pub fn gather(stdin: impl BufRead, env: impl Fn(&str) -> Option<String>, cwd: &P
 /// Asks the server, bounded by `settings.timeout` overall.
 pub async fn ask(settings: &HookSettings, request: &PreReceiveRequest) -> Result<PreReceiveResponse, HookError> {
     let body = serde_json::to_vec(request).map_err(|error| HookError::Input(format!("cannot encode the request: {error}")))?;
-    let token = match &settings.token_file {
+    let proof = match &settings.token_file {
         None => None,
         Some(path) => {
             let text = std::fs::read(path)
                 .map_err(|error| HookError::Input(format!("cannot read the gate's token file {}: {error}", path.display())))?;
-            Some(String::from_utf8_lossy(text.trim_ascii()).into_owned())
+            let secret = text.trim_ascii().to_vec();
+            let nonce = nonce().map_err(|error| HookError::Input(format!("cannot draw a random nonce: {error}")))?;
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+            let authorization = auth::request_authorization(&secret, now, &nonce);
+            Some(Proof { secret, nonce, authorization })
         }
     };
     let url = settings.url.clone();
-    match tokio::time::timeout(settings.timeout, post(&url, "/v1/pre-receive", body, token.as_deref())).await {
+    match tokio::time::timeout(settings.timeout, post(&url, "/v1/pre-receive", body, proof.as_ref())).await {
         Ok(result) => result,
         Err(_) => Err(HookError::Unreachable { url, reason: format!("no answer within {} s", settings.timeout.as_secs_f64()) }),
     }
+}
+
+/// What proves the shared secret on one request, and checks the answer.
+struct Proof {
+    secret: Vec<u8>,
+    nonce: String,
+    authorization: String,
+}
+
+/// 32 random bytes from the kernel, as hex.
+fn nonce() -> std::io::Result<String> {
+    use std::io::Read;
+    let mut bytes = [0u8; 32];
+    std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// Where the server is.
@@ -220,7 +246,7 @@ fn parse_url(url: &str) -> Result<Endpoint, HookError> {
     Ok(Endpoint::Tcp { authority: authority.to_owned(), prefix: prefix.to_owned() })
 }
 
-async fn post(url: &str, path: &str, body: Vec<u8>, token: Option<&str>) -> Result<PreReceiveResponse, HookError> {
+async fn post(url: &str, path: &str, body: Vec<u8>, proof: Option<&Proof>) -> Result<PreReceiveResponse, HookError> {
     let unreachable = |reason: String| HookError::Unreachable { url: url.to_owned(), reason };
     let (mut sender, host, prefix) = match parse_url(url)? {
         Endpoint::Tcp { authority, prefix } => {
@@ -234,14 +260,22 @@ async fn post(url: &str, path: &str, body: Vec<u8>, token: Option<&str>) -> Resu
         }
     };
     let mut request = Request::post(format!("{prefix}{path}")).header(HOST, &host).header(CONTENT_TYPE, "application/json");
-    if let Some(token) = token {
-        request = request.header(AUTHORIZATION, format!("Bearer {token}"));
+    // The secret itself is never sent: only a MAC over a fresh nonce.
+    if let Some(proof) = proof {
+        request = request.header(AUTHORIZATION, &proof.authorization);
     }
     let request =
         request.body(Full::new(Bytes::from(body))).map_err(|error| HookError::Input(format!("cannot build the request: {error}")))?;
     let response = sender.send_request(request).await.map_err(|error| unreachable(error.to_string()))?;
     let status = response.status();
+    let signature = response.headers().get(auth::ANSWER_HEADER).and_then(|value| value.to_str().ok()).map(str::to_owned);
     let body = response.into_body().collect().await.map_err(|error| unreachable(error.to_string()))?.to_bytes();
+    if let Some(proof) = proof.filter(|_| status.is_success()) {
+        let signed = signature.is_some_and(|given| auth::check_answer(&proof.secret, &proof.nonce, status.as_u16(), &body, &given));
+        if !signed {
+            return Err(HookError::Unauthenticated { url: url.to_owned() });
+        }
+    }
     if !status.is_success() {
         let message = serde_json::from_slice::<ErrorResponse>(&body)
             .map(|e| e.error)

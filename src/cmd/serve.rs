@@ -39,6 +39,9 @@ pub fn run(config: Option<&Path>) -> Result<ExitCode, Failure> {
             if !loaded.gate.signed() {
                 tracing::warn!("{}", crate::service::server::UNSIGNED_WARNING);
             }
+            if matches!(listen, Listen::Tcp(_)) && loaded.config.server.token_file.is_none() {
+                tracing::warn!("{TCP_WITHOUT_SECRET_WARNING}");
+            }
         };
         match listen {
             Listen::Tcp(address) => {
@@ -59,12 +62,28 @@ pub fn run(config: Option<&Path>) -> Result<ExitCode, Failure> {
     })
 }
 
+/// What `serve` logs when it listens on TCP without a shared secret.
+pub const TCP_WITHOUT_SECRET_WARNING: &str = "listening on TCP without token_file: the hook cannot tell the gate from any local process that takes this port (while the gate restarts, say), and such a process can accept every push; set token_file, or listen on a unix socket in a directory only the gate's user can write";
+
 /// Binds a Unix socket with mode 0660 (owner and group: the git user and
 /// its group). A socket file left by an earlier run is replaced; any other
-/// file at that path is an error.
+/// file at that path is an error. So is a folder that others than its
+/// owner may write to: someone else could put their own socket there.
 #[cfg(unix)]
 pub fn bind_unix(path: &Path) -> std::io::Result<tokio::net::UnixListener> {
     use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+    let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mode = std::fs::metadata(folder)?.permissions().mode();
+    if mode & 0o022 != 0 {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::PermissionDenied,
+            format!(
+                "{} may be written by others than its owner (mode {:o}); put the socket in a folder only the gate's user can write (e.g. /run/signoff-gate, mode 0750)",
+                folder.display(),
+                mode & 0o7777
+            ),
+        ));
+    }
     match std::fs::symlink_metadata(path) {
         Ok(meta) if meta.file_type().is_socket() => std::fs::remove_file(path)?,
         Ok(_) => {

@@ -32,7 +32,7 @@ use crate::service::audit::{AuditCommit, AuditError, AuditLog, AuditPusher, Audi
 use crate::service::live::{Health, LiveGate, Loaded};
 use crate::service::metrics::{self, Gauges, Metrics};
 use crate::service::pre_receive::{self, Push};
-use crate::service::wire::{ErrorResponse, PreReceiveRequest, PreReceiveResponse, WireRefOutcome};
+use crate::service::wire::{self, ErrorResponse, PreReceiveRequest, PreReceiveResponse, WireRefOutcome};
 
 /// What every request handler shares.
 #[derive(Clone)]
@@ -135,25 +135,46 @@ fn same_secret(given: &[u8], expected: &[u8]) -> bool {
     difference == 0
 }
 
-/// Refuses `/v1/*` requests without the configured bearer token.
+/// Refuses `/v1/*` requests that do not prove the configured secret,
+/// before any of the body is read: by the hook's MAC (see
+/// [`wire::auth`]; its answer is then signed) or, for other clients, a
+/// bearer token.
 async fn require_token(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if let Some(expected) = &state.token {
-        let given =
-            request.headers().get(AUTHORIZATION).and_then(|value| value.as_bytes().strip_prefix(b"Bearer ")).map(<[u8]>::trim_ascii);
-        match given {
-            None => {
-                return AppError::Unauthorized(
-                    "this gate requires `Authorization: Bearer <token>` (see SIGNOFF_GATE_TOKEN_FILE)".to_owned(),
-                )
-                .into_response();
-            }
-            Some(given) if !same_secret(given, expected) => {
-                return AppError::Unauthorized("the bearer token is not this gate's".to_owned()).into_response();
-            }
-            Some(_) => {}
+    let Some(expected) = state.token.clone() else {
+        return next.run(request).await;
+    };
+    let given = request.headers().get(AUTHORIZATION).map(|value| value.as_bytes().to_vec()).unwrap_or_default();
+    if let Some(token) = given.strip_prefix(b"Bearer ") {
+        if !same_secret(token.trim_ascii(), &expected) {
+            return AppError::Unauthorized("the bearer token is not this gate's".to_owned()).into_response();
         }
+        return next.run(request).await;
     }
-    next.run(request).await
+    let scheme = format!("{} ", wire::auth::SCHEME);
+    if let Some(credentials) = given.strip_prefix(scheme.as_bytes()) {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let credentials = String::from_utf8_lossy(credentials);
+        return match wire::auth::check_request(&expected, &credentials, now) {
+            Ok(nonce) => sign_answer(next.run(request).await, &expected, &nonce).await,
+            Err(why) => AppError::Unauthorized(why.to_owned()).into_response(),
+        };
+    }
+    AppError::Unauthorized("this gate requires its secret (see SIGNOFF_GATE_TOKEN_FILE)".to_owned()).into_response()
+}
+
+/// Adds the MAC that lets the hook trust this answer.
+async fn sign_answer(response: Response, secret: &[u8], nonce: &str) -> Response {
+    use http_body_util::BodyExt;
+    let (mut parts, body) = response.into_parts();
+    let Ok(collected) = body.collect().await else {
+        return AppError::Internal("cannot read the answer to sign it".to_owned()).into_response();
+    };
+    let bytes = collected.to_bytes();
+    let mac = wire::auth::answer_mac(secret, nonce, parts.status.as_u16(), &bytes);
+    if let Ok(value) = HeaderValue::from_str(&mac) {
+        parts.headers.insert(wire::auth::ANSWER_HEADER, value);
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 /// Counts every answered request by endpoint and status, with its latency.

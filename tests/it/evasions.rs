@@ -656,3 +656,52 @@ fn slow_bodies_neither_stall_pushes_nor_outstay_the_read_timeout() {
         attacker.join().expect("attacker ends");
     }
 }
+
+// ------------------------------------------------ 12. trust between hook and server
+
+/// A process on the gate's address that says yes to everything and keeps
+/// what it was sent.
+fn impostor() -> (String, std::sync::Arc<std::sync::Mutex<String>>) {
+    use std::io::Read;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let address = listener.local_addr().expect("address");
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let kept = std::sync::Arc::clone(&seen);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(2)));
+            let mut request = vec![0u8; 64 * 1024];
+            let n = stream.read(&mut request).unwrap_or(0);
+            kept.lock().expect("lock").push_str(&String::from_utf8_lossy(&request[..n]));
+            let body = r#"{"accepted":true,"outcome":"accepted","request_id":"x","message":"","checked":0,"refused":0,"refs":[]}"#;
+            let answer = format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}", body.len());
+            let _ = stream.write_all(answer.as_bytes());
+        }
+    });
+    (format!("http://{address}"), seen)
+}
+
+#[test]
+fn the_hook_trusts_only_an_answer_that_proves_the_secret() {
+    let world = World::new();
+    let token_file = world.dir.path().join("gate.token");
+    std::fs::write(&token_file, "s3cret-token\n").expect("token");
+    let config = std::fs::read_to_string(&world.config).expect("config");
+    std::fs::write(&world.config, config.replace("[server]\n", "[server]\ntoken_file = \"gate.token\"\n")).expect("config");
+    let (world, _server) = serve(world);
+    run_git(&world.bare, &["config", "signoff-gate.tokenFile", &token_file.to_string_lossy()]);
+    world.commit(DEV, "Initial commit\n");
+    assert!(world.push("HEAD:refs/heads/main").accepted, "the real gate answers with proof");
+
+    // Something else took the gate's address and says yes.
+    let (url, seen) = impostor();
+    run_git(&world.bare, &["config", "signoff-gate.url", &url]);
+    world.commit(DEV, &format!("Retry deploys\n\n{CLAUDE}\n"));
+    let pushed = world.push("HEAD:refs/heads/main");
+    assert!(!pushed.accepted, "{}", pushed.remote);
+    assert!(pushed.remote.contains("is not signed with the gate's secret"), "{}", pushed.remote);
+    let seen = seen.lock().expect("lock").clone();
+    assert!(seen.contains("SignoffGate-HMAC-SHA256"), "{seen}");
+    assert!(!seen.contains("s3cret-token"), "the secret was sent: {seen}");
+}

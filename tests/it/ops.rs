@@ -68,6 +68,31 @@ fn a_real_push_through_a_unix_socket() {
     let pushed = world.push("HEAD:refs/heads/main");
     assert!(!pushed.accepted);
     assert!(pushed.remote.contains("could not reach the signoff-gate server at unix:"), "{}", pushed.remote);
+
+    // A folder others may write to could hold someone else's socket: refused.
+    let open = world.dir.path().join("open");
+    std::fs::create_dir(&open).expect("folder");
+    std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o777)).expect("chmod");
+    let output = serve_command(&world, &format!("unix:{}", open.join("gate.sock").display()), "", "")
+        .stderr(Stdio::piped())
+        .output()
+        .expect("serve runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("may be written by others than its owner (mode 777)"), "{stderr}");
+}
+
+#[test]
+fn serve_warns_about_tcp_without_a_secret() {
+    let world = World::new();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("address").port();
+    let mut child = serve_command(&world, &format!("127.0.0.1:{port}"), "", "").stderr(Stdio::piped()).spawn().expect("serve starts");
+    wait_healthy(SocketAddr::from(([127, 0, 0, 1], port)));
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    assert!(child.wait().expect("serve exits").success());
+    let mut stderr = String::new();
+    child.stderr.take().expect("stderr").read_to_string(&mut stderr).expect("read stderr");
+    assert!(stderr.contains("listening on TCP without token_file"), "{stderr}");
 }
 
 /// The real `serve` on a free loopback port; waits until it is healthy.
