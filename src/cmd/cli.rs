@@ -89,6 +89,16 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let verbose = matches!(cli.command, Command::Serve);
     init_logging(verbose, cli.log_format);
+    // A panic is a bug; it must still end as a refusal (exit 2, like every
+    // other failure), never as Rust's exit 101 that a script may not expect.
+    let outcome = std::panic::catch_unwind(move || dispatch(cli));
+    outcome.unwrap_or_else(|_| {
+        eprintln!("signoff-gate: internal error (a bug, please report it); nothing was accepted");
+        ExitCode::from(2)
+    })
+}
+
+fn dispatch(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Serve => cmd::serve::run(cli.config.as_deref()),
         Command::Hook => Ok(cmd::hook::run()),
