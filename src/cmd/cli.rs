@@ -50,6 +50,12 @@ pub enum Command {
         #[command(subcommand)]
         command: RosterCommand,
     },
+    /// Work with the catalogue of AI tools.
+    Tools {
+        /// What to do with it.
+        #[command(subcommand)]
+        command: ToolsCommand,
+    },
     /// Install the pre-receive hook into bare repositories and turn on push options.
     InstallHook(InstallHookArgs),
     /// Show a real push accepted, refused, and accepted after approval, then keep serving.
@@ -63,6 +69,13 @@ pub enum LogFormat {
     Text,
     /// One JSON object per event.
     Json,
+}
+
+/// Subcommands of `tools`.
+#[derive(Debug, Subcommand)]
+pub enum ToolsCommand {
+    /// List the AI tools detection recognises (built in and configured) and by what.
+    List,
 }
 
 /// Subcommands of `roster`.
@@ -109,6 +122,7 @@ fn dispatch(cli: Cli) -> ExitCode {
         Command::Roster { command: RosterCommand::List { approvers, path } } => {
             cmd::roster::list(cli.config.as_deref(), path.as_deref(), approvers)
         }
+        Command::Tools { command: ToolsCommand::List } => cmd::tools::list(cli.config.as_deref()),
         Command::InstallHook(args) => {
             cmd::install_hook::run(&args.repos, &cmd::install_hook::InstallOptions { url: args.url, token_file: args.token_file })
         }

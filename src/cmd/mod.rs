@@ -10,6 +10,7 @@ pub mod hook;
 pub mod install_hook;
 pub mod roster;
 pub mod serve;
+pub mod tools;
 
 use std::path::{Path, PathBuf};
 

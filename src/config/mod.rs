@@ -1,6 +1,7 @@
 //! The service configuration (`signoff-gate.toml`), validated into types
 //! that cannot be invalid; every problem is reported with file:line:col.
 
+pub mod catalogue;
 pub mod diagnostics;
 pub mod roster;
 
@@ -12,7 +13,7 @@ use serde::de::IgnoredAny;
 use toml::Spanned;
 
 use crate::config::diagnostics::{Collector, Problem, Problems};
-use crate::policy::detect::Detector;
+use crate::policy::detect::{Catalogue, Detector};
 use crate::policy::gate::{ApprovalMode, Gate, PolicyConfig};
 use crate::policy::outcome::Mode;
 use crate::policy::refs::ProtectedRefs;
@@ -215,7 +216,7 @@ impl Config {
 
 /// Whether `key` can be a trailer key as git reads them: letters, digits
 /// and `-`, not starting with `-`.
-fn is_trailer_key(key: &str) -> bool {
+pub(crate) fn is_trailer_key(key: &str) -> bool {
     !key.is_empty() && !key.starts_with('-') && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
@@ -268,6 +269,9 @@ struct RawPolicy {
 struct RawDetect {
     builtin: Option<Spanned<bool>>,
     disclosure_trailers: Option<Vec<Spanned<String>>>,
+    /// `[[detect.tool]]`: read table by table (see `catalogue::raw_tools`).
+    #[serde(rename = "tool")]
+    _tool: Option<serde::de::IgnoredAny>,
 }
 
 /// Reads the file into its raw tables, then validates each field into the
@@ -293,13 +297,14 @@ fn read(collector: &mut Collector<'_>, path: &Path) -> Option<Config> {
     let server: RawServer = collector.read(&server_table, "[server]");
     let policy: RawPolicy = collector.read(&policy_table, "[policy]");
     let detect: RawDetect = collector.read(&detect_table, "[detect]");
+    let tools = catalogue::raw_tools(collector, &detect_table, "detect.tool");
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let resolve = |p: &str| if Path::new(p).is_absolute() { PathBuf::from(p) } else { base.join(p) };
     Some(Config {
         path: path.to_owned(),
         server: read_server(collector, server, &resolve),
         policy: read_policy(collector, policy),
-        detect: read_detect(collector, detect),
+        detect: read_detect(collector, detect, tools),
     })
 }
 
@@ -495,7 +500,7 @@ fn read_policy(collector: &mut Collector<'_>, raw: RawPolicy) -> PolicyConfig {
     }
 }
 
-fn read_detect(collector: &mut Collector<'_>, raw: RawDetect) -> Detector {
+fn read_detect(collector: &mut Collector<'_>, raw: RawDetect, tools: Vec<(std::ops::Range<usize>, catalogue::RawTool)>) -> Detector {
     let builtin = raw.builtin.is_none_or(Spanned::into_inner);
     let disclosure_trailers = match raw.disclosure_trailers {
         Some(keys) => keys
@@ -514,7 +519,25 @@ fn read_detect(collector: &mut Collector<'_>, raw: RawDetect) -> Detector {
             .collect(),
         None => DEFAULT_DISCLOSURES.map(String::from).to_vec(),
     };
-    Detector { builtin, disclosure_trailers }
+    let (added, disabled) = catalogue::read_tools(collector, tools, false);
+    let mut tools = Vec::new();
+    if builtin {
+        match catalogue::builtin_tools() {
+            Ok(shipped) => tools = shipped,
+            Err(problems) => {
+                for problem in problems {
+                    collector.at(0, format!("the built-in catalogue: {problem}"));
+                }
+            }
+        }
+    }
+    // A configured tool with a built-in tool's name replaces it; one with
+    // `enabled = false` removes it.
+    let replaced: Vec<String> =
+        added.iter().map(|tool| tool.name.to_lowercase()).chain(disabled.iter().map(|n| n.to_lowercase())).collect();
+    tools.retain(|tool| !replaced.contains(&tool.name.to_lowercase()));
+    tools.extend(added);
+    Detector { builtin, catalogue: Catalogue::new(tools), disclosure_trailers }
 }
 
 #[cfg(test)]
@@ -560,6 +583,35 @@ disclosure_trailers = ["AI-Assisted", "Assisted-by", "Generated-by"]
         assert_eq!(config.policy.approval_trailer, "Approved-by");
         assert_eq!(config.policy.required_approvals, 1);
         assert!(config.detect.builtin);
+    }
+
+    #[test]
+    fn reports_every_problem_in_a_configured_tool() {
+        let problems = parse(
+            r#"[detect]
+[[detect.tool]]
+name = "Acme"
+emails = ["Assistant@Acme.example", "not an address"]
+trailer_keys = ["Acme Session"]
+trailers = ["Made-with"]
+colour = "blue"
+
+[[detect.tool]]
+name = " "
+"#,
+        )
+        .expect_err("invalid");
+        assert_eq!(
+            problems,
+            vec![
+                "/etc/sg/signoff-gate.toml:4:11: address (lowercase) \"Assistant@Acme.example\" is not valid",
+                "/etc/sg/signoff-gate.toml:4:37: address (lowercase) \"not an address\" is not valid",
+                "/etc/sg/signoff-gate.toml:5:17: trailer key \"Acme Session\" is not valid",
+                "/etc/sg/signoff-gate.toml:6:13: trailer (\"Key: value\") \"Made-with\" is not valid",
+                "/etc/sg/signoff-gate.toml:7:1: unknown key `colour` in [[detect.tool]]; expected one of `name`, `enabled`, `emails`, `former_emails`, `github_logins`, `names`, `trailer_keys`, `trailers`, `body_lines`",
+                "/etc/sg/signoff-gate.toml:10:8: a tool's `name` is empty",
+            ]
+        );
     }
 
     #[test]

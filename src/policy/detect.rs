@@ -9,6 +9,7 @@ use crate::policy::facts::{CommitFacts, Reading};
 use crate::policy::identity::{Identity, emails_in};
 use crate::policy::lookalike;
 use crate::policy::trailers::{self, Trailer};
+use std::collections::HashMap;
 
 /// One reason to call a commit AI-assisted.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -29,110 +30,131 @@ pub struct Detection {
     pub human_coauthors: Vec<Identity>,
 }
 
-/// The detection rules in force: the built-in catalogue and the configured
-/// disclosure trailers.
+/// The detection rules in force: the catalogue of tools (built-in and
+/// configured) and the configured disclosure trailers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Detector {
-    /// Whether the built-in catalogue of known tools is used.
+    /// Whether the built-in rules are used: co-authors that name a model,
+    /// and aider's ` (aider)` names (the shipped tools are in `catalogue`
+    /// unless `[detect] builtin = false`).
     pub builtin: bool,
+    /// The tools recognised.
+    pub catalogue: Catalogue,
     /// Trailer keys by which authors disclose AI use (compared ignoring case).
     pub disclosure_trailers: Vec<String>,
 }
 
-/// A tool of the built-in catalogue.
-struct Tool {
-    name: &'static str,
+/// One AI tool and what it writes that no person writes.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+pub struct Tool {
+    /// The tool's name, e.g. `Claude Code`.
+    pub name: String,
     /// Addresses only this tool writes (lowercase).
-    emails: &'static [&'static str],
+    pub emails: Vec<String>,
+    /// Addresses it wrote in earlier releases (lowercase).
+    pub former_emails: Vec<String>,
     /// GitHub logins (lowercase), matched in `users.noreply.github.com`
     /// addresses and, for `[bot]` logins, as names.
-    github_logins: &'static [&'static str],
+    pub github_logins: Vec<String>,
     /// Names no person carries (lowercase), e.g. `copilot autofix powered by ai`.
-    names: &'static [&'static str],
-    /// Trailer keys only this tool writes.
-    trailer_keys: &'static [&'static str],
+    pub names: Vec<String>,
+    /// Trailer keys only this tool writes, with any value.
+    pub trailer_keys: Vec<String>,
+    /// Exact trailers (`Key: value`, both compared ignoring case).
+    pub trailers: Vec<String>,
     /// Names (lowercase) this tool signs body lines with:
     /// `🤖 Generated with [<name>](…)`.
-    body_lines: &'static [&'static str],
+    pub body_lines: Vec<String>,
+    /// Whether it comes with the binary (else from the configuration).
+    pub builtin: bool,
 }
 
-const CATALOGUE: &[Tool] = &[
-    Tool {
-        name: "Claude Code",
-        emails: &["noreply@anthropic.com"],
-        github_logins: &["claude[bot]"],
-        names: &[],
-        trailer_keys: &["Claude-Session"],
-        body_lines: &["claude code"],
-    },
-    Tool {
-        name: "GitHub Copilot",
-        emails: &["copilot@github.com"],
-        github_logins: &["copilot", "copilot-swe-agent[bot]", "copilot-swe-agent", "github-advanced-security[bot]"],
-        names: &["copilot autofix powered by ai"],
-        trailer_keys: &["Agent-Logs-Url"],
-        body_lines: &[],
-    },
-    Tool {
-        name: "OpenAI Codex",
-        emails: &["noreply@openai.com", "codex@openai.com"],
-        github_logins: &["chatgpt-codex-connector[bot]"],
-        names: &[],
-        trailer_keys: &[],
-        body_lines: &[],
-    },
-    Tool {
-        name: "Cursor",
-        emails: &["cursoragent@cursor.com"],
-        github_logins: &["cursor[bot]"],
-        names: &[],
-        trailer_keys: &[],
-        body_lines: &[],
-    },
-    Tool {
-        name: "Devin",
-        emails: &[],
-        github_logins: &["devin-ai-integration[bot]"],
-        names: &[],
-        trailer_keys: &[],
-        body_lines: &["devin"],
-    },
-    Tool {
-        name: "Aider",
-        emails: &["aider@aider.chat", "aider@aider.dev"],
-        github_logins: &[],
-        names: &[],
-        trailer_keys: &[],
-        body_lines: &[],
-    },
-    Tool {
-        name: "Amp",
-        emails: &["amp@ampcode.com"],
-        github_logins: &[],
-        names: &[],
-        trailer_keys: &["Amp-Thread-ID", "Amp-Thread"],
-        body_lines: &[],
-    },
-    Tool {
-        name: "OpenHands",
-        emails: &["openhands@all-hands.dev"],
-        github_logins: &["openhands-agent", "openhands-ai[bot]"],
-        names: &[],
-        trailer_keys: &[],
-        body_lines: &[],
-    },
-    Tool { name: "Google Jules", emails: &[], github_logins: &["google-labs-jules[bot]"], names: &[], trailer_keys: &[], body_lines: &[] },
-    Tool {
-        name: "Gemini Code Assist",
-        emails: &[],
-        github_logins: &["gemini-code-assist[bot]"],
-        names: &[],
-        trailer_keys: &[],
-        body_lines: &[],
-    },
-    Tool { name: "Factory", emails: &[], github_logins: &["factory-droid[bot]"], names: &[], trailer_keys: &[], body_lines: &[] },
-    Tool { name: "Sweep", emails: &[], github_logins: &["sweep-ai[bot]"], names: &[], trailer_keys: &[], body_lines: &[] },
-];
+/// The tools recognised, indexed so that a lookup costs the same however
+/// many tools there are.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Catalogue {
+    tools: Vec<Tool>,
+    by_email: HashMap<String, usize>,
+    by_login: HashMap<String, usize>,
+    by_name: HashMap<String, usize>,
+    by_key: HashMap<String, usize>,
+    by_trailer: HashMap<(String, String), usize>,
+}
+
+impl Catalogue {
+    /// Indexes `tools`; where two claim the same thing, the first wins.
+    pub fn new(tools: Vec<Tool>) -> Catalogue {
+        let mut catalogue = Catalogue { tools, ..Catalogue::default() };
+        for (index, tool) in catalogue.tools.iter().enumerate() {
+            for email in tool.emails.iter().chain(&tool.former_emails) {
+                catalogue.by_email.entry(email.to_lowercase()).or_insert(index);
+            }
+            for login in &tool.github_logins {
+                catalogue.by_login.entry(login.to_lowercase()).or_insert(index);
+            }
+            for name in &tool.names {
+                catalogue.by_name.entry(name.to_lowercase()).or_insert(index);
+            }
+            for key in &tool.trailer_keys {
+                catalogue.by_key.entry(key.to_ascii_lowercase()).or_insert(index);
+            }
+            for trailer in &tool.trailers {
+                if let Some((key, value)) = trailer.split_once(':') {
+                    catalogue.by_trailer.entry((key.trim().to_ascii_lowercase(), value.trim().to_lowercase())).or_insert(index);
+                }
+            }
+        }
+        catalogue
+    }
+
+    /// Every tool, in catalogue order.
+    pub fn tools(&self) -> &[Tool] {
+        &self.tools
+    }
+
+    fn name(&self, index: usize) -> &str {
+        &self.tools[index].name
+    }
+
+    /// The tool an address alone belongs to: one of its addresses, or a
+    /// GitHub noreply address of one of its logins (never a domain alone).
+    pub fn tool_of_address(&self, email: &str) -> Option<&str> {
+        let email = email.to_lowercase();
+        if let Some(&index) = self.by_email.get(&email) {
+            return Some(self.name(index));
+        }
+        github_noreply_login(&email).and_then(|login| self.by_login.get(login)).map(|&index| self.name(index))
+    }
+
+    /// The tool an identity belongs to: by its address, or by a name no
+    /// person carries (a `…[bot]` login, a catalogue name).
+    pub fn tool_of_identity(&self, identity: &Identity) -> Option<&str> {
+        if let Some(tool) = self.tool_of_address(&identity.email) {
+            return Some(tool);
+        }
+        let name = identity.name.trim().to_lowercase();
+        let by_bot_login = if name.ends_with("[bot]") { self.by_login.get(&name) } else { None };
+        by_bot_login.or_else(|| self.by_name.get(&name)).map(|&index| self.name(index))
+    }
+
+    /// The tool a trailer belongs to, by its key or by the whole trailer.
+    fn tool_of_trailer(&self, key: &str, value: &str) -> Option<&str> {
+        let key = key.to_ascii_lowercase();
+        if let Some(&index) = self.by_key.get(&key) {
+            return Some(self.name(index));
+        }
+        self.by_trailer.get(&(key, value.trim().to_lowercase())).map(|&index| self.name(index))
+    }
+
+    /// The tool whose body-line name starts `rest` (lowercase) and passes
+    /// `accept` (what follows the name).
+    fn tool_of_body_name(&self, rest: &str, accept: impl Fn(&str) -> bool) -> Option<&str> {
+        self.tools
+            .iter()
+            .find(|tool| tool.body_lines.iter().any(|name| rest.strip_prefix(name.as_str()).is_some_and(&accept)))
+            .map(|tool| tool.name.as_str())
+    }
+}
 
 /// Trailer keys that credit someone with writing the commit: a co-author
 /// or a pair (compared ignoring case). The people they name cannot approve it.
@@ -201,16 +223,14 @@ impl Detector {
             }
         };
 
-        if self.builtin {
-            for (role, identity) in [("author", &reading.author), ("committer", &reading.committer)] {
-                if let Some(tool) = tool_of_identity(identity, true) {
-                    add(&mut detection.markers, tool, format!("{role}: {identity}"));
-                }
+        for (role, identity) in [("author", &reading.author), ("committer", &reading.committer)] {
+            if let Some(tool) = self.tool_of_person(identity) {
+                add(&mut detection.markers, tool, format!("{role}: {identity}"));
             }
-            for line in message.lines() {
-                if let Some(tool) = tool_of_body_line(line) {
-                    add(&mut detection.markers, tool, line.trim().to_owned());
-                }
+        }
+        for line in message.lines() {
+            if let Some(tool) = self.tool_of_body_line(line) {
+                add(&mut detection.markers, tool, line.trim().to_owned());
             }
         }
 
@@ -221,38 +241,34 @@ impl Detector {
             if AUTHORSHIP_KEYS.iter().any(|wanted| key_is(wanted)) {
                 let identity = Identity::parse(value);
                 let emails = emails_in(value);
-                if self.builtin {
-                    if let Some(tool) = tool_of_coauthor(value, identity.as_ref(), &emails) {
-                        add(&mut detection.markers, &tool, evidence());
-                    }
+                if let Some(tool) = self.tool_of_coauthor(value, identity.as_ref(), &emails) {
+                    add(&mut detection.markers, &tool, evidence());
                 }
                 // Every address a co-author line names that is no tool's is
                 // a person who co-wrote the commit, and cannot approve it,
                 // however the line is written (`A <a@x> (pairing)`, a model
                 // name with a person's address, several people on one line).
                 for email in emails {
-                    if tool_of_address(&email).is_none() && coauthor_emails.insert(email.clone()) {
+                    if self.catalogue.tool_of_address(&email).is_none() && coauthor_emails.insert(email.clone()) {
                         let name = identity.as_ref().filter(|i| i.email.eq_ignore_ascii_case(&email)).map(|i| i.name.clone());
                         detection.human_coauthors.push(Identity::new(name.unwrap_or_default(), email));
                     }
                 }
                 continue;
             }
-            if self.builtin && key_is("Author") {
+            if key_is("Author") {
                 // `git merge --squash` lists each squashed commit's author.
-                if let Some(tool) = Identity::parse(value).and_then(|identity| tool_of_identity(&identity, true)) {
+                if let Some(tool) = Identity::parse(value).and_then(|identity| self.tool_of_person(&identity)) {
                     add(&mut detection.markers, tool, evidence());
                 }
                 continue;
             }
-            if self.builtin {
-                if let Some(tool) = CATALOGUE.iter().find(|tool| tool.trailer_keys.iter().any(|wanted| key_is(wanted))) {
-                    add(&mut detection.markers, tool.name, evidence());
-                    continue;
-                }
+            if let Some(tool) = self.catalogue.tool_of_trailer(key, value) {
+                add(&mut detection.markers, tool, evidence());
+                continue;
             }
             if self.disclosure_trailers.iter().any(|wanted| key_is(wanted)) {
-                if let Some(tool) = tool_of_disclosure(value) {
+                if let Some(tool) = self.tool_of_disclosure(value) {
                     add(&mut detection.markers, &tool, evidence());
                 }
             }
@@ -271,42 +287,43 @@ fn loose_trailer(line: &str) -> Option<(&str, &str)> {
     is_key.then(|| (key, value.trim()))
 }
 
-/// The catalogue tool an identity belongs to. `by_name` also accepts the
-/// aider convention of a name ending in ` (aider)` (used for authors and
-/// committers, which aider rewrites).
-fn tool_of_identity(identity: &Identity, by_name: bool) -> Option<&'static str> {
-    let email = identity.email_key();
-    let name = identity.name.trim().to_ascii_lowercase();
-    let login = github_noreply_login(&email);
-    let tool = CATALOGUE.iter().find(|tool| {
-        tool.emails.contains(&email.as_str())
-            || login.is_some_and(|login| tool.github_logins.contains(&login))
-            || tool.names.contains(&name.as_str())
-            || (name.ends_with("[bot]") && tool.github_logins.contains(&name.as_str()))
-    });
-    if let Some(tool) = tool {
-        return Some(tool.name);
+impl Detector {
+    /// The tool an author, committer or squashed author belongs to: by the
+    /// catalogue, or (built-in rules) aider's convention of a name ending
+    /// in ` (aider)`.
+    fn tool_of_person(&self, identity: &Identity) -> Option<&str> {
+        if let Some(tool) = self.catalogue.tool_of_identity(identity) {
+            return Some(tool);
+        }
+        let name = identity.name.trim().to_ascii_lowercase();
+        (self.builtin && name.ends_with(" (aider)")).then_some("Aider")
     }
-    (by_name && name.ends_with(" (aider)")).then_some("Aider")
-}
 
-/// The tool a `Co-authored-by` value names: a catalogue identity (also when
-/// the value carries more than one address or extra text), or a model named
-/// as the co-author (`Claude Opus 4.5 <…>`, `GPT-5 <…>`).
-fn tool_of_coauthor(value: &str, identity: Option<&Identity>, emails: &[String]) -> Option<String> {
-    if let Some(tool) = identity.and_then(|identity| tool_of_identity(identity, false)) {
-        return Some(tool.to_owned());
+    /// The tool a `Co-authored-by` value names: a catalogue identity (also
+    /// when the value carries more than one address or extra text), or (by
+    /// the built-in rules) a model named as the co-author (`Claude Opus 4.5
+    /// <…>`, `GPT-5 <…>`).
+    fn tool_of_body_line(&self, line: &str) -> Option<&str> {
+        tool_of_body_line_in(&self.catalogue, line)
     }
-    if let Some(tool) = emails.iter().find_map(|email| tool_of_address(email)) {
-        return Some(tool.to_owned());
-    }
-    let name = identity.map_or_else(|| value.split('<').next().unwrap_or(value), |identity| identity.name.as_str()).trim();
-    names_a_model(name).then(|| name.to_owned())
-}
 
-/// The catalogue tool an address alone belongs to.
-fn tool_of_address(email: &str) -> Option<&'static str> {
-    tool_of_identity(&Identity::new("", email), false)
+    fn tool_of_disclosure(&self, value: &str) -> Option<String> {
+        tool_of_disclosure_in(&self.catalogue, value)
+    }
+
+    fn tool_of_coauthor(&self, value: &str, identity: Option<&Identity>, emails: &[String]) -> Option<String> {
+        if let Some(tool) = identity.and_then(|identity| self.catalogue.tool_of_identity(identity)) {
+            return Some(tool.to_owned());
+        }
+        if let Some(tool) = emails.iter().find_map(|email| self.catalogue.tool_of_address(email)) {
+            return Some(tool.to_owned());
+        }
+        if !self.builtin {
+            return None;
+        }
+        let name = identity.map_or_else(|| value.split('<').next().unwrap_or(value), |identity| identity.name.as_str()).trim();
+        names_a_model(name).then(|| name.to_owned())
+    }
 }
 
 /// The login in a GitHub noreply address: `[id+]login@users.noreply.github.com`.
@@ -373,7 +390,7 @@ pub fn names_a_model(name: &str) -> bool {
 /// emoji or its link form must be there, and the tool's name must end at a
 /// word boundary, so a sentence such as "Generated with Claude Code removed"
 /// or "Generated with Devinator" is not a marker.
-fn tool_of_body_line(line: &str) -> Option<&'static str> {
+fn tool_of_body_line_in<'c>(catalogue: &'c Catalogue, line: &str) -> Option<&'c str> {
     let trimmed = line.trim_start_matches(|c: char| c.is_whitespace() || matches!(c, '>' | '-' | '*' | '+'));
     let decorated = trimmed.starts_with(|c: char| !c.is_ascii());
     let trimmed = trimmed.trim_start_matches(|c: char| c.is_whitespace() || !c.is_ascii());
@@ -388,25 +405,17 @@ fn tool_of_body_line(line: &str) -> Option<&'static str> {
     let rest = words.collect::<Vec<_>>().join(" ").to_ascii_lowercase();
     let linked = rest.starts_with('[');
     let rest = rest.trim_start_matches('[');
-    CATALOGUE
-        .iter()
-        .find(|tool| {
-            tool.body_lines.iter().any(|name| {
-                let Some(after) = rest.strip_prefix(name) else {
-                    return false;
-                };
-                let boundary = after.chars().next().is_none_or(|c| !c.is_ascii_alphanumeric());
-                let closed_link = linked && after.starts_with("](");
-                boundary && (decorated || closed_link || after.trim_matches(|c: char| c.is_ascii_punctuation()).is_empty())
-            })
-        })
-        .map(|tool| tool.name)
+    catalogue.tool_of_body_name(rest, |after| {
+        let boundary = after.chars().next().is_none_or(|c| !c.is_ascii_alphanumeric());
+        let closed_link = linked && after.starts_with("](");
+        boundary && (decorated || closed_link || after.trim_matches(|c: char| c.is_ascii_punctuation()).is_empty())
+    })
 }
 
 /// The tool a disclosure trailer names, or `None` when it declares no AI or
 /// credits a person (`Assisted-by: Name <email>` with an address that is no
 /// tool's: a long-standing way to thank a human helper).
-fn tool_of_disclosure(value: &str) -> Option<String> {
+fn tool_of_disclosure_in(catalogue: &Catalogue, value: &str) -> Option<String> {
     let value = value.trim();
     let lower = value.to_ascii_lowercase();
     let first_word = lower.split(|c: char| !c.is_ascii_alphanumeric() && c != '/').next().unwrap_or("");
@@ -420,7 +429,7 @@ fn tool_of_disclosure(value: &str) -> Option<String> {
     if !emails.is_empty() {
         // A person credited by address, unless the address is a tool's or
         // the name is a model's (`Claude Opus 4.5 <claude@corp.example>`).
-        if let Some(tool) = emails.iter().find_map(|email| tool_of_address(email)) {
+        if let Some(tool) = emails.iter().find_map(|email| catalogue.tool_of_address(email)) {
             return Some(tool.to_owned());
         }
         let name = value.split('<').next().unwrap_or(value).trim();
@@ -446,7 +455,8 @@ mod tests {
     use super::*;
 
     fn detector() -> Detector {
-        Detector { builtin: true, disclosure_trailers: vec!["AI-Assisted".into(), "Assisted-by".into(), "Generated-by".into()] }
+        let config = crate::config::Config::parse(std::path::Path::new("sg.toml"), "").expect("the default configuration");
+        config.detect
     }
 
     fn commit(author: &str, message: &str) -> CommitFacts {
@@ -550,6 +560,26 @@ mod tests {
             ),
             (HUMAN, "Fix\n\n> Co-authored-by: Cursor <cursoragent@cursor.com>\n> more\n\nok\n", &["Cursor"]),
             (HUMAN, "Fix\n\n  - Claude-Session: abc\n\nok\n", &["Claude Code"]),
+            // The tools of 2026, and older spellings.
+            (HUMAN, "Fix\n\nMade-with: Cursor\n", &["Cursor"]),
+            ("Kiro Agent <244629292+kiro-agent@users.noreply.github.com>", "Fix\n", &["Kiro"]),
+            ("kiro-agent[bot] <kiro@corp.example>", "Fix\n", &["Kiro"]),
+            ("amazon-q-developer[bot] <208079219+amazon-q-developer[bot]@users.noreply.github.com>", "Fix\n", &["Amazon Q Developer"]),
+            (HUMAN, "Fix\n\nCo-authored-by: Qwen-Coder <qwen-coder@alibabacloud.com>\n", &["Qwen Code"]),
+            (HUMAN, "Fix\n\nGenerated by Mistral Vibe.\nCo-Authored-By: Mistral Vibe <vibe@mistral.ai>\n", &["Mistral Vibe"]),
+            (HUMAN, "Fix\n\n💘 Generated with Crush\n\nCo-Authored-By: Crush <crush@charm.land>\n", &["Crush"]),
+            (HUMAN, "Fix\n\nCo-authored-by: opencode <noreply@opencode.ai>\n", &["opencode"]),
+            ("opencode-agent[bot] <opencode-agent[bot]@users.noreply.github.com>", "Fix\n", &["opencode"]),
+            (HUMAN, "Fix\n\nReplit-Commit-Author: Agent\nReplit-Commit-Session-Id: 1f2e\n", &["Replit Agent"]),
+            ("lovable-dev[bot] <lovable-dev[bot]@users.noreply.github.com>", "Fix\n", &["Lovable"]),
+            ("v0[bot] <v0[bot]@users.noreply.github.com>", "Fix\n", &["v0"]),
+            (HUMAN, "Fix\n\nCo-Authored-By: Warp <agent@warp.dev>\n", &["Warp"]),
+            (HUMAN, "Fix\n\nCo-Authored-By: Oz <oz-agent@warp.dev>\n", &["Warp"]),
+            ("kiloconnect[bot] <kiloconnect[bot]@users.noreply.github.com>", "Fix\n", &["Kilo Code"]),
+            ("roomote[bot] <roomote@roocode.com>", "Fix\n", &["Roo Code"]),
+            (HUMAN, "Fix\n\nEntire-Session: 2026-01-01-abc\nEntire-Checkpoint: 3\n", &["Entire"]),
+            (HUMAN, "Fix\n\nCo-authored-by: aider (openai/gpt-4.1) <noreply@aider.chat>\n", &["Aider"]),
+            (HUMAN, "Fix\n\nCo-authored-by: aider (vertex_ai/gemini-2.5-pro-exp-03-25) <noreply@aider.dev>\n", &["Aider"]),
             // Look-alike and invisible characters.
             (HUMAN, "Fix\n\nCo-Authored-By: Claude <noreply@anthr\u{43e}pic.com>\n", &["Claude Code"]),
             (HUMAN, "Fix\n\nCo-Authored-By: Claude <noreply@anthropic.com\u{200b}>\n", &["Claude Code"]),
@@ -584,6 +614,14 @@ mod tests {
             (HUMAN, "Fix\n\nCo-authored-by: Mistral Small <ms@corp.example>\n"),
             (HUMAN, "Fix\n\nThe tool said: Co-Authored-By: Claude <noreply@anthropic.com> in a sentence.\n"),
             (HUMAN, "Fix\n\nWe no longer add Co-authored-by: Codex <noreply@openai.com> lines.\n\nDone.\n"),
+            // People who share a tool's name.
+            ("Devin Smith <devin@corp.example>", "Fix\n"),
+            ("Jules Martin <jules@corp.example>", "Fix\n"),
+            ("Kiro Tanaka <kiro@corp.example>", "Fix\n"),
+            ("Raider Aiden <raider.aider@corp.example>", "Fix\n"),
+            (HUMAN, "Fix\n\nCo-authored-by: Warp Speed <warp@corp.example>\nMade-with: love\n"),
+            (HUMAN, "Fix\n\nCo-authored-by: Kiro <kiro-agent@corp.example>\n"),
+            (HUMAN, "Fix\n\nGenerated with crushed ice from the freezer\n"),
             (HUMAN, "Fix\n\nMail to noreply@anthropic.com bounced; see cursoragent@cursor.com.\n\nDone.\n"),
             (HUMAN, "Fix\n\nNote: Co-authored-by: Codex <noreply@openai.com> was removed.\n\nDone.\n"),
         ];
@@ -617,7 +655,7 @@ mod tests {
 
     #[test]
     fn builtin_off_keeps_only_disclosures() {
-        let detector = Detector { builtin: false, ..detector() };
+        let detector = crate::config::Config::parse(std::path::Path::new("sg.toml"), "[detect]\nbuiltin = false\n").expect("config").detect;
         let commit = commit(HUMAN, "Fix\n\nCo-Authored-By: Claude <noreply@anthropic.com>\nAI-Assisted: true\n");
         let markers = detector.detect(&commit, &trailers::parse(&commit.message)).markers;
         assert_eq!(markers.len(), 1);

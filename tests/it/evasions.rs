@@ -30,7 +30,7 @@ fn seeded() -> (World, TestServer) {
 }
 
 fn detector() -> Detector {
-    Detector { builtin: true, disclosure_trailers: vec!["AI-Assisted".into(), "Assisted-by".into(), "Generated-by".into()] }
+    signoff_gate::config::Config::parse(std::path::Path::new("sg.toml"), "").expect("the default configuration").detect
 }
 
 /// Whether the detector finds a marker in a text as git shows it.

@@ -3,6 +3,7 @@
 
 mod api;
 mod architecture;
+mod catalogue;
 mod cli;
 mod evasions;
 mod limits;
