@@ -31,6 +31,7 @@ pub(crate) struct RawTool {
     trailer_keys: Option<Vec<Spanned<String>>>,
     trailers: Option<Vec<Spanned<String>>>,
     body_lines: Option<Vec<Spanned<String>>>,
+    session_urls: Option<Vec<Spanned<String>>>,
 }
 
 /// The `[[tool]]` tables of `document` (`key` names the array: `tool`, or
@@ -97,6 +98,9 @@ pub(crate) fn read_tools(
         let email = |text: &str| is_valid_email(text) && lower(text);
         let login = |text: &str| !text.is_empty() && lower(text) && text.chars().all(|c| c.is_ascii_alphanumeric() || "-_[]".contains(c));
         let phrase = |text: &str| !text.is_empty() && lower(text);
+        let url = |text: &str| {
+            text.len() >= 8 && lower(text) && !text.contains("://") && text.contains('.') && !text.contains(char::is_whitespace)
+        };
         let trailer = |text: &str| text.split_once(':').is_some_and(|(key, value)| is_trailer_key(key.trim()) && !value.trim().is_empty());
         tools.push(Tool {
             name: name.into_inner().trim().to_owned(),
@@ -107,6 +111,7 @@ pub(crate) fn read_tools(
             trailer_keys: list(raw.trailer_keys, "trailer key", &is_trailer_key),
             trailers: list(raw.trailers, "trailer (\"Key: value\")", &trailer),
             body_lines: list(raw.body_lines, "body-line name (lowercase)", &phrase),
+            session_urls: list(raw.session_urls, "session link (lowercase, without https://)", &url),
             builtin,
         });
     }
@@ -141,7 +146,7 @@ mod tests {
             let things =
                 tool.emails.iter().chain(&tool.former_emails).chain(&tool.github_logins).chain(&tool.names).chain(&tool.trailer_keys);
             for thing in things {
-                if let Some(other) = claimed.insert(thing.to_lowercase(), tool.name.clone()) {
+                if let Some(other) = claimed.insert(thing.to_lowercase(), tool.name.clone()).filter(|other| *other != tool.name) {
                     panic!("{thing} is claimed by {other} and {}", tool.name);
                 }
             }

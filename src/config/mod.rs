@@ -608,7 +608,7 @@ name = " "
                 "/etc/sg/signoff-gate.toml:4:37: address (lowercase) \"not an address\" is not valid",
                 "/etc/sg/signoff-gate.toml:5:17: trailer key \"Acme Session\" is not valid",
                 "/etc/sg/signoff-gate.toml:6:13: trailer (\"Key: value\") \"Made-with\" is not valid",
-                "/etc/sg/signoff-gate.toml:7:1: unknown key `colour` in [[detect.tool]]; expected one of `name`, `enabled`, `emails`, `former_emails`, `github_logins`, `names`, `trailer_keys`, `trailers`, `body_lines`",
+                "/etc/sg/signoff-gate.toml:7:1: unknown key `colour` in [[detect.tool]]; expected one of `name`, `enabled`, `emails`, `former_emails`, `github_logins`, `names`, `trailer_keys`, `trailers`, `body_lines`, `session_urls`",
                 "/etc/sg/signoff-gate.toml:10:8: a tool's `name` is empty",
             ]
         );

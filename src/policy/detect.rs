@@ -65,6 +65,9 @@ pub struct Tool {
     /// Names (lowercase) this tool signs body lines with:
     /// `🤖 Generated with [<name>](…)`.
     pub body_lines: Vec<String>,
+    /// Links to the tool's sessions or tasks (lowercase, without the
+    /// scheme), anywhere in a line: `claude.ai/code/session_`.
+    pub session_urls: Vec<String>,
     /// Whether it comes with the binary (else from the configuration).
     pub builtin: bool,
 }
@@ -146,6 +149,15 @@ impl Catalogue {
         self.by_trailer.get(&(key, value.trim().to_lowercase())).map(|&index| self.name(index))
     }
 
+    /// The tool whose session link `line` holds.
+    fn tool_of_link(&self, line: &str) -> Option<&str> {
+        if !line.contains('.') {
+            return None;
+        }
+        let lower = line.to_ascii_lowercase();
+        self.tools.iter().find(|tool| tool.session_urls.iter().any(|url| lower.contains(url.as_str()))).map(|tool| tool.name.as_str())
+    }
+
     /// The tool whose body-line name starts `rest` (lowercase) and passes
     /// `accept` (what follows the name).
     fn tool_of_body_name(&self, rest: &str, accept: impl Fn(&str) -> bool) -> Option<&str> {
@@ -159,6 +171,46 @@ impl Catalogue {
 /// Trailer keys that credit someone with writing the commit: a co-author
 /// or a pair (compared ignoring case). The people they name cannot approve it.
 const AUTHORSHIP_KEYS: &[&str] = &["Co-authored-by", "Co-developed-by", "Paired-with", "Pair-programmed-with", "Pairing-with"];
+
+/// Disclosure keys people write besides the configured ones, folded (see
+/// [`fold_key`]).
+const DISCLOSURE_KEY_VARIANTS: &[&str] = &[
+    "aiassisted",
+    "aiassistedby",
+    "aigenerated",
+    "aigeneratedby",
+    "llmassisted",
+    "llmassistedby",
+    "llmgenerated",
+    "assistedby",
+    "generatedby",
+    "aitool",
+    "aitools",
+    "aiused",
+];
+
+/// Product names that, as a whole display name (`Generated-by: Claude
+/// <someone@corp.example>`) or as a word in a disclosure (`none except
+/// Copilot autocomplete`), name an AI tool (lowercase).
+const ASSISTANT_WORDS: &[&str] = &[
+    "claude", "copilot", "codex", "chatgpt", "gpt", "gemini", "cursor", "aider", "devin", "windsurf", "cline", "junie", "kiro", "qwen",
+    "amp", "crush", "opencode",
+];
+
+/// A key with case, `-`, `_` and spaces set aside.
+fn fold_key(key: &str) -> String {
+    key.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_lowercase()).collect()
+}
+
+/// The model a name carries in a parenthesised suffix, after any provider
+/// prefix: `aider (openai/gpt-4.1)` → `gpt-4.1`, `Jane Roe
+/// (claude-sonnet-4-20250514)`. Only a name that is a model counts.
+fn model_in_parentheses(name: &str) -> Option<String> {
+    let inner = name.trim().strip_suffix(')')?;
+    let open = inner.rfind('(')?;
+    let model = inner[open + 1..].rsplit('/').next()?.trim();
+    names_a_model(model).then(|| model.to_owned())
+}
 
 /// Disclosure values that declare no AI was used.
 const NEGATIVE_DISCLOSURES: &[&str] = &["no", "none", "false", "n", "0", "n/a"];
@@ -225,16 +277,27 @@ impl Detector {
 
         for (role, identity) in [("author", &reading.author), ("committer", &reading.committer)] {
             if let Some(tool) = self.tool_of_person(identity) {
-                add(&mut detection.markers, tool, format!("{role}: {identity}"));
+                add(&mut detection.markers, &tool, format!("{role}: {identity}"));
             }
         }
         for line in message.lines() {
-            if let Some(tool) = self.tool_of_body_line(line) {
+            // Footers joined on one line: `*Generated with Crush* | *Assisted-by: …*`.
+            for segment in line.split('|') {
+                if let Some(tool) = self.tool_of_body_line(segment) {
+                    add(&mut detection.markers, tool, line.trim().to_owned());
+                }
+            }
+            if let Some(tool) = self.catalogue.tool_of_link(line) {
                 add(&mut detection.markers, tool, line.trim().to_owned());
             }
         }
+        // aider's optional `aider: ` subject prefix.
+        let subject = message.lines().find(|line| !line.trim().is_empty()).unwrap_or("");
+        if self.builtin && subject.trim_start().starts_with("aider: ") {
+            add(&mut detection.markers, "Aider", shorten(subject.trim()));
+        }
 
-        let loose = message.lines().filter_map(loose_trailer);
+        let loose = message.lines().flat_map(|line| line.split('|')).filter_map(loose_trailer);
         for (key, value) in trailers.iter().map(|t| (t.key.as_str(), t.value.as_str())).chain(loose) {
             let key_is = |wanted: &str| key.eq_ignore_ascii_case(wanted);
             let evidence = || format!("{key}: {value}");
@@ -259,7 +322,7 @@ impl Detector {
             if key_is("Author") {
                 // `git merge --squash` lists each squashed commit's author.
                 if let Some(tool) = Identity::parse(value).and_then(|identity| self.tool_of_person(&identity)) {
-                    add(&mut detection.markers, tool, evidence());
+                    add(&mut detection.markers, &tool, evidence());
                 }
                 continue;
             }
@@ -267,7 +330,7 @@ impl Detector {
                 add(&mut detection.markers, tool, evidence());
                 continue;
             }
-            if self.disclosure_trailers.iter().any(|wanted| key_is(wanted)) {
+            if self.is_disclosure_key(key) {
                 if let Some(tool) = self.tool_of_disclosure(value) {
                     add(&mut detection.markers, &tool, evidence());
                 }
@@ -280,10 +343,15 @@ impl Detector {
 /// (`>`) and list bullets are set aside: the key is letters, digits and
 /// `-`, right before the `:`. `None` for any other line.
 fn loose_trailer(line: &str) -> Option<(&str, &str)> {
-    let line = line.trim_start_matches(|c: char| c.is_whitespace() || matches!(c, '>' | '-' | '*' | '+' | '|'));
+    let line = line.trim_start_matches(|c: char| c.is_whitespace() || matches!(c, '>' | '-' | '*' | '+' | '|' | '_'));
+    let line = line.trim_end_matches(|c: char| c.is_whitespace() || matches!(c, '*' | '_'));
     let (key, value) = line.split_once(':')?;
     let key = key.trim_end_matches([' ', '\t']);
-    let is_key = !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    // Spaces too (`AI Assisted: yes`): only known keys are ever matched.
+    let is_key = !key.is_empty()
+        && key.len() <= 40
+        && key.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
+        && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b' ');
     is_key.then(|| (key, value.trim()))
 }
 
@@ -291,18 +359,36 @@ impl Detector {
     /// The tool an author, committer or squashed author belongs to: by the
     /// catalogue, or (built-in rules) aider's convention of a name ending
     /// in ` (aider)`.
-    fn tool_of_person(&self, identity: &Identity) -> Option<&str> {
+    fn tool_of_person(&self, identity: &Identity) -> Option<String> {
         if let Some(tool) = self.catalogue.tool_of_identity(identity) {
-            return Some(tool);
+            return Some(tool.to_owned());
+        }
+        if !self.builtin {
+            return None;
         }
         let name = identity.name.trim().to_ascii_lowercase();
-        (self.builtin && name.ends_with(" (aider)")).then_some("Aider")
+        if name.ends_with(" (aider)") {
+            return Some("Aider".to_owned());
+        }
+        // `Jane Roe (claude-sonnet-4-20250514)`: a model id appended the way
+        // aider appends ` (aider)`.
+        model_in_parentheses(&identity.name)
     }
 
     /// The tool a `Co-authored-by` value names: a catalogue identity (also
     /// when the value carries more than one address or extra text), or (by
     /// the built-in rules) a model named as the co-author (`Claude Opus 4.5
     /// <…>`, `GPT-5 <…>`).
+    /// Whether `key` discloses AI use: a configured disclosure trailer, or
+    /// (built-in rules) a variant people write by hand: `AI-Generated`,
+    /// `LLM-Assisted`, `AI-assisted-by`, `AI Assisted` (case, `-`, `_` and
+    /// spaces do not matter).
+    fn is_disclosure_key(&self, key: &str) -> bool {
+        let folded = fold_key(key);
+        self.disclosure_trailers.iter().any(|wanted| fold_key(wanted) == folded)
+            || (self.builtin && DISCLOSURE_KEY_VARIANTS.contains(&folded.as_str()))
+    }
+
     fn tool_of_body_line(&self, line: &str) -> Option<&str> {
         tool_of_body_line_in(&self.catalogue, line)
     }
@@ -322,7 +408,20 @@ impl Detector {
             return None;
         }
         let name = identity.map_or_else(|| value.split('<').next().unwrap_or(value), |identity| identity.name.as_str()).trim();
-        names_a_model(name).then(|| name.to_owned())
+        if names_a_model(name) {
+            return Some(name.to_owned());
+        }
+        let is_tool_name = |text: &str| {
+            self.catalogue.tools().iter().any(|tool| tool.name.eq_ignore_ascii_case(text))
+                || ASSISTANT_WORDS.contains(&text.to_lowercase().as_str())
+        };
+        // `Co-authored-by: Copilot` with no address at all.
+        if !value.contains('@') && is_tool_name(name) {
+            return Some(name.to_owned());
+        }
+
+        // `aider (openai/gpt-4.1) <…>`: a model after the tool's name.
+        model_in_parentheses(name)
     }
 }
 
@@ -391,15 +490,21 @@ pub fn names_a_model(name: &str) -> bool {
 /// word boundary, so a sentence such as "Generated with Claude Code removed"
 /// or "Generated with Devinator" is not a marker.
 fn tool_of_body_line_in<'c>(catalogue: &'c Catalogue, line: &str) -> Option<&'c str> {
-    let trimmed = line.trim_start_matches(|c: char| c.is_whitespace() || matches!(c, '>' | '-' | '*' | '+'));
+    let trimmed = line.trim_start_matches(|c: char| c.is_whitespace() || matches!(c, '>' | '-' | '*' | '+' | '_'));
     let decorated = trimmed.starts_with(|c: char| !c.is_ascii());
     let trimmed = trimmed.trim_start_matches(|c: char| c.is_whitespace() || !c.is_ascii());
+    // A line that is only a link to a tool: `[GitHub Copilot](…)`.
+    if let Some(link) = trimmed.strip_prefix('[') {
+        let rest = link.to_ascii_lowercase();
+        return catalogue.tool_of_body_name(&rest, |after| after.starts_with("]("));
+    }
     // Most body lines are prose: look at two words before collecting any.
     let mut words = trimmed.split_whitespace();
     let (Some(first), Some(second)) = (words.next(), words.next()) else {
         return None;
     };
-    if !first.eq_ignore_ascii_case("generated") || !["with", "using", "by"].iter().any(|w| second.eq_ignore_ascii_case(w)) {
+    let verbs = ["generated", "written", "created", "made", "authored", "co-authored"];
+    if !verbs.iter().any(|w| first.eq_ignore_ascii_case(w)) || !["with", "using", "by"].iter().any(|w| second.eq_ignore_ascii_case(w)) {
         return None;
     }
     let rest = words.collect::<Vec<_>>().join(" ").to_ascii_lowercase();
@@ -408,7 +513,10 @@ fn tool_of_body_line_in<'c>(catalogue: &'c Catalogue, line: &str) -> Option<&'c 
     catalogue.tool_of_body_name(rest, |after| {
         let boundary = after.chars().next().is_none_or(|c| !c.is_ascii_alphanumeric());
         let closed_link = linked && after.starts_with("](");
-        boundary && (decorated || closed_link || after.trim_matches(|c: char| c.is_ascii_punctuation()).is_empty())
+        // The footer is a sentence of its own: `Generated by Mistral Vibe. …`.
+        let sentence = after.starts_with(". ") || after.starts_with("! ");
+        let bare = after.trim().trim_matches(|c: char| c.is_ascii_punctuation()).is_empty();
+        boundary && (decorated || closed_link || sentence || bare)
     })
 }
 
@@ -420,24 +528,43 @@ fn tool_of_disclosure_in(catalogue: &Catalogue, value: &str) -> Option<String> {
     let lower = value.to_ascii_lowercase();
     let first_word = lower.split(|c: char| !c.is_ascii_alphanumeric() && c != '/').next().unwrap_or("");
     if value.is_empty() || NEGATIVE_DISCLOSURES.contains(&lower.as_str()) || NEGATIVE_DISCLOSURES.contains(&first_word) {
-        return None;
+        // "No" does not cancel a tool the value names: `none except Copilot
+        // autocomplete`, `n/a (Claude wrote the tests)`.
+        return assistant_named_in(catalogue, value);
     }
     if POSITIVE_DISCLOSURES.contains(&lower.as_str()) {
         return Some("AI (disclosed)".to_owned());
     }
     let emails = emails_in(value);
     if !emails.is_empty() {
-        // A person credited by address, unless the address is a tool's or
-        // the name is a model's (`Claude Opus 4.5 <claude@corp.example>`).
+        // A person credited by address, unless the address is a tool's, the
+        // name is a model's (`Claude Opus 4.5 <claude@corp.example>`), or the
+        // whole name is a tool's (`Claude <claude@corp.example>`).
         if let Some(tool) = emails.iter().find_map(|email| catalogue.tool_of_address(email)) {
             return Some(tool.to_owned());
         }
         let name = value.split('<').next().unwrap_or(value).trim();
-        return names_a_model(name).then(|| name.to_owned());
+        let is_tool = catalogue.tools().iter().any(|tool| tool.name.eq_ignore_ascii_case(name))
+            || ASSISTANT_WORDS.contains(&name.to_ascii_lowercase().as_str());
+        return (is_tool || names_a_model(name)).then(|| name.to_owned());
     }
     // `Assisted-by: AGENT:MODEL [TOOL…]` as the Linux kernel writes it.
     let agent = value.split(':').next().unwrap_or(value).trim();
     Some(if agent.is_empty() { value.to_owned() } else { agent.to_owned() })
+}
+
+/// A tool or assistant named by a word of `value`, as written.
+fn assistant_named_in(catalogue: &Catalogue, value: &str) -> Option<String> {
+    let words = value.split(|c: char| !c.is_alphanumeric() && c != '-').filter(|word| !word.is_empty());
+    for word in words {
+        let lower = word.to_lowercase();
+        let is_tool =
+            ASSISTANT_WORDS.contains(&lower.as_str()) || catalogue.tools().iter().any(|tool| tool.name.eq_ignore_ascii_case(word));
+        if is_tool || names_a_model(word) {
+            return Some(word.to_owned());
+        }
+    }
+    None
 }
 
 /// Shortens evidence for display, on a character boundary.
@@ -580,6 +707,23 @@ mod tests {
             (HUMAN, "Fix\n\nEntire-Session: 2026-01-01-abc\nEntire-Checkpoint: 3\n", &["Entire"]),
             (HUMAN, "Fix\n\nCo-authored-by: aider (openai/gpt-4.1) <noreply@aider.chat>\n", &["Aider"]),
             (HUMAN, "Fix\n\nCo-authored-by: aider (vertex_ai/gemini-2.5-pro-exp-03-25) <noreply@aider.dev>\n", &["Aider"]),
+            // Model names where tools put them.
+            (HUMAN, "Fix\n\nCo-authored-by: aider (openai/gpt-4.1) <bot@corp.example>\n", &["gpt-4.1"]),
+            ("Jane Roe (claude-sonnet-4-20250514) <jane@corp.example>", "Fix\n", &["claude-sonnet-4-20250514"]),
+            // Disclosures written by hand.
+            (HUMAN, "Fix\n\nAI-Assisted: none except Copilot autocomplete\n", &["Copilot"]),
+            (HUMAN, "Fix\n\nAI-Assisted: n/a (Claude wrote the tests)\n", &["Claude"]),
+            (HUMAN, "Fix\n\nAI-Generated: yes\n", &["AI (disclosed)"]),
+            (HUMAN, "Fix\n\nLLM-Assisted: yes\n", &["AI (disclosed)"]),
+            (HUMAN, "Fix\n\nAI-assisted-by: Claude\n", &["Claude"]),
+            (HUMAN, "Fix\n\nAI Assisted: yes\n", &["AI (disclosed)"]),
+            (HUMAN, "Fix\n\nGenerated-by: Claude <claude@corp.example>\n", &["Claude"]),
+            (HUMAN, "Fix\n\n🤖 Generated with Claude\n", &["Claude Code"]),
+            (HUMAN, "Fix\n\n🤖 Generated with [Cursor](https://cursor.com)\n", &["Cursor"]),
+            (HUMAN, "Fix\n\n[GitHub Copilot](https://github.com/features/copilot)\n", &["GitHub Copilot"]),
+            (HUMAN, "Fix\n\n[Codex](https://openai.com/codex)\n", &["OpenAI Codex"]),
+            (HUMAN, "Fix\n\nWritten by Claude Code\n", &["Claude Code"]),
+            (HUMAN, "aider: Fix the retry loop\n", &["Aider"]),
             // Look-alike and invisible characters.
             (HUMAN, "Fix\n\nCo-Authored-By: Claude <noreply@anthr\u{43e}pic.com>\n", &["Claude Code"]),
             (HUMAN, "Fix\n\nCo-Authored-By: Claude <noreply@anthropic.com\u{200b}>\n", &["Claude Code"]),
@@ -614,6 +758,15 @@ mod tests {
             (HUMAN, "Fix\n\nCo-authored-by: Mistral Small <ms@corp.example>\n"),
             (HUMAN, "Fix\n\nThe tool said: Co-Authored-By: Claude <noreply@anthropic.com> in a sentence.\n"),
             (HUMAN, "Fix\n\nWe no longer add Co-authored-by: Codex <noreply@openai.com> lines.\n\nDone.\n"),
+            // Disclosures of no AI, and people thanked.
+            (HUMAN, "Fix\n\nAI-Assisted: no AI was used\n"),
+            (HUMAN, "Fix\n\nAssisted-by: Claude Dubois <claude@corp.example>\n"),
+            (HUMAN, "Fix\n\nWritten by Claude Dubois on a train\n"),
+            ("Jane Roe (on leave) <jane@corp.example>", "Fix\n"),
+            (HUMAN, "Fix\n\nSee [the docs](https://example.com) first.\n"),
+            (HUMAN, "Fix\n\nCo-authored-by: Claude <claude@corp.example>\n"),
+            (HUMAN, "Fix\n\nCo-authored-by: Devin (pairing) <devin@corp.example>\n"),
+            (HUMAN, "Fix\n\nGenerated with Claude Code removed. It was noise.\n"),
             // People who share a tool's name.
             ("Devin Smith <devin@corp.example>", "Fix\n"),
             ("Jules Martin <jules@corp.example>", "Fix\n"),

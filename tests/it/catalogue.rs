@@ -87,3 +87,117 @@ fn every_tool_the_detection_issue_names_is_listed() {
         assert!(listed.contains(tool), "{tool} missing from:\n{listed}");
     }
 }
+
+/// The examples gathered from public sources (`tests/data/tool-messages`):
+/// each block is a `# source:` line, the message (or the lines a tool
+/// writes), optional `# author:` / `# committer:` lines, and `# ---`.
+fn gathered() -> Vec<Example> {
+    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/tool-messages");
+    let mut blocks = Vec::new();
+    let mut files: Vec<_> = std::fs::read_dir(&folder).expect("examples").flatten().map(|entry| entry.path()).collect();
+    files.sort();
+    for file in files.iter().filter(|f| f.extension().is_some_and(|e| e == "txt")) {
+        let tool = file.file_stem().expect("name").to_string_lossy().into_owned();
+        // git-ai notes are not commit messages (notes are the next step).
+        if tool == "git-ai" {
+            continue;
+        }
+        let text = std::fs::read_to_string(file).expect("example file");
+        let mut example = Example::default();
+        for line in text.lines() {
+            if let Some(rest) = line.strip_prefix("# source:") {
+                example = Example { tool: tool.clone(), source: rest.trim().to_owned(), ..Example::default() };
+            } else if let Some(identity) = line.strip_prefix("# author:") {
+                example.authors.push(identity.trim().to_owned());
+            } else if let Some(identity) = line.strip_prefix("# committer:") {
+                example.committers.push(identity.trim().to_owned());
+            } else if line.starts_with("# ---") {
+                if !example.source.is_empty() {
+                    blocks.push(std::mem::take(&mut example));
+                }
+            } else if !line.starts_with('#') || line.starts_with("#!") {
+                example.message.push_str(line);
+                example.message.push('\n');
+            }
+        }
+    }
+    blocks
+}
+
+/// One gathered example.
+#[derive(Debug, Default)]
+struct Example {
+    tool: String,
+    source: String,
+    authors: Vec<String>,
+    committers: Vec<String>,
+    message: String,
+}
+
+/// `Name <email>`, or a name alone, as a commit header would hold it.
+fn identity(text: &str) -> signoff_gate::policy::identity::Identity {
+    use signoff_gate::policy::identity::Identity;
+    match text.trim().strip_suffix('>').and_then(|rest| rest.rsplit_once('<')) {
+        Some((name, email)) => Identity::new(name.trim(), email.trim()),
+        None => Identity::new(text.trim(), ""),
+    }
+}
+
+/// Examples that are no evidence in a commit, with why (the gathered
+/// files keep them for the record).
+const NOT_COMMIT_EVIDENCE: &[(&str, &str)] = &[
+    ("aider/website/docs/git.md", "a sentence of aider's docs, not a commit line"),
+    ("HISTORY.md v0.41.0", "a changelog sentence"),
+    ("Amazon Q dev branches", "a branch name"),
+    ("verification note", "a commit id, not its text"),
+    ("user-chosen format, NOT Codex default", "a project's own co-author format"),
+    ("notes on AI review bots", "a reviewer identity, not a commit's"),
+    ("Initial plan", "\"Initial plan\" is also what people write"),
+    ("agent commit body", "the marker is the commit's author, which the source does not show"),
+    ("Replit-Commit-Author: Deployment", "a deployment, not the agent's work"),
+    ("Saved progress at the end of the loop", "a subject alone"),
+    ("GitHub app id of v0[bot]", "an app id, not a commit"),
+    ("aiCharsAdded", "a Qwen Code note (notes are read in a later step)"),
+];
+#[test]
+fn every_gathered_example_of_a_tool_is_flagged() {
+    use signoff_gate::policy::facts::CommitFacts;
+    use signoff_gate::policy::identity::Identity;
+    use signoff_gate::policy::trailers;
+    let detector = signoff_gate::config::Config::parse(std::path::Path::new("sg.toml"), "").expect("defaults").detect;
+    let blocks = gathered();
+    assert!(blocks.len() > 150, "{} examples", blocks.len());
+    let mut missed = Vec::new();
+    let mut counts: std::collections::BTreeMap<String, (usize, usize)> = std::collections::BTreeMap::new();
+    for example in &blocks {
+        if let Some((_, why)) =
+            NOT_COMMIT_EVIDENCE.iter().find(|(source, _)| example.source.contains(source) || example.message.contains(source))
+        {
+            eprintln!("skipped ({why}): {}", example.source);
+            continue;
+        }
+        let person = Identity::new("Pat Human", "pat@corp.example");
+        let authors: Vec<Identity> =
+            if example.authors.is_empty() { vec![person.clone()] } else { example.authors.iter().map(|a| identity(a)).collect() };
+        let committer = example.committers.first().map_or_else(|| person.clone(), |c| identity(c));
+        // A block that starts with its subject is a whole message.
+        let first = example.message.lines().next().unwrap_or("");
+        let whole = example.message.lines().nth(1).is_some_and(|line| line.trim().is_empty()) || first.starts_with("aider: ");
+        let message = if whole { example.message.clone() } else { format!("Change things\n\n{}", example.message) };
+        let flagged = authors.iter().any(|author| {
+            let facts =
+                CommitFacts { author: author.clone(), committer: committer.clone(), message: message.clone(), ..CommitFacts::default() };
+            !detector.detect(&facts, &trailers::parse(&message)).markers.is_empty()
+        });
+        let count = counts.entry(example.tool.clone()).or_default();
+        count.0 += 1;
+        if flagged {
+            count.1 += 1;
+        } else {
+            missed.push(format!("{}: {}\n{:?} {:?}\n{message}", example.tool, example.source, example.authors, example.committers));
+        }
+    }
+    let summary: Vec<String> = counts.iter().map(|(tool, (all, flagged))| format!("{tool} {flagged}/{all}")).collect();
+    eprintln!("gathered examples flagged: {}", summary.join(", "));
+    assert!(missed.is_empty(), "{} of {} gathered examples not flagged:\n\n{}", missed.len(), blocks.len(), missed.join("\n---\n"));
+}
