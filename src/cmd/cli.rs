@@ -56,6 +56,17 @@ pub enum Command {
         #[command(subcommand)]
         command: ToolsCommand,
     },
+    /// Check a commit message as git's commit-msg hook: it must carry a tool's marker or declare AI use.
+    CommitMsg {
+        /// The message file git passes to the hook.
+        file: PathBuf,
+    },
+    /// Install the commit-msg hook into a clone, so undeclared commits are refused at commit time.
+    InstallCommitHook {
+        /// The clone [default: the current directory]
+        #[arg(default_value = ".")]
+        repo: PathBuf,
+    },
     /// Install the pre-receive hook into bare repositories and turn on push options.
     InstallHook(InstallHookArgs),
     /// Show a real push accepted, refused, and accepted after approval, then keep serving.
@@ -123,6 +134,8 @@ fn dispatch(cli: Cli) -> ExitCode {
             cmd::roster::list(cli.config.as_deref(), path.as_deref(), approvers)
         }
         Command::Tools { command: ToolsCommand::List } => cmd::tools::list(cli.config.as_deref()),
+        Command::CommitMsg { file } => cmd::declare::commit_msg(cli.config.as_deref(), &file),
+        Command::InstallCommitHook { repo } => cmd::declare::install(&repo),
         Command::InstallHook(args) => {
             cmd::install_hook::run(&args.repos, &cmd::install_hook::InstallOptions { url: args.url, token_file: args.token_file })
         }

@@ -5,6 +5,7 @@ pub mod approve;
 pub mod change_id;
 pub mod check;
 pub mod cli;
+pub mod declare;
 pub mod demo;
 pub mod hook;
 pub mod install_hook;

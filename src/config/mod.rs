@@ -261,6 +261,7 @@ struct RawPolicy {
     approvals: Option<Spanned<String>>,
     plus_addressing: Option<Vec<Spanned<String>>>,
     allow_replace_refs: Option<Spanned<bool>>,
+    require_declaration: Option<Spanned<bool>>,
 }
 
 /// `[detect]` as written.
@@ -496,6 +497,7 @@ fn read_policy(collector: &mut Collector<'_>, raw: RawPolicy) -> PolicyConfig {
         mode,
         approvals,
         allow_replace_refs: raw.allow_replace_refs.is_some_and(Spanned::into_inner),
+        require_declaration: raw.require_declaration.is_some_and(Spanned::into_inner),
         plus_addressing,
     }
 }
@@ -676,7 +678,7 @@ x = 1
                 "/etc/sg/signoff-gate.toml:4:14: `repo_roots`: invalid type: string \"/srv/git\", expected a sequence",
                 "/etc/sg/signoff-gate.toml:5:20: `deadline_seconds`: invalid type: string \"soon\", expected f64",
                 "/etc/sg/signoff-gate.toml:8:22: `required_approvals`: invalid type: string \"one\", expected i64",
-                "/etc/sg/signoff-gate.toml:10:1: unknown key `unknown` in [policy]; expected one of `protected_refs`, `approval_trailer`, `min_approver_level`, `required_approvals`, `help`, `mode`, `approvals`, `plus_addressing`, `allow_replace_refs`",
+                "/etc/sg/signoff-gate.toml:10:1: unknown key `unknown` in [policy]; expected one of `protected_refs`, `approval_trailer`, `min_approver_level`, `required_approvals`, `help`, `mode`, `approvals`, `plus_addressing`, `allow_replace_refs`, `require_declaration`",
                 "/etc/sg/signoff-gate.toml:11:38: `protected_refs`: invalid type: integer `3`, expected a string",
                 "/etc/sg/signoff-gate.toml:14:11: `builtin`: invalid type: string \"yes\", expected a boolean",
                 "/etc/sg/signoff-gate.toml:15:24: disclosure trailer `AI Assisted` is not a trailer key (letters, digits and `-`)",

@@ -1,7 +1,7 @@
 //! The decision for a whole push: every ref update's problems and commits,
 //! gathered with bounded memory, all or nothing as git's pre-receive is.
 
-use crate::policy::gate::{CommitReport, Reason, Verdict};
+use crate::policy::gate::{Code, CommitReport, Reason, Verdict};
 use crate::policy::refs::RefUpdate;
 
 /// How many refused commits a refusal lists; the rest are counted.
@@ -39,6 +39,9 @@ pub struct RefDecision {
     /// How many of those cannot be judged at all (malformed headers, an
     /// unreadable encoding): no sign-off lets them in.
     pub unjudgeable_count: usize,
+    /// How many of those do not declare whether AI was used (declaration
+    /// mode): declaring, not a sign-off, lets them in.
+    pub undeclared_count: usize,
     /// The oldest refused commit (last in topological order) and its first
     /// parent: where a rebase that fixes them all starts.
     pub oldest_refused: Option<(String, Option<String>)>,
@@ -63,6 +66,7 @@ impl PushDecision {
             refused: Vec::new(),
             refused_count: 0,
             unjudgeable_count: 0,
+            undeclared_count: 0,
             oldest_refused: None,
             has_merges: false,
             approved: Vec::new(),
@@ -96,6 +100,8 @@ impl PushDecision {
                 decision.refused_count += 1;
                 if !report.commit.judgeable() {
                     decision.unjudgeable_count += 1;
+                } else if report.reasons.iter().any(|reason| reason.code == Code::Undeclared) {
+                    decision.undeclared_count += 1;
                 }
                 decision.oldest_refused = Some((report.commit.id.clone(), report.commit.parent_ids.first().cloned()));
                 if self.listed < MAX_LISTED {
@@ -121,6 +127,11 @@ impl PushDecision {
         self.refs.iter().map(|r| r.unjudgeable_count).sum()
     }
 
+    /// How many refused commits do not declare AI use, across the push.
+    pub fn undeclared_count(&self) -> usize {
+        self.refs.iter().map(|r| r.undeclared_count).sum()
+    }
+
     /// How many commits were checked across the push.
     pub fn checked_count(&self) -> usize {
         self.refs.iter().map(|r| r.checked).sum()
@@ -135,6 +146,6 @@ impl RefDecision {
 
     /// How many refused commits a sign-off would let in.
     pub fn needs_signoff_count(&self) -> usize {
-        self.refused_count - self.unjudgeable_count
+        self.refused_count - self.unjudgeable_count - self.undeclared_count
     }
 }

@@ -28,6 +28,9 @@ pub struct Detection {
     /// Co-authors that are people (not tools): they count as authors when
     /// deciding whether an approval is a self-approval.
     pub human_coauthors: Vec<Identity>,
+    /// Whether a disclosure trailer declares that no AI was used
+    /// (`AI-Assisted: no`). It never clears a marker.
+    pub declared_none: bool,
 }
 
 /// The detection rules in force: the catalogue of tools (built-in and
@@ -151,7 +154,8 @@ impl Catalogue {
 
     /// The tool whose session link `line` holds.
     fn tool_of_link(&self, line: &str) -> Option<&str> {
-        if !line.contains('.') {
+        // A link has a `/`; most lines have none, and cost nothing here.
+        if !line.contains('/') {
             return None;
         }
         let lower = line.to_ascii_lowercase();
@@ -210,6 +214,14 @@ fn model_in_parentheses(name: &str) -> Option<String> {
     let open = inner.rfind('(')?;
     let model = inner[open + 1..].rsplit('/').next()?.trim();
     names_a_model(model).then(|| model.to_owned())
+}
+
+/// Whether a disclosure value says no AI was used (`no`, `none (tests by
+/// hand)`); a value that also names a tool never gets here.
+fn declares_none(value: &str) -> bool {
+    let lower = value.trim().to_ascii_lowercase();
+    let first_word = lower.split(|c: char| !c.is_ascii_alphanumeric() && c != '/').next().unwrap_or("");
+    NEGATIVE_DISCLOSURES.contains(&lower.as_str()) || NEGATIVE_DISCLOSURES.contains(&first_word)
 }
 
 /// Disclosure values that declare no AI was used.
@@ -331,8 +343,9 @@ impl Detector {
                 continue;
             }
             if self.is_disclosure_key(key) {
-                if let Some(tool) = self.tool_of_disclosure(value) {
-                    add(&mut detection.markers, &tool, evidence());
+                match self.tool_of_disclosure(value) {
+                    Some(tool) => add(&mut detection.markers, &tool, evidence()),
+                    None => detection.declared_none |= declares_none(value),
                 }
             }
         }

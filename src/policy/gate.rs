@@ -38,6 +38,9 @@ pub struct PolicyConfig {
     pub approvals: ApprovalMode,
     /// Whether pushes may create or move replace refs (`refs/replace/*`).
     pub allow_replace_refs: bool,
+    /// Whether every new commit must declare AI use either way (a marker,
+    /// or a disclosure trailer such as `AI-Assisted: no`).
+    pub require_declaration: bool,
     /// Domains whose addresses take a `+tag` (`*`: every domain), lowercase:
     /// `sam+ai@corp.example` is then Sam when deciding who is an author.
     pub plus_addressing: Vec<String>,
@@ -103,6 +106,9 @@ pub enum Code {
     ReplaceRef,
     /// The commit's author or committer holds an invisible character.
     InvisibleCharacters,
+    /// In declaration mode, the commit neither carries a marker nor
+    /// declares whether AI was used.
+    Undeclared,
 }
 
 impl Code {
@@ -126,6 +132,7 @@ impl Code {
             Code::MalformedCommit => "malformed-commit",
             Code::ReplaceRef => "replace-ref",
             Code::InvisibleCharacters => "invisible-characters",
+            Code::Undeclared => "undeclared",
         }
     }
 }
@@ -211,6 +218,8 @@ pub struct CommitReport {
     pub merge_approval: Option<MergeApproval>,
     /// The author's and human co-authors' emails (who may not approve it).
     pub authors: Vec<String>,
+    /// Whether the message declares that no AI was used.
+    pub declared_none: bool,
 }
 
 impl CommitReport {
@@ -273,6 +282,19 @@ impl Gate {
     /// Whether approvals must be signed.
     pub fn signed(&self) -> bool {
         self.policy.approvals == ApprovalMode::Signed
+    }
+
+    /// The disclosure trailer commits declare themselves with.
+    pub fn declaration_key(&self) -> &str {
+        self.detector.disclosure_trailers.first().map_or("AI-Assisted", String::as_str)
+    }
+
+    /// Why an undeclared commit is refused, and how to declare it.
+    fn undeclared_message(&self) -> String {
+        let key = self.declaration_key();
+        format!(
+            "it does not say whether AI helped write it; declare it either way: \"{key}: no\", or \"{key}: yes\" or the tool (then a senior signs off), e.g. git commit --amend --no-edit --trailer \"{key}: no\""
+        )
     }
 
     /// The mailbox an address delivers to (see [`identity::mailbox`]).
@@ -411,6 +433,7 @@ impl Gate {
             reasons: Vec::new(),
             merge_approval,
             authors,
+            declared_none: detection.declared_none,
         };
         self.conclude(&mut report);
         report
@@ -513,6 +536,12 @@ impl Gate {
         }
         if report.markers.is_empty() {
             report.verdict = Verdict::NotAi;
+            // Declaration mode: silence is not an answer (merges bring in
+            // commits that declare themselves).
+            if self.policy.require_declaration && !report.declared_none && !report.commit.is_merge() {
+                report.verdict = Verdict::Rejected;
+                report.reasons.push(Reason { code: Code::Undeclared, message: self.undeclared_message() });
+            }
             return;
         }
         let mut approvers: Vec<&str> = Vec::new();

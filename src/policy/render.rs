@@ -137,11 +137,20 @@ pub fn outcome_text(decision: &PushDecision, ruling: &Ruling, wording: &Wording<
 /// or cannot be read as git reads them.
 fn what_is_wrong(decision: &PushDecision, wording: &Wording<'_>) -> Option<String> {
     let unjudgeable = decision.unjudgeable_count();
+    let undeclared = decision.undeclared_count();
     let mut parts = Vec::new();
-    match decision.refused_count() - unjudgeable {
+    match decision.refused_count() - unjudgeable - undeclared {
         0 => {}
         1 => parts.push(format!("1 AI-assisted commit needs a sign-off from an engineer of level {}", wording.level_phrase)),
         n => parts.push(format!("{n} AI-assisted commits need a sign-off from an engineer of level {}", wording.level_phrase)),
+    }
+    if undeclared > 0 {
+        let verb = if undeclared == 1 { "does" } else { "do" };
+        parts.push(format!(
+            "{undeclared} commit{} {verb} not declare whether AI helped write {}",
+            plural(undeclared),
+            if undeclared == 1 { "it" } else { "them" }
+        ));
     }
     if unjudgeable > 0 {
         parts.push(format!("{unjudgeable} commit{} the gate cannot read as git does", plural(unjudgeable)));

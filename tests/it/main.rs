@@ -5,6 +5,7 @@ mod api;
 mod architecture;
 mod catalogue;
 mod cli;
+mod declaration;
 mod evasions;
 mod limits;
 mod ops;
