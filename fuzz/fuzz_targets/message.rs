@@ -58,6 +58,7 @@ fuzz_target!(|data: &[u8]| {
         change_id: None,
         signature: None,
         other_readings: vec![],
+        notes: vec![],
     };
     let report = gate().evaluate(commit);
     match report.verdict {

@@ -21,7 +21,7 @@ use std::ops::ControlFlow;
 use std::path::Path;
 use std::sync::Arc;
 
-use gix_hash::ObjectId;
+pub use gix_hash::ObjectId;
 
 use crate::git::Stop;
 use crate::git::error::GitError;
@@ -209,7 +209,7 @@ impl History {
                 Mode::Dated(dated)
             }
         };
-        Ok(Walk { nodes, mode })
+        Ok(Walk { nodes, mode, notes: Vec::new() })
     }
 
     /// Hands `work(facts)` of each commit `walk` yields to `visit`, in walk
@@ -228,9 +228,10 @@ impl History {
         }
         if first.len() < CHUNK {
             // The walk is over: read these few right here.
+            let notes = std::mem::take(&mut walk.notes);
             let mut reader = walk.nodes.reader;
             for id in first {
-                if visit(work(reader.facts(&id)?)).is_break() {
+                if visit(work(reader.facts_with_notes(&id, &notes)?)).is_break() {
                     break;
                 }
             }
@@ -253,13 +254,14 @@ impl History {
         use std::sync::{Mutex, mpsc};
 
         type Done<T> = (usize, Result<Vec<T>, GitError>);
+        let notes = std::mem::take(&mut walk.notes);
         let (jobs, queue) = mpsc::sync_channel::<(usize, Vec<ObjectId>)>(workers * 4);
         let queue = Mutex::new(queue);
         let (done, results) = mpsc::channel::<Done<T>>();
         let stop = AtomicBool::new(false);
         std::thread::scope(|scope| {
             for _ in 0..workers {
-                let (queue, done, stop) = (&queue, done.clone(), &stop);
+                let (queue, done, stop, notes) = (&queue, done.clone(), &stop, &notes);
                 scope.spawn(move || {
                     let mut reader = self.reader();
                     loop {
@@ -268,7 +270,7 @@ impl History {
                         if stop.load(Ordering::Relaxed) {
                             continue;
                         }
-                        let read = ids.iter().map(|id| reader.facts(id).map(work)).collect();
+                        let read = ids.iter().map(|id| reader.facts_with_notes(id, notes).map(work)).collect();
                         if done.send((seq, read)).is_err() {
                             return;
                         }
@@ -361,6 +363,65 @@ impl Reader {
         }
     }
 
+    /// [`Reader::facts`], with the commit's notes from `notes` (trees of
+    /// notes commits, with their refs). A note that cannot be read is left
+    /// out: notes only add markers.
+    pub fn facts_with_notes(&mut self, id: &ObjectId, notes: &[(String, ObjectId)]) -> Result<CommitFacts, GitError> {
+        let mut facts = self.facts(id)?;
+        for (notes_ref, tree) in notes {
+            if let Some(text) = self.note(tree, id) {
+                facts.notes.push((notes_ref.clone(), text));
+            }
+        }
+        Ok(facts)
+    }
+
+    /// The note for `commit` in the notes tree `tree`: a blob named by the
+    /// commit's hex id, at the top or under fan-out folders (`ab/cdef…`).
+    fn note(&mut self, tree: &ObjectId, commit: &ObjectId) -> Option<String> {
+        let hex = commit.to_string();
+        let mut at = *tree;
+        let mut used = 0;
+        loop {
+            let (kind, data) = self.object(&at)?;
+            if kind != gix_object::Kind::Tree {
+                return None;
+            }
+            let decoded = gix_object::TreeRef::from_bytes(&data, gix_hash::Kind::Sha1).ok()?;
+            let rest = &hex[used..];
+            let mut next = None;
+            for entry in &decoded.entries {
+                let name = entry.filename.to_string();
+                if name == rest && !entry.mode.is_tree() {
+                    let (kind, blob) = self.object(&entry.oid.to_owned())?;
+                    return (kind == gix_object::Kind::Blob && blob.len() <= crate::policy::notes::MAX_NOTE_BYTES)
+                        .then(|| String::from_utf8_lossy(&blob).into_owned());
+                }
+                if entry.mode.is_tree() && name.len() == 2 && rest.starts_with(&name) {
+                    next = Some(entry.oid.to_owned());
+                }
+            }
+            at = next?;
+            used += 2;
+            if used >= hex.len() {
+                return None;
+            }
+        }
+    }
+
+    /// Any object's kind and bytes (the quarantine is looked in first).
+    fn object(&mut self, id: &ObjectId) -> Option<(gix_object::Kind, Vec<u8>)> {
+        use gix_object::Find as _;
+        let mut buf = Vec::new();
+        if let Some(quarantine) = &self.quarantine {
+            if let Ok(Some(data)) = quarantine.try_find(id, &mut buf) {
+                return Some((data.kind, data.data.to_vec()));
+            }
+        }
+        let data = self.objects.try_find(id, &mut buf).ok()??;
+        Some((data.kind, data.data.to_vec()))
+    }
+
     /// Reads commit `id` into plain facts.
     pub fn facts(&mut self, id: &ObjectId) -> Result<CommitFacts, GitError> {
         let bytes = self.commit(id)?;
@@ -414,6 +475,7 @@ impl Reader {
             message,
             unreadable_encoding,
             other_readings,
+            notes: Vec::new(),
             change_id: None,
             // Only a merge's signature matters (it can approve a branch).
             signature: if commit.parents.len() > 1 { signed_payload(bytes, b"gpgsig") } else { None },
@@ -938,6 +1000,17 @@ enum Mode {
 pub struct Walk<'h> {
     nodes: Nodes<'h>,
     mode: Mode,
+    /// Notes trees (and their refs) whose notes each commit gets.
+    notes: Vec<(String, ObjectId)>,
+}
+
+impl Walk<'_> {
+    /// Gives each commit its notes from these notes trees (the tree of a
+    /// notes ref's commit, with the ref's name).
+    pub fn with_notes(mut self, notes: Vec<(String, ObjectId)>) -> Self {
+        self.notes = notes;
+        self
+    }
 }
 
 impl Iterator for Walk<'_> {

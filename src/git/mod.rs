@@ -312,6 +312,8 @@ pub struct WithinPush<'a> {
     pub walked: &'a [String],
     /// When to give up.
     pub stop: &'a Stop,
+    /// The notes trees whose notes the commits get (see [`GitRepo::notes_trees`]).
+    pub notes: &'a [(String, crate::git::history::ObjectId)],
 }
 
 /// Symbolic links followed from one ref, as git's `SYMREF_MAXDEPTH`.
@@ -590,7 +592,7 @@ impl GitRepo {
         work: impl Fn(CommitFacts) -> T + Sync,
         visit: impl FnMut(T),
     ) -> Result<(), GitError> {
-        let within = WithinPush { protection: &self.protection(protected)?, walked: &[], stop: &Stop::never() };
+        let within = WithinPush { protection: &self.protection(protected)?, walked: &[], stop: &Stop::never(), notes: &[] };
         self.walk_entering_with(update, new_commit, &within, work, visit)
     }
 
@@ -606,7 +608,7 @@ impl GitRepo {
         work: impl Fn(CommitFacts) -> T + Sync,
         mut visit: impl FnMut(T),
     ) -> Result<(), GitError> {
-        let WithinPush { protection, walked, stop } = within;
+        let WithinPush { protection, walked, stop, notes } = within;
         let new = Oid::from_str(new_commit).ok().and_then(|oid| crate::git::history::object_id(oid.as_bytes()));
         let new = new.ok_or_else(|| GitError::MissingObject { id: new_commit.to_owned() })?;
         let mut hidden = Vec::new();
@@ -618,7 +620,7 @@ impl GitRepo {
         hidden.extend(walked.iter().filter_map(|id| Oid::from_str(id).ok()));
         let hidden: Vec<_> = hidden.iter().filter_map(|oid| crate::git::history::object_id(oid.as_bytes())).collect();
         let history = self.history()?;
-        let walk = history.walk_until(&[new], &hidden, Order::Topological, stop)?;
+        let walk = history.walk_until(&[new], &hidden, Order::Topological, stop)?.with_notes(notes.to_vec());
         let mut stopped = false;
         history.drain(walk, &work, &mut |item| {
             if stop.now() {
@@ -675,12 +677,35 @@ impl GitRepo {
         let ids = |oids: Vec<Oid>| -> Vec<_> { oids.iter().filter_map(|oid| crate::git::history::object_id(oid.as_bytes())).collect() };
         let history = self.history()?;
         let order = if self.topological { Order::Topological } else { Order::Date };
-        let walk = history.walk(&ids(tips), &ids(hidden), order)?;
+        let walk = history.walk(&ids(tips), &ids(hidden), order)?.with_notes(self.notes_trees(&[]));
         history.drain(walk, &work, &mut visit)
     }
 
     fn peel_commit(&self, oid: Oid) -> Option<Oid> {
         self.repo.find_object(oid, None).ok()?.peel_to_commit().ok().map(|c| c.id())
+    }
+
+    /// The trees of the notes refs detection reads, as the repository has
+    /// them and as `updates` (a push) would set them: a push may bring the
+    /// notes of its commits along. Notes only add markers, so both count.
+    pub fn notes_trees(&self, updates: &[RefUpdate]) -> Vec<(String, crate::git::history::ObjectId)> {
+        let mut trees = Vec::new();
+        for notes_ref in crate::policy::notes::NOTES_REFS {
+            let current =
+                self.repo.find_reference(notes_ref).ok().and_then(|reference| reference.peel_to_commit().ok()).map(|c| c.tree_id());
+            let pushed = updates
+                .iter()
+                .filter(|update| update.refname == notes_ref && !is_zero(&update.new))
+                .filter_map(|update| Oid::from_str(&update.new).ok().and_then(|oid| self.repo.find_commit(oid).ok()).map(|c| c.tree_id()));
+            for tree in current.into_iter().chain(pushed) {
+                if let Some(id) = crate::git::history::object_id(tree.as_bytes()) {
+                    if !trees.iter().any(|(name, known)| name == notes_ref && *known == id) {
+                        trees.push((notes_ref.to_owned(), id));
+                    }
+                }
+            }
+        }
+        trees
     }
 
     /// What a push needs to know about the protected refs, read once: their

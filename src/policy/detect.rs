@@ -256,6 +256,14 @@ impl Detector {
         }
         // Each reading again with look-alike characters folded and invisible
         // ones dropped: a Cyrillic `о` or a zero-width space hides no marker.
+        // Notes only ever add markers.
+        for (notes_ref, text) in &commit.notes {
+            if let Some(marker) = crate::policy::notes::marker(notes_ref, text) {
+                if detection.markers.len() < MAX_MARKERS && !detection.markers.contains(&marker) {
+                    detection.markers.push(marker);
+                }
+            }
+        }
         self.detect_folded(&commit.author, &commit.committer, &commit.message, &mut detection);
         for reading in &commit.other_readings {
             self.detect_folded(&reading.author, &reading.committer, &reading.message, &mut detection);
@@ -612,6 +620,7 @@ mod tests {
             change_id: None,
             signature: None,
             other_readings: vec![],
+            notes: vec![],
         }
     }
 

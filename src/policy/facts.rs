@@ -42,6 +42,9 @@ pub struct CommitFacts {
     /// git shows when it cannot convert them). Markers count in any
     /// reading: git and the gate must never disagree in the pusher's favour.
     pub other_readings: Vec<Reading>,
+    /// The commit's notes on the notes refs detection reads
+    /// ([`crate::policy::notes::NOTES_REFS`]): the ref and the note's text.
+    pub notes: Vec<(String, String)>,
 }
 
 /// One reading of a commit's text (see [`CommitFacts::other_readings`]).

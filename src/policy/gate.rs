@@ -696,6 +696,7 @@ active = false
             change_id: None,
             signature: None,
             other_readings: vec![],
+            notes: vec![],
         }
     }
 

@@ -6,6 +6,7 @@
 //! - [`identity`] parses `Name <email>` values.
 //! - [`detect`] decides which commits are AI-assisted, with evidence.
 //! - [`lookalike`] folds look-alike characters and finds invisible ones.
+//! - [`notes`] reads AI attribution kept in git notes (git-ai, Qwen Code).
 //! - [`roster`] who the engineers are, their levels and signing keys.
 //! - [`approval`] signed approvals: the statement, its trailer, verifying it.
 //! - [`gate`] checks approvals and gives verdicts with stable codes.
@@ -24,6 +25,7 @@ pub mod gate;
 pub mod identity;
 pub mod lookalike;
 pub mod merge_scope;
+pub mod notes;
 pub mod outcome;
 pub mod refs;
 pub mod render;

@@ -366,6 +366,7 @@ mod tests {
             change_id: None,
             signature: None,
             other_readings: vec![],
+            notes: vec![],
         }
     }
 

@@ -54,6 +54,7 @@ pub fn decide_until(
     let protected = &gate.policy.protected_refs;
     let mut decision = PushDecision::default();
     let protection = repo.protection(protected)?;
+    let notes = repo.notes_trees(&push.updates);
     // An update is protected by its name, or through a symbolic ref.
     let updates: Vec<(&RefUpdate, bool)> = push.updates.iter().map(|u| (u, repo.moves_protected(&protection, &u.refname))).collect();
     // A commit entering several protected refs in one push is judged once:
@@ -94,7 +95,7 @@ pub fn decide_until(
                 repo.walk_entering_with(
                     update,
                     &commit,
-                    &WithinPush { protection: &protection, walked: &walked, stop },
+                    &WithinPush { protection: &protection, walked: &walked, stop, notes: &notes },
                     // Workers judge nothing more once the walk must stop.
                     |facts| {
                         (!stop.now())

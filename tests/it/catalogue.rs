@@ -201,3 +201,46 @@ fn every_gathered_example_of_a_tool_is_flagged() {
     eprintln!("gathered examples flagged: {}", summary.join(", "));
     assert!(missed.is_empty(), "{} of {} gathered examples not flagged:\n\n{}", missed.len(), blocks.len(), missed.join("\n---\n"));
 }
+
+const GIT_AI_NOTE: &str = "a.txt\n  abcd1234abcd1234 1-3\n---\n{\"schema_version\":\"authorship/3.0.0\",\"git_ai_version\":\"1.3.4\",\"base_commit_sha\":\"x\",\"prompts\":{\"abcd1234abcd1234\":{\"agent_id\":{\"tool\":\"cursor\",\"id\":\"x\",\"model\":\"claude-4.5-opus\"},\"accepted_lines\":3,\"overriden_lines\":0}}}\n";
+
+#[test]
+fn a_note_pushed_with_the_branch_marks_its_commit() {
+    let (world, _server) = serve(World::new());
+    world.commit(DEV, "Initial commit\n");
+    assert!(world.push("HEAD:refs/heads/main").accepted);
+    // A commit whose message says nothing, with git-ai's note about it.
+    world.commit(DEV, "Add a\n");
+    run_git(&world.work, &["notes", "--ref=ai", "add", "-m", GIT_AI_NOTE]);
+    let output = crate::util::git(&world.work)
+        .args(["push", "origin", "HEAD:refs/heads/main", "refs/notes/ai:refs/notes/ai"])
+        .output()
+        .expect("push");
+    let pushed = crate::util::Pushed::from(output);
+    assert!(!pushed.accepted, "{}", pushed.remote);
+    assert!(pushed.remote.contains("refs/notes/ai: cursor (claude-4.5-opus), 3 lines"), "{}", pushed.remote);
+
+    // A note already on the server (pushed on its own) counts too, and so
+    // does Qwen Code's.
+    assert!(world.push("refs/notes/ai:refs/notes/ai").accepted);
+    let pushed = world.push("HEAD:refs/heads/main");
+    assert!(!pushed.accepted && pushed.remote.contains("refs/notes/ai:"), "{}", pushed.remote);
+    run_git(&world.work, &["reset", "--quiet", "--hard", "HEAD~1"]);
+    world.commit(DEV, "Add b\n");
+    let qwen = r#"{"version":1,"generator":"Qwen-Coder","files":{"b.txt":{"aiCharsAdded":12}},"summary":{"totalAiCharsAdded":12}}"#;
+    run_git(&world.work, &["notes", "--ref=ai-attribution", "add", "-m", qwen]);
+    let output = crate::util::git(&world.work)
+        .args(["push", "origin", "HEAD:refs/heads/main", "refs/notes/ai-attribution:refs/notes/ai-attribution"])
+        .output()
+        .expect("push");
+    let pushed = crate::util::Pushed::from(output);
+    assert!(!pushed.accepted && pushed.remote.contains("refs/notes/ai-attribution: Qwen-Coder, 12 characters"), "{}", pushed.remote);
+    // A note that credits nothing to AI changes nothing.
+    run_git(&world.work, &["notes", "--ref=ai-attribution", "add", "-f", "-m", r#"{"files":{},"summary":{"totalAiCharsAdded":0}}"#]);
+    let output = crate::util::git(&world.work)
+        .args(["push", "--force", "origin", "HEAD:refs/heads/main", "refs/notes/ai-attribution:refs/notes/ai-attribution"])
+        .output()
+        .expect("push");
+    let pushed = crate::util::Pushed::from(output);
+    assert!(pushed.accepted, "{}", pushed.remote);
+}
