@@ -217,6 +217,13 @@ fn generate(bare: &Path, commits: usize, seed: u64, refname: &str) -> Result<His
         emit(&mut stream, refname, mark, main_mark, merge_now.then_some(side_tip), time, &text, &mut rng);
         main_mark = mark;
     }
+    // git-ai notes on one commit in a hundred, as a repository using it has.
+    let note = "src/f.txt\n  abcd1234abcd1234 1-3\n---\n{\"schema_version\":\"authorship/3.0.0\",\"base_commit_sha\":\"x\",\"prompts\":{\"abcd1234abcd1234\":{\"agent_id\":{\"tool\":\"cursor\",\"model\":\"claude-4.5-opus\"},\"accepted_lines\":3}}}\n";
+    let _ = write!(stream, "commit refs/notes/ai\ncommitter Dev Eloper <dev@corp.example> {time} +0000\ndata 6\nnotes\n");
+    for noted in (1..=mark).step_by(100) {
+        let _ = write!(stream, "N inline :{noted}\ndata {}\n{note}\n", note.len());
+    }
+    stream.push(b'\n');
     let mut import = Command::new("git")
         .current_dir(bare)
         .args(["fast-import", "--quiet", "--force"])
@@ -365,7 +372,11 @@ impl Server {
         std::fs::write(
             &config,
             format!(
-                "[server]\nlisten = \"127.0.0.1:{port}\"\nroster = \"roster.toml\"\nrepo_roots = [{:?}]\ndeadline_seconds = 300\n",
+                "[server]\nlisten = \"127.0.0.1:{port}\"\nroster = \"roster.toml\"\nrepo_roots = [{:?}]\ndeadline_seconds = 300\n\n\
+                 # A few tools of the organisation's own, beside the built-in catalogue.\n\
+                 [[detect.tool]]\nname = \"Acme Assistant\"\nemails = [\"assistant@acme.example\"]\ntrailer_keys = [\"Acme-Session\"]\n\
+                 [[detect.tool]]\nname = \"Acme Reviewer\"\ngithub_logins = [\"acme-reviewer[bot]\"]\nbody_lines = [\"acme reviewer\"]\n\
+                 [[detect.tool]]\nname = \"Acme Pair\"\nsession_urls = [\"pair.acme.example/s/\"]\n",
                 root.display().to_string()
             ),
         )

@@ -49,6 +49,8 @@ pub struct Reader {
     objects: gix_odb::HandleArc,
     quarantine: Option<gix_odb::HandleArc>,
     buf: Vec<u8>,
+    /// Notes trees read so far, by id.
+    notes_trees: HashMap<ObjectId, Arc<HashMap<String, (ObjectId, bool)>>>,
 }
 
 fn history_error<E: std::error::Error + Send + Sync + 'static>(context: String) -> impl FnOnce(E) -> GitError {
@@ -163,7 +165,12 @@ impl History {
 
     /// A reader for the calling thread.
     pub fn reader(&self) -> Reader {
-        Reader { objects: handle(&self.objects), quarantine: self.quarantine.as_ref().map(quarantine_handle), buf: Vec::new() }
+        Reader {
+            objects: handle(&self.objects),
+            quarantine: self.quarantine.as_ref().map(quarantine_handle),
+            buf: Vec::new(),
+            notes_trees: HashMap::new(),
+        }
     }
 
     /// The commits reachable from `tips` but not from any of `hidden`, each
@@ -383,30 +390,37 @@ impl Reader {
         let mut at = *tree;
         let mut used = 0;
         loop {
-            let (kind, data) = self.object(&at)?;
-            if kind != gix_object::Kind::Tree {
-                return None;
-            }
-            let decoded = gix_object::TreeRef::from_bytes(&data, gix_hash::Kind::Sha1).ok()?;
+            let entries = self.notes_tree(&at)?;
             let rest = &hex[used..];
-            let mut next = None;
-            for entry in &decoded.entries {
-                let name = entry.filename.to_string();
-                if name == rest && !entry.mode.is_tree() {
-                    let (kind, blob) = self.object(&entry.oid.to_owned())?;
-                    return (kind == gix_object::Kind::Blob && blob.len() <= crate::policy::notes::MAX_NOTE_BYTES)
-                        .then(|| String::from_utf8_lossy(&blob).into_owned());
-                }
-                if entry.mode.is_tree() && name.len() == 2 && rest.starts_with(&name) {
-                    next = Some(entry.oid.to_owned());
-                }
+            if let Some(&(blob, false)) = entries.get(rest) {
+                let (kind, blob) = self.object(&blob)?;
+                return (kind == gix_object::Kind::Blob && blob.len() <= crate::policy::notes::MAX_NOTE_BYTES)
+                    .then(|| String::from_utf8_lossy(&blob).into_owned());
             }
-            at = next?;
+            let &(next, true) = entries.get(rest.get(..2)?)? else { return None };
+            at = next;
             used += 2;
             if used >= hex.len() {
                 return None;
             }
         }
+    }
+
+    /// A notes tree's entries by name (kept: every commit looks here).
+    fn notes_tree(&mut self, id: &ObjectId) -> Option<Arc<HashMap<String, (ObjectId, bool)>>> {
+        if let Some(entries) = self.notes_trees.get(id) {
+            return Some(Arc::clone(entries));
+        }
+        let (kind, data) = self.object(id)?;
+        if kind != gix_object::Kind::Tree {
+            return None;
+        }
+        let decoded = gix_object::TreeRef::from_bytes(&data, gix_hash::Kind::Sha1).ok()?;
+        let entries: HashMap<String, (ObjectId, bool)> =
+            decoded.entries.iter().map(|entry| (entry.filename.to_string(), (entry.oid.to_owned(), entry.mode.is_tree()))).collect();
+        let entries = Arc::new(entries);
+        self.notes_trees.insert(*id, Arc::clone(&entries));
+        Some(entries)
     }
 
     /// Any object's kind and bytes (the quarantine is looked in first).
