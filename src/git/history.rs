@@ -50,8 +50,11 @@ pub struct Reader {
     quarantine: Option<gix_odb::HandleArc>,
     buf: Vec<u8>,
     /// Notes trees read so far, by id.
-    notes_trees: HashMap<ObjectId, Arc<HashMap<String, (ObjectId, bool)>>>,
+    notes_trees: HashMap<ObjectId, Arc<NotesTree>>,
 }
+
+/// A notes tree's entries by name: the object and whether it is a tree.
+type NotesTree = HashMap<String, (ObjectId, bool)>;
 
 fn history_error<E: std::error::Error + Send + Sync + 'static>(context: String) -> impl FnOnce(E) -> GitError {
     move |source| GitError::History { context, source: Box::new(source) }
@@ -407,7 +410,7 @@ impl Reader {
     }
 
     /// A notes tree's entries by name (kept: every commit looks here).
-    fn notes_tree(&mut self, id: &ObjectId) -> Option<Arc<HashMap<String, (ObjectId, bool)>>> {
+    fn notes_tree(&mut self, id: &ObjectId) -> Option<Arc<NotesTree>> {
         if let Some(entries) = self.notes_trees.get(id) {
             return Some(Arc::clone(entries));
         }
@@ -416,7 +419,7 @@ impl Reader {
             return None;
         }
         let decoded = gix_object::TreeRef::from_bytes(&data, gix_hash::Kind::Sha1).ok()?;
-        let entries: HashMap<String, (ObjectId, bool)> =
+        let entries: NotesTree =
             decoded.entries.iter().map(|entry| (entry.filename.to_string(), (entry.oid.to_owned(), entry.mode.is_tree()))).collect();
         let entries = Arc::new(entries);
         self.notes_trees.insert(*id, Arc::clone(&entries));
