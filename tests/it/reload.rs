@@ -133,3 +133,20 @@ fn sighup_reloads_the_real_server() {
     let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
     let _ = child.wait();
 }
+
+#[test]
+fn a_tool_added_to_the_config_while_serving_is_detected_without_a_restart() {
+    let world = World::new();
+    let server = TestServer::start(&world.config);
+    world.connect(&server.url(), 10);
+    world.commit(DEV, "Initial commit\n");
+    assert!(world.push("HEAD:refs/heads/main").accepted);
+    world.commit(DEV, "Retry\n\nAcme-Session: 42\n");
+    assert!(world.push("HEAD:refs/heads/main").accepted, "not a tool yet");
+    let text = std::fs::read_to_string(&world.config).expect("config");
+    save_by_rename(&world.config, &format!("{text}\n[[detect.tool]]\nname = \"Acme Assistant\"\ntrailer_keys = [\"Acme-Session\"]\n"));
+    wait_ready_state(server.address, "generation 2", |status, body| status == 200 && body["generation"] == 2);
+    world.commit(DEV, "Retry again\n\nAcme-Session: 43\n");
+    let pushed = world.push("HEAD:refs/heads/main");
+    assert!(!pushed.accepted && pushed.remote.contains("AI-assisted (Acme Assistant)"), "{}", pushed.remote);
+}
