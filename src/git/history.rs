@@ -586,13 +586,12 @@ fn signature_line<'a>(rest: &'a [u8], header: &[u8]) -> Result<(Signature<'a>, &
 /// the first; with two `author` lines each tool may take another. Such
 /// objects are accepted by a server without `receive.fsckObjects`.
 fn header_problem(data: &[u8]) -> Option<&'static str> {
-    let end = data.windows(2).position(|pair| pair == b"\n\n").map_or(data.len(), |at| at + 1);
-    let headers = &data[..end];
-    if headers.contains(&0) {
-        return Some("a NUL byte in its headers");
-    }
     let (mut authors, mut committers, mut encodings) = (0, 0, 0);
-    for line in headers.split(|&b| b == b'\n') {
+    // The headers end at the first empty line.
+    for line in data.split(|&b| b == b'\n').take_while(|line| !line.is_empty()) {
+        if line.contains(&0) {
+            return Some("a NUL byte in its headers");
+        }
         if let Some(ident) = line.strip_prefix(b"author ") {
             authors += 1;
             if !well_formed_ident(ident) {

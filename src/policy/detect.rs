@@ -84,7 +84,7 @@ pub struct Catalogue {
     by_login: HashMap<String, usize>,
     by_name: HashMap<String, usize>,
     by_key: HashMap<String, usize>,
-    by_trailer: HashMap<(String, String), usize>,
+    by_trailer: HashMap<String, Vec<(String, usize)>>,
 }
 
 impl Catalogue {
@@ -106,7 +106,7 @@ impl Catalogue {
             }
             for trailer in &tool.trailers {
                 if let Some((key, value)) = trailer.split_once(':') {
-                    catalogue.by_trailer.entry((key.trim().to_ascii_lowercase(), value.trim().to_lowercase())).or_insert(index);
+                    catalogue.by_trailer.entry(key.trim().to_ascii_lowercase()).or_default().push((value.trim().to_lowercase(), index));
                 }
             }
         }
@@ -145,11 +145,18 @@ impl Catalogue {
 
     /// The tool a trailer belongs to, by its key or by the whole trailer.
     fn tool_of_trailer(&self, key: &str, value: &str) -> Option<&str> {
-        let key = key.to_ascii_lowercase();
-        if let Some(&index) = self.by_key.get(&key) {
+        // Lowercased on the stack: this runs for every `Key:` line.
+        let mut buffer = [0u8; 64];
+        let bytes = buffer.get_mut(..key.len())?;
+        bytes.copy_from_slice(key.as_bytes());
+        bytes.make_ascii_lowercase();
+        let key = std::str::from_utf8(bytes).ok()?;
+        if let Some(&index) = self.by_key.get(key) {
             return Some(self.name(index));
         }
-        self.by_trailer.get(&(key, value.trim().to_lowercase())).map(|&index| self.name(index))
+        let values = self.by_trailer.get(key)?;
+        let value = value.trim();
+        values.iter().find(|(wanted, _)| wanted.eq_ignore_ascii_case(value)).map(|&(_, index)| self.name(index))
     }
 
     /// The tool whose session link `line` holds.
@@ -177,7 +184,7 @@ impl Catalogue {
 const AUTHORSHIP_KEYS: &[&str] = &["Co-authored-by", "Co-developed-by", "Paired-with", "Pair-programmed-with", "Pairing-with"];
 
 /// Disclosure keys people write besides the configured ones, folded (see
-/// [`fold_key`]).
+/// [`same_folded_key`]).
 const DISCLOSURE_KEY_VARIANTS: &[&str] = &[
     "aiassisted",
     "aiassistedby",
@@ -201,9 +208,13 @@ const ASSISTANT_WORDS: &[&str] = &[
     "amp", "crush", "opencode",
 ];
 
-/// A key with case, `-`, `_` and spaces set aside.
-fn fold_key(key: &str) -> String {
-    key.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_lowercase()).collect()
+/// Whether two keys are the same with case, `-`, `_` and spaces set aside.
+fn same_folded_key(a: &str, b: &str) -> bool {
+    // No allocation, and most keys differ at their first letter.
+    fn letters(key: &str) -> impl Iterator<Item = u8> + '_ {
+        key.bytes().filter(u8::is_ascii_alphanumeric).map(|b| b.to_ascii_lowercase())
+    }
+    letters(a).eq(letters(b))
 }
 
 /// The model a name carries in a parenthesised suffix, after any provider
@@ -278,10 +289,19 @@ impl Detector {
         if message.is_ascii() && texts.iter().all(|text| text.is_ascii()) {
             return;
         }
-        let fold = |identity: &Identity| Identity::new(lookalike::fold(&identity.name), lookalike::fold(&identity.email));
-        let message = lookalike::fold(message);
-        let folded = Reading { author: fold(author), committer: fold(committer), message: String::new() };
-        self.detect_in(&folded, &message, &trailers::parse(&message), detection);
+        let folded_message = lookalike::fold(message);
+        let folded: Vec<_> = texts.iter().map(|text| lookalike::fold(text)).collect();
+        // Nothing looked like anything else (emoji, accents kept): done.
+        let changed = |text: &std::borrow::Cow<'_, str>| matches!(text, std::borrow::Cow::Owned(_));
+        if !changed(&folded_message) && !folded.iter().any(changed) {
+            return;
+        }
+        let reading = Reading {
+            author: Identity::new(folded[0].as_ref(), folded[1].as_ref()),
+            committer: Identity::new(folded[2].as_ref(), folded[3].as_ref()),
+            message: String::new(),
+        };
+        self.detect_in(&reading, &folded_message, &trailers::parse(&folded_message), detection);
     }
 
     /// Adds what one reading of a commit shows to `detection`.
@@ -300,11 +320,24 @@ impl Detector {
                 add(&mut detection.markers, &tool, format!("{role}: {identity}"));
             }
         }
+        // One pass over the lines: footers, links, and `Key: value` lines
+        // anywhere (kept for below, after the trailer block's own).
+        let mut loose: Vec<(&str, &str)> = Vec::new();
         for line in message.lines() {
+            // Most lines are prose: no `Key:`, no link, no `|`.
+            if !line.bytes().any(|b| matches!(b, b':' | b'/' | b'|')) {
+                if let Some(tool) = self.tool_of_body_line(line) {
+                    add(&mut detection.markers, tool, line.trim().to_owned());
+                }
+                continue;
+            }
             // Footers joined on one line: `*Generated with Crush* | *Assisted-by: …*`.
             for segment in line.split('|') {
                 if let Some(tool) = self.tool_of_body_line(segment) {
                     add(&mut detection.markers, tool, line.trim().to_owned());
+                }
+                if let Some(pair) = loose_trailer(segment) {
+                    loose.push(pair);
                 }
             }
             if let Some(tool) = self.catalogue.tool_of_link(line) {
@@ -317,7 +350,6 @@ impl Detector {
             add(&mut detection.markers, "Aider", shorten(subject.trim()));
         }
 
-        let loose = message.lines().flat_map(|line| line.split('|')).filter_map(loose_trailer);
         for (key, value) in trailers.iter().map(|t| (t.key.as_str(), t.value.as_str())).chain(loose) {
             let key_is = |wanted: &str| key.eq_ignore_ascii_case(wanted);
             let evidence = || format!("{key}: {value}");
@@ -405,9 +437,8 @@ impl Detector {
     /// `LLM-Assisted`, `AI-assisted-by`, `AI Assisted` (case, `-`, `_` and
     /// spaces do not matter).
     fn is_disclosure_key(&self, key: &str) -> bool {
-        let folded = fold_key(key);
-        self.disclosure_trailers.iter().any(|wanted| fold_key(wanted) == folded)
-            || (self.builtin && DISCLOSURE_KEY_VARIANTS.contains(&folded.as_str()))
+        self.disclosure_trailers.iter().any(|wanted| same_folded_key(wanted, key))
+            || (self.builtin && DISCLOSURE_KEY_VARIANTS.iter().any(|variant| same_folded_key(variant, key)))
     }
 
     fn tool_of_body_line(&self, line: &str) -> Option<&str> {

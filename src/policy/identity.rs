@@ -83,14 +83,17 @@ pub fn emails_in(value: &str) -> Vec<String> {
 /// plus-addressing (`plus_domains` lists those domains, lowercase; `*` is
 /// every domain). `sam+ai@corp.example.` is `sam@corp.example`.
 pub fn mailbox(email: &str, plus_domains: &[String]) -> String {
-    let email = crate::policy::lookalike::fold(email.trim()).to_lowercase();
-    let Some((local, domain)) = email.rsplit_once('@') else {
+    let mut email = crate::policy::lookalike::fold(email.trim()).to_lowercase();
+    let Some(at) = email.rfind('@') else {
         return email;
     };
-    let domain = domain.trim_end_matches('.');
-    let plus = plus_domains.iter().any(|d| d == "*" || d.trim_end_matches('.') == domain);
-    let local = if plus { local.split_once('+').map_or(local, |(base, _)| base) } else { local };
-    format!("{local}@{domain}")
+    let domain_end = email.trim_end_matches('.').len().max(at + 1);
+    email.truncate(domain_end);
+    let plus = plus_domains.iter().any(|d| d == "*" || d.trim_end_matches('.') == &email[at + 1..]);
+    if let Some(tag) = email[..at].find('+').filter(|_| plus) {
+        email.replace_range(tag..at, "");
+    }
+    email
 }
 
 impl std::fmt::Display for Identity {

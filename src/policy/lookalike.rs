@@ -11,27 +11,48 @@ use std::borrow::Cow;
 
 /// `text` with every non-ASCII character replaced by its TR39 skeleton
 /// (its confusable prototype; nothing for an invisible character). Borrowed
-/// when `text` is ASCII. Linear in the length of `text`.
+/// when that changes nothing (ASCII, emoji). Linear in the length of `text`.
 pub fn fold(text: &str) -> Cow<'_, str> {
     if text.is_ascii() {
         return Cow::Borrowed(text);
     }
+    // Most non-ASCII text (emoji, accented names) folds to itself: look
+    // before building anything.
+    let mut probe = [0u8; 4];
+    let mut folds_to_itself = |c: char| {
+        let mut prototypes = unicode_security::skeleton(c.encode_utf8(&mut probe));
+        prototypes.next() == Some(c) && prototypes.next().is_none()
+    };
+    if text.chars().all(|c| c.is_ascii() || folds_to_itself(c)) {
+        return Cow::Borrowed(text);
+    }
     let mut folded = String::with_capacity(text.len());
+    let mut changed = false;
     let mut one = [0u8; 4];
     for c in text.chars() {
         if c.is_ascii() {
             folded.push(c);
         } else {
-            folded.extend(unicode_security::skeleton(c.encode_utf8(&mut one)));
+            let mut same = true;
+            let mut count = 0;
+            for prototype in unicode_security::skeleton(c.encode_utf8(&mut one)) {
+                same &= prototype == c && count == 0;
+                count += 1;
+                folded.push(prototype);
+            }
+            changed |= !same || count != 1;
         }
     }
-    Cow::Owned(folded)
+    if changed { Cow::Owned(folded) } else { Cow::Borrowed(text) }
 }
 
 /// The first invisible character in `text`: one whose skeleton is empty
 /// (zero-width spaces and joiners, direction marks and overrides, the
 /// soft hyphen, the byte order mark, …).
 pub fn first_invisible(text: &str) -> Option<char> {
+    if text.is_ascii() {
+        return None;
+    }
     let mut one = [0u8; 4];
     text.chars().find(|&c| !c.is_ascii() && unicode_security::skeleton(c.encode_utf8(&mut one)).next().is_none())
 }
@@ -44,6 +65,7 @@ mod tests {
     fn folds_look_alikes_and_drops_invisible_characters() {
         assert_eq!(fold("noreply@anthropic.com"), "noreply@anthropic.com");
         assert!(matches!(fold("plain"), Cow::Borrowed(_)));
+        assert!(matches!(fold("🤖 Generated with Claude"), Cow::Borrowed(_)));
         // Cyrillic о, a zero-width space, fullwidth @, a soft hyphen.
         assert_eq!(fold("noreply@anthr\u{43e}pic.com\u{200b}"), "noreply@anthropic.com");
         assert_eq!(fold("noreply\u{ff20}anthropic.com"), "noreply@anthropic.com");
