@@ -50,7 +50,7 @@ pub struct Reader {
     quarantine: Option<gix_odb::HandleArc>,
     buf: Vec<u8>,
     /// Notes trees read so far, by id.
-    notes_trees: HashMap<ObjectId, Arc<NotesTree>>,
+    notes_trees: HashMap<ObjectId, NotesTree>,
 }
 
 /// A notes tree's entries by name: the object and whether it is a tree.
@@ -389,13 +389,15 @@ impl Reader {
     /// The note for `commit` in the notes tree `tree`: a blob named by the
     /// commit's hex id, at the top or under fan-out folders (`ab/cdef…`).
     fn note(&mut self, tree: &ObjectId, commit: &ObjectId) -> Option<String> {
-        let hex = commit.to_string();
+        let mut buffer = [0u8; 64];
+        let hex = commit.hex_to_buf(&mut buffer);
         let mut at = *tree;
         let mut used = 0;
         loop {
-            let entries = self.notes_tree(&at)?;
+            self.load_notes_tree(&at)?;
+            let entries = self.notes_trees.get(&at)?;
             let rest = &hex[used..];
-            if let Some(&(blob, false)) = entries.get(rest) {
+            if let Some(&(blob, false)) = entries.get(&*rest) {
                 let (kind, blob) = self.object(&blob)?;
                 return (kind == gix_object::Kind::Blob && blob.len() <= crate::policy::notes::MAX_NOTE_BYTES)
                     .then(|| String::from_utf8_lossy(&blob).into_owned());
@@ -409,10 +411,10 @@ impl Reader {
         }
     }
 
-    /// A notes tree's entries by name (kept: every commit looks here).
-    fn notes_tree(&mut self, id: &ObjectId) -> Option<Arc<NotesTree>> {
-        if let Some(entries) = self.notes_trees.get(id) {
-            return Some(Arc::clone(entries));
+    /// Reads a notes tree's entries by name, once (every commit looks here).
+    fn load_notes_tree(&mut self, id: &ObjectId) -> Option<()> {
+        if self.notes_trees.contains_key(id) {
+            return Some(());
         }
         let (kind, data) = self.object(id)?;
         if kind != gix_object::Kind::Tree {
@@ -421,9 +423,8 @@ impl Reader {
         let decoded = gix_object::TreeRef::from_bytes(&data, gix_hash::Kind::Sha1).ok()?;
         let entries: NotesTree =
             decoded.entries.iter().map(|entry| (entry.filename.to_string(), (entry.oid.to_owned(), entry.mode.is_tree()))).collect();
-        let entries = Arc::new(entries);
-        self.notes_trees.insert(*id, Arc::clone(&entries));
-        Some(entries)
+        self.notes_trees.insert(*id, entries);
+        Some(())
     }
 
     /// Any object's kind and bytes (the quarantine is looked in first).

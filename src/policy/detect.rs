@@ -125,8 +125,8 @@ impl Catalogue {
     /// The tool an address alone belongs to: one of its addresses, or a
     /// GitHub noreply address of one of its logins (never a domain alone).
     pub fn tool_of_address(&self, email: &str) -> Option<&str> {
-        let email = email.to_lowercase();
-        if let Some(&index) = self.by_email.get(&email) {
+        let email = lowercase(email);
+        if let Some(&index) = self.by_email.get(email.as_ref()) {
             return Some(self.name(index));
         }
         github_noreply_login(&email).and_then(|login| self.by_login.get(login)).map(|&index| self.name(index))
@@ -138,9 +138,9 @@ impl Catalogue {
         if let Some(tool) = self.tool_of_address(&identity.email) {
             return Some(tool);
         }
-        let name = identity.name.trim().to_lowercase();
-        let by_bot_login = if name.ends_with("[bot]") { self.by_login.get(&name) } else { None };
-        by_bot_login.or_else(|| self.by_name.get(&name)).map(|&index| self.name(index))
+        let name = lowercase(identity.name.trim());
+        let by_bot_login = if name.ends_with("[bot]") { self.by_login.get(name.as_ref()) } else { None };
+        by_bot_login.or_else(|| self.by_name.get(name.as_ref())).map(|&index| self.name(index))
     }
 
     /// The tool a trailer belongs to, by its key or by the whole trailer.
@@ -207,6 +207,15 @@ const ASSISTANT_WORDS: &[&str] = &[
     "claude", "copilot", "codex", "chatgpt", "gpt", "gemini", "cursor", "aider", "devin", "windsurf", "cline", "junie", "kiro", "qwen",
     "amp", "crush", "opencode",
 ];
+
+/// `text` in lowercase, borrowed when it already is.
+fn lowercase(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii()) {
+        std::borrow::Cow::Owned(text.to_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
 
 /// Whether two keys are the same with case, `-`, `_` and spaces set aside.
 fn same_folded_key(a: &str, b: &str) -> bool {
@@ -419,8 +428,12 @@ impl Detector {
         if !self.builtin {
             return None;
         }
-        let name = identity.name.trim().to_ascii_lowercase();
-        if name.ends_with(" (aider)") {
+        let name = identity.name.trim();
+        let suffix = " (aider)";
+        if name.len() >= suffix.len()
+            && name.is_char_boundary(name.len() - suffix.len())
+            && name[name.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
+        {
             return Some("Aider".to_owned());
         }
         // `Jane Roe (claude-sonnet-4-20250514)`: a model id appended the way
@@ -545,6 +558,10 @@ fn tool_of_body_line_in<'c>(catalogue: &'c Catalogue, line: &str) -> Option<&'c 
     let trimmed = line.trim_start_matches(|c: char| c.is_whitespace() || matches!(c, '>' | '-' | '*' | '+' | '_'));
     let decorated = trimmed.starts_with(|c: char| !c.is_ascii());
     let trimmed = trimmed.trim_start_matches(|c: char| c.is_whitespace() || !c.is_ascii());
+    // Every footer starts with a verb below or a link: most lines do not.
+    if !trimmed.bytes().next().is_some_and(|b| matches!(b.to_ascii_lowercase(), b'g' | b'w' | b'c' | b'm' | b'a' | b'[')) {
+        return None;
+    }
     // A line that is only a link to a tool: `[GitHub Copilot](…)`.
     if let Some(link) = trimmed.strip_prefix('[') {
         let rest = link.to_ascii_lowercase();

@@ -358,11 +358,13 @@ impl Gate {
         };
 
         let mut authors: Vec<String> = vec![self.mailbox(&commit.author.email)];
-        let mut known: std::collections::HashSet<String> = authors.iter().cloned().collect();
-        for coauthor in &detection.human_coauthors {
-            let mailbox = self.mailbox(&coauthor.email);
-            if known.insert(mailbox.clone()) {
-                authors.push(mailbox);
+        if !detection.human_coauthors.is_empty() {
+            let mut known: std::collections::HashSet<String> = authors.iter().cloned().collect();
+            for coauthor in &detection.human_coauthors {
+                let mailbox = self.mailbox(&coauthor.email);
+                if known.insert(mailbox.clone()) {
+                    authors.push(mailbox);
+                }
             }
         }
         let is_author = |engineer: &Engineer, email: &str| self.is_author(engineer, email, &authors);
