@@ -397,7 +397,7 @@ impl Reader {
             self.load_notes_tree(&at)?;
             let entries = self.notes_trees.get(&at)?;
             let rest = &hex[used..];
-            if let Some(&(blob, false)) = entries.get(&*rest) {
+            if let Some(&(blob, false)) = entries.get(rest) {
                 let (kind, blob) = self.object(&blob)?;
                 return (kind == gix_object::Kind::Blob && blob.len() <= crate::policy::notes::MAX_NOTE_BYTES)
                     .then(|| String::from_utf8_lossy(&blob).into_owned());
