@@ -65,6 +65,7 @@ pub fn decide_until(
     let mut seen: HashSet<String> = HashSet::new();
     let mut walked: Vec<String> = Vec::new();
     let mut walked_set: HashSet<String> = HashSet::new();
+    let mut tips: std::collections::HashMap<String, Tip> = std::collections::HashMap::new();
     for (update, is_protected) in updates {
         // A replace ref changes what every branch shows (git log, git show,
         // git archive), without a commit entering any of them.
@@ -81,7 +82,16 @@ pub fn decide_until(
             decision.refs[index].problems.push(deletion_refused(&update.refname));
             continue;
         }
-        match repo.tip(&update.new)? {
+        // Many updates of one push often name one tip: read it once.
+        let tip = match tips.get(&update.new) {
+            Some(tip) => tip.clone(),
+            None => {
+                let tip = repo.tip(&update.new)?;
+                tips.insert(update.new.clone(), tip.clone());
+                tip
+            }
+        };
+        match tip {
             Tip::NotACommit(kind) => {
                 decision.refs[index].problems.push(not_a_commit(&update.refname, &update.new, kind));
             }
