@@ -539,7 +539,7 @@ fn read_detect(collector: &mut Collector<'_>, raw: RawDetect, tools: Vec<(std::o
         added.iter().map(|tool| tool.name.to_lowercase()).chain(disabled.iter().map(|n| n.to_lowercase())).collect();
     tools.retain(|tool| !replaced.contains(&tool.name.to_lowercase()));
     tools.extend(added);
-    Detector { builtin, catalogue: Catalogue::new(tools), disclosure_trailers }
+    Detector::new(builtin, Catalogue::new(tools), disclosure_trailers)
 }
 
 #[cfg(test)]

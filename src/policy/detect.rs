@@ -45,6 +45,9 @@ pub struct Detector {
     pub catalogue: Catalogue,
     /// Trailer keys by which authors disclose AI use (compared ignoring case).
     pub disclosure_trailers: Vec<String>,
+    /// Every key any rule reads, folded (see [`fold_key_into`]): a `Key:`
+    /// line whose key is not here is skipped with one lookup.
+    keys: std::collections::HashSet<Vec<u8>>,
 }
 
 /// One AI tool and what it writes that no person writes.
@@ -217,6 +220,17 @@ fn lowercase(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// `key` with case, `-`, `_` and spaces set aside, into `buffer`; `None`
+/// for a key too long to be any rule's.
+fn fold_key_into<'b>(key: &str, buffer: &'b mut [u8; 64]) -> Option<&'b [u8]> {
+    let mut length = 0;
+    for byte in key.bytes().filter(u8::is_ascii_alphanumeric) {
+        *buffer.get_mut(length)? = byte.to_ascii_lowercase();
+        length += 1;
+    }
+    Some(&buffer[..length])
+}
+
 /// Whether two keys are the same with case, `-`, `_` and spaces set aside.
 fn same_folded_key(a: &str, b: &str) -> bool {
     // No allocation, and most keys differ at their first letter.
@@ -258,6 +272,35 @@ const MAX_EVIDENCE_CHARS: usize = 160;
 const MAX_MARKERS: usize = 16;
 
 impl Detector {
+    /// The rules: the built-in ones when `builtin`, the tools of
+    /// `catalogue`, and the disclosure trailer keys.
+    pub fn new(builtin: bool, catalogue: Catalogue, disclosure_trailers: Vec<String>) -> Detector {
+        let mut keys = std::collections::HashSet::new();
+        let mut buffer = [0u8; 64];
+        let mut add = |key: &str| {
+            if let Some(folded) = fold_key_into(key, &mut buffer) {
+                keys.insert(folded.to_vec());
+            }
+        };
+        AUTHORSHIP_KEYS.iter().for_each(|key| add(key));
+        add("Author");
+        disclosure_trailers.iter().for_each(|key| add(key));
+        if builtin {
+            DISCLOSURE_KEY_VARIANTS.iter().for_each(|key| add(key));
+        }
+        for tool in catalogue.tools() {
+            tool.trailer_keys.iter().for_each(|key| add(key));
+            tool.trailers.iter().filter_map(|trailer| trailer.split_once(':')).for_each(|(key, _)| add(key));
+        }
+        Detector { builtin, catalogue, disclosure_trailers, keys }
+    }
+
+    /// Whether any rule reads `key`.
+    fn reads_key(&self, key: &str) -> bool {
+        let mut buffer = [0u8; 64];
+        fold_key_into(key, &mut buffer).is_some_and(|folded| self.keys.contains(folded))
+    }
+
     /// Finds every marker of AI assistance in one commit.
     ///
     /// Trailers count where git reads them (the trailer block, `trailers`),
@@ -360,6 +403,10 @@ impl Detector {
         }
 
         for (key, value) in trailers.iter().map(|t| (t.key.as_str(), t.value.as_str())).chain(loose) {
+            // `Signed-off-by:`, `Note:`, …: no rule reads them.
+            if !self.reads_key(key) {
+                continue;
+            }
             let key_is = |wanted: &str| key.eq_ignore_ascii_case(wanted);
             let evidence = || format!("{key}: {value}");
             if AUTHORSHIP_KEYS.iter().any(|wanted| key_is(wanted)) {
