@@ -47,7 +47,7 @@ pub struct Detector {
     pub disclosure_trailers: Vec<String>,
     /// Every key any rule reads, folded (see [`fold_key_into`]): a `Key:`
     /// line whose key is not here is skipped with one lookup.
-    keys: std::collections::HashSet<Vec<u8>>,
+    keys: std::collections::HashSet<Vec<u8>, std::hash::BuildHasherDefault<Fnv>>,
 }
 
 /// One AI tool and what it writes that no person writes.
@@ -83,11 +83,38 @@ pub struct Tool {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Catalogue {
     tools: Vec<Tool>,
-    by_email: HashMap<String, usize>,
-    by_login: HashMap<String, usize>,
-    by_name: HashMap<String, usize>,
-    by_key: HashMap<String, usize>,
-    by_trailer: HashMap<String, Vec<(String, usize)>>,
+    by_email: FastMap<String, usize>,
+    by_login: FastMap<String, usize>,
+    by_name: FastMap<String, usize>,
+    by_key: FastMap<String, usize>,
+    by_trailer: FastMap<String, Vec<(String, usize)>>,
+}
+
+/// A map for keys only the configuration writes (tool addresses, names,
+/// keys): lookups of any text are quick, and no pushed text is ever
+/// inserted, so its weak hash cannot be made to collide.
+type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
+
+/// FNV-1a: a few cycles per byte for the short strings looked up per commit.
+#[derive(Debug, Clone, Copy)]
+pub struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
 }
 
 impl Catalogue {
@@ -275,7 +302,7 @@ impl Detector {
     /// The rules: the built-in ones when `builtin`, the tools of
     /// `catalogue`, and the disclosure trailer keys.
     pub fn new(builtin: bool, catalogue: Catalogue, disclosure_trailers: Vec<String>) -> Detector {
-        let mut keys = std::collections::HashSet::new();
+        let mut keys = std::collections::HashSet::default();
         let mut buffer = [0u8; 64];
         let mut add = |key: &str| {
             if let Some(folded) = fold_key_into(key, &mut buffer) {
