@@ -903,24 +903,8 @@ impl GitRepo {
 
     /// Files and lines a commit changes against its first parent.
     pub fn change_stats(&self, id: &str) -> Result<ChangeStats, GitError> {
-        let oid = Oid::from_str(id).map_err(|_| GitError::MissingObject { id: id.to_owned() })?;
-        let commit = self.repo.find_commit(oid).map_err(|_| GitError::MissingObject { id: id.to_owned() })?;
+        let (parent_tree, tree) = change_trees(&self.repo, id)?;
         let context = || format!("cannot diff commit {id}");
-        let tree = commit.tree().map_err(git_error(context()))?;
-        // The first parent as the object records it: libgit2 would apply
-        // `info/grafts`, which git's own reading of a push does not.
-        let recorded_parent = commit
-            .raw_header_bytes()
-            .split(|&b| b == b'\n')
-            .skip(1)
-            .map_while(|line| line.strip_prefix(b"parent "))
-            .next()
-            .and_then(|hex| std::str::from_utf8(hex).ok())
-            .and_then(|hex| Oid::from_str(hex).ok());
-        let parent_tree = match recorded_parent {
-            Some(parent) => Some(self.repo.find_commit(parent).and_then(|p| p.tree()).map_err(git_error(context()))?),
-            None => None,
-        };
         let diff = self.repo.diff_tree_to_tree(parent_tree.as_ref(), Some(&tree), None).map_err(git_error(context()))?;
         let stats = diff.stats().map_err(git_error(context()))?;
         Ok(ChangeStats { files: stats.files_changed(), insertions: stats.insertions(), deletions: stats.deletions() })

@@ -5,7 +5,7 @@
 //! and disclosure trailers. It never matches a display name alone where a
 //! person could carry it: "Claude Dubois <claude@corp.example>" is a person.
 
-use crate::policy::facts::{CommitFacts, Reading};
+use crate::policy::facts::CommitFacts;
 use crate::policy::identity::{Identity, emails_in};
 use crate::policy::lookalike;
 use crate::policy::trailers::{self, Trailer};
@@ -47,8 +47,13 @@ pub struct Detector {
     pub disclosure_trailers: Vec<String>,
     /// Every key any rule reads, folded (see [`fold_key_into`]): a `Key:`
     /// line whose key is not here is skipped with one lookup.
-    keys: std::collections::HashSet<Vec<u8>, std::hash::BuildHasherDefault<Fnv>>,
+    keys: FoldedKeys,
+    /// The disclosure keys among them, folded.
+    disclosure_keys: FoldedKeys,
 }
+
+/// Folded keys (see [`fold_key_into`]).
+type FoldedKeys = std::collections::HashSet<Vec<u8>, std::hash::BuildHasherDefault<Fnv>>;
 
 /// One AI tool and what it writes that no person writes.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
@@ -213,8 +218,8 @@ impl Catalogue {
 /// or a pair (compared ignoring case). The people they name cannot approve it.
 const AUTHORSHIP_KEYS: &[&str] = &["Co-authored-by", "Co-developed-by", "Paired-with", "Pair-programmed-with", "Pairing-with"];
 
-/// Disclosure keys people write besides the configured ones, folded (see
-/// [`same_folded_key`]).
+/// Disclosure keys people write besides the configured ones (compared
+/// folded, see [`fold_key_into`]).
 const DISCLOSURE_KEY_VARIANTS: &[&str] = &[
     "aiassisted",
     "aiassistedby",
@@ -247,6 +252,12 @@ fn lowercase(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// `key` with case, `-`, `_` and spaces set aside, owned.
+fn fold_key(key: &str) -> Option<Vec<u8>> {
+    let mut buffer = [0u8; 64];
+    fold_key_into(key, &mut buffer).map(<[u8]>::to_vec)
+}
+
 /// `key` with case, `-`, `_` and spaces set aside, into `buffer`; `None`
 /// for a key too long to be any rule's.
 fn fold_key_into<'b>(key: &str, buffer: &'b mut [u8; 64]) -> Option<&'b [u8]> {
@@ -256,15 +267,6 @@ fn fold_key_into<'b>(key: &str, buffer: &'b mut [u8; 64]) -> Option<&'b [u8]> {
         length += 1;
     }
     Some(&buffer[..length])
-}
-
-/// Whether two keys are the same with case, `-`, `_` and spaces set aside.
-fn same_folded_key(a: &str, b: &str) -> bool {
-    // No allocation, and most keys differ at their first letter.
-    fn letters(key: &str) -> impl Iterator<Item = u8> + '_ {
-        key.bytes().filter(u8::is_ascii_alphanumeric).map(|b| b.to_ascii_lowercase())
-    }
-    letters(a).eq(letters(b))
 }
 
 /// The model a name carries in a parenthesised suffix, after any provider
@@ -302,30 +304,36 @@ impl Detector {
     /// The rules: the built-in ones when `builtin`, the tools of
     /// `catalogue`, and the disclosure trailer keys.
     pub fn new(builtin: bool, catalogue: Catalogue, disclosure_trailers: Vec<String>) -> Detector {
-        let mut keys = std::collections::HashSet::default();
-        let mut buffer = [0u8; 64];
-        let mut add = |key: &str| {
-            if let Some(folded) = fold_key_into(key, &mut buffer) {
-                keys.insert(folded.to_vec());
-            }
-        };
-        AUTHORSHIP_KEYS.iter().for_each(|key| add(key));
-        add("Author");
-        disclosure_trailers.iter().for_each(|key| add(key));
+        let folded = |keys: &mut Vec<&str>| -> FoldedKeys { keys.drain(..).filter_map(fold_key).collect() };
+        let mut disclosure: Vec<&str> = disclosure_trailers.iter().map(String::as_str).collect();
         if builtin {
-            DISCLOSURE_KEY_VARIANTS.iter().for_each(|key| add(key));
+            disclosure.extend(DISCLOSURE_KEY_VARIANTS);
         }
+        let disclosure_keys = folded(&mut disclosure);
+        let mut others: Vec<&str> = AUTHORSHIP_KEYS.to_vec();
+        others.push("Author");
         for tool in catalogue.tools() {
-            tool.trailer_keys.iter().for_each(|key| add(key));
-            tool.trailers.iter().filter_map(|trailer| trailer.split_once(':')).for_each(|(key, _)| add(key));
+            others.extend(tool.trailer_keys.iter().map(String::as_str));
+            others.extend(tool.trailers.iter().filter_map(|trailer| trailer.split_once(':')).map(|(key, _)| key));
         }
-        Detector { builtin, catalogue, disclosure_trailers, keys }
+        let mut keys = folded(&mut others);
+        keys.extend(disclosure_keys.iter().cloned());
+        Detector { builtin, catalogue, disclosure_trailers, keys, disclosure_keys }
     }
 
     /// Whether any rule reads `key`.
     fn reads_key(&self, key: &str) -> bool {
         let mut buffer = [0u8; 64];
         fold_key_into(key, &mut buffer).is_some_and(|folded| self.keys.contains(folded))
+    }
+
+    /// Whether `key` discloses AI use: a configured disclosure trailer, or
+    /// (built-in rules) a variant people write by hand: `AI-Generated`,
+    /// `LLM-Assisted`, `AI-assisted-by`, `AI Assisted` (case, `-`, `_` and
+    /// spaces do not matter).
+    fn is_disclosure_key(&self, key: &str) -> bool {
+        let mut buffer = [0u8; 64];
+        fold_key_into(key, &mut buffer).is_some_and(|folded| self.disclosure_keys.contains(folded))
     }
 
     /// Finds every marker of AI assistance in one commit.
@@ -339,10 +347,9 @@ impl Detector {
     /// a marker.
     pub fn detect(&self, commit: &CommitFacts, trailers: &[Trailer]) -> Detection {
         let mut detection = Detection::default();
-        let primary = Reading { author: commit.author.clone(), committer: commit.committer.clone(), message: String::new() };
-        self.detect_in(&primary, &commit.message, trailers, &mut detection);
+        self.detect_in([&commit.author, &commit.committer], &commit.message, trailers, &mut detection);
         for reading in &commit.other_readings {
-            self.detect_in(reading, &reading.message, &trailers::parse(&reading.message), &mut detection);
+            self.detect_in([&reading.author, &reading.committer], &reading.message, &trailers::parse(&reading.message), &mut detection);
         }
         // Each reading again with look-alike characters folded and invisible
         // ones dropped: a Cyrillic `о` or a zero-width space hides no marker.
@@ -375,16 +382,13 @@ impl Detector {
         if !changed(&folded_message) && !folded.iter().any(changed) {
             return;
         }
-        let reading = Reading {
-            author: Identity::new(folded[0].as_ref(), folded[1].as_ref()),
-            committer: Identity::new(folded[2].as_ref(), folded[3].as_ref()),
-            message: String::new(),
-        };
-        self.detect_in(&reading, &folded_message, &trailers::parse(&folded_message), detection);
+        let author = Identity::new(folded[0].as_ref(), folded[1].as_ref());
+        let committer = Identity::new(folded[2].as_ref(), folded[3].as_ref());
+        self.detect_in([&author, &committer], &folded_message, &trailers::parse(&folded_message), detection);
     }
 
     /// Adds what one reading of a commit shows to `detection`.
-    fn detect_in(&self, reading: &Reading, message: &str, trailers: &[Trailer], detection: &mut Detection) {
+    fn detect_in(&self, [author, committer]: [&Identity; 2], message: &str, trailers: &[Trailer], detection: &mut Detection) {
         let mut coauthor_emails: std::collections::HashSet<String> =
             detection.human_coauthors.iter().map(|identity| identity.email.clone()).collect();
         let add = |markers: &mut Vec<Marker>, tool: &str, evidence: String| {
@@ -394,7 +398,7 @@ impl Detector {
             }
         };
 
-        for (role, identity) in [("author", &reading.author), ("committer", &reading.committer)] {
+        for (role, identity) in [("author", author), ("committer", committer)] {
             if let Some(tool) = self.tool_of_person(identity) {
                 add(&mut detection.markers, &tool, format!("{role}: {identity}"));
             }
@@ -519,15 +523,6 @@ impl Detector {
     /// when the value carries more than one address or extra text), or (by
     /// the built-in rules) a model named as the co-author (`Claude Opus 4.5
     /// <…>`, `GPT-5 <…>`).
-    /// Whether `key` discloses AI use: a configured disclosure trailer, or
-    /// (built-in rules) a variant people write by hand: `AI-Generated`,
-    /// `LLM-Assisted`, `AI-assisted-by`, `AI Assisted` (case, `-`, `_` and
-    /// spaces do not matter).
-    fn is_disclosure_key(&self, key: &str) -> bool {
-        self.disclosure_trailers.iter().any(|wanted| same_folded_key(wanted, key))
-            || (self.builtin && DISCLOSURE_KEY_VARIANTS.iter().any(|variant| same_folded_key(variant, key)))
-    }
-
     fn tool_of_body_line(&self, line: &str) -> Option<&str> {
         tool_of_body_line_in(&self.catalogue, line)
     }

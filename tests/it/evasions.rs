@@ -11,7 +11,7 @@ use signoff_gate::policy::facts::CommitFacts;
 use signoff_gate::policy::identity::Identity;
 use signoff_gate::policy::trailers;
 
-use crate::util::{DEV, TestServer, World, git, run_git};
+use crate::util::{DEV, Lcg, TestServer, World, git, run_git};
 
 const CLAUDE: &str = "Co-Authored-By: Claude <noreply@anthropic.com>";
 
@@ -89,15 +89,6 @@ const ENCODINGS: &[&str] = &[
     "macintosh",
     "IBM866",
 ];
-
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self, bound: usize) -> usize {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        ((self.0 >> 33) as usize) % bound
-    }
-}
 
 /// A message in `encoding` built from pieces that trip decoders: escape
 /// sequences, stray high bytes, two-byte runs, newlines, text of the

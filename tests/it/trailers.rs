@@ -9,7 +9,7 @@ use std::process::Stdio;
 use signoff_gate::git::GitRepo;
 use signoff_gate::policy::trailers;
 
-use crate::util::{git, run_git};
+use crate::util::{Lcg, git, run_git};
 
 const CURATED: &[&str] = &[
     "subject\n\nKey: a\n",
@@ -76,16 +76,6 @@ const POOL: &[&str] = &[
     "Assisted-by: Claude:claude-3-opus coccinelle",
     "🤖 Generated with [Claude Code](https://claude.com/claude-code)",
 ];
-
-/// A small deterministic generator (no dependency needed for a test).
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self, bound: usize) -> usize {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        ((self.0 >> 33) as usize) % bound
-    }
-}
 
 fn generated(count: usize) -> Vec<String> {
     let mut random = Lcg(0x5eed);

@@ -366,3 +366,15 @@ pub fn code_and_output(output: &Output) -> (i32, String, String) {
         String::from_utf8_lossy(&output.stderr).into_owned(),
     )
 }
+
+/// A small deterministic generator for generated test inputs (no
+/// dependency needed).
+pub struct Lcg(pub u64);
+
+impl Lcg {
+    /// A number below `bound`.
+    pub fn next(&mut self, bound: usize) -> usize {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((self.0 >> 33) as usize) % bound
+    }
+}
