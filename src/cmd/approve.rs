@@ -16,6 +16,7 @@ use crate::git::{ChangeStats, GitRepo};
 use crate::policy::approval::{NAMESPACE, armored_body, folded_signature, statement, with_trailer_lines};
 use crate::policy::gate::{CommitReport, Gate, Verdict};
 use crate::policy::roster::{Engineer, SigningKey};
+use crate::policy::rules::RuleScope;
 
 /// Arguments of `approve`.
 #[derive(Debug, clap::Args)]
@@ -346,10 +347,9 @@ fn confirm(yes: bool, question: &str) -> Result<(), Failure> {
 /// are not approved yet, and those that are, as the gate sees them here.
 fn collect(repo: &GitRepo, gate: &Gate, specs: &[String]) -> Result<Collected, Failure> {
     let (mut walked, mut reports, mut approved) = (Vec::new(), Vec::new(), Vec::new());
-    let change_ids = repo.change_ids();
     repo.walk_revisions(
         specs,
-        |facts| gate.evaluate_with(facts, |id| change_ids.change_id_or_log(id)),
+        |facts, changes| gate.evaluate_in(facts, RuleScope::ALL, changes),
         |report| {
             walked.push(report.commit.id.clone());
             if report.verdict == Verdict::Rejected && report.commit.judgeable() {

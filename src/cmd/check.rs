@@ -11,12 +11,13 @@ use clap::ValueEnum;
 use serde::Serialize;
 
 use crate::cmd::{Failure, load_gate};
-use crate::git::{ChangeIds, GitRepo};
+use crate::git::{Changes, GitRepo};
 use crate::policy::detect::Marker;
 use crate::policy::facts::CommitFacts;
 use crate::policy::gate::{ApprovalCheck, CommitReport, Gate, MergeApproval, Reason, Verdict};
 use crate::policy::merge_scope::MergeScope;
-use crate::policy::render::commit_block;
+use crate::policy::render::{commit_block, explain_block};
+use crate::policy::rules::{RuleCheck, RuleScope};
 
 /// Arguments of `check`.
 #[derive(Debug, clap::Args)]
@@ -27,6 +28,13 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// The protected ref the commits would enter, for rules that cover only
+    /// some refs [default: every rule applies]
+    #[arg(long = "ref", value_name = "REF")]
+    pub refname: Option<String>,
+    /// Show, for every commit, which blast-radius rules apply and why.
+    #[arg(long)]
+    pub explain: bool,
     /// Revisions as `git rev-list` takes them: `origin/main..HEAD`, `HEAD`, `^old new`.
     #[arg(required = true, value_name = "REV", allow_hyphen_values = false)]
     pub revisions: Vec<String>,
@@ -51,6 +59,7 @@ struct CommitJson<'a> {
     approvals: &'a [ApprovalCheck],
     verdict: Verdict,
     reasons: &'a [Reason],
+    rules: &'a [RuleCheck],
 }
 
 /// Counts over everything checked.
@@ -93,8 +102,14 @@ struct Judged<T> {
 }
 
 /// Judges one commit on a worker thread; `render` makes its output.
-fn judge<T>(gate: &Gate, change_ids: &ChangeIds, facts: CommitFacts, render: impl Fn(&CommitReport) -> T) -> Judged<T> {
-    let report = gate.evaluate_with(facts, |id| change_ids.change_id_or_log(id));
+fn judge<T>(
+    gate: &Gate,
+    scope: RuleScope,
+    facts: CommitFacts,
+    changes: &mut Changes<'_>,
+    render: impl Fn(&CommitReport) -> T,
+) -> Judged<T> {
+    let report = gate.evaluate_in(facts, scope, changes);
     let (id, parent_ids, merge) = (report.commit.id.clone(), report.commit.parent_ids.clone(), report.merge_approval.clone());
     let done = if report.wants_approval() { Err(Box::new(report)) } else { Ok((counted(&report), render(&report))) };
     Judged { id, parent_ids, merge, done }
@@ -125,6 +140,7 @@ fn json_of(report: &CommitReport) -> serde_json::Result<String> {
         approvals: &report.approvals,
         verdict: report.verdict,
         reasons: &report.reasons,
+        rules: &report.rules,
     })
 }
 
@@ -140,12 +156,12 @@ pub fn run(config: Option<&Path>, args: &CheckArgs) -> Result<ExitCode, Failure>
     let dir = args.repo.clone().unwrap_or_else(|| ".".into());
     let mut repo = GitRepo::discover(&dir)?;
     repo.topological_revisions(true);
-    let change_ids = repo.change_ids();
+    let scope = gate.rule_scope(args.refname.as_deref());
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let mut summary = Summary::default();
     let mut write_error: Option<std::io::Error> = None;
-    let mut scope = MergeScope::default();
+    let mut merges = MergeScope::default();
 
     let mut emit = |result: std::io::Result<()>| match result {
         Ok(()) => ControlFlow::Continue(()),
@@ -166,9 +182,9 @@ pub fn run(config: Option<&Path>, args: &CheckArgs) -> Result<ExitCode, Failure>
             // thread for a long history); this thread only writes.
             repo.walk_revisions(
                 &args.revisions,
-                |facts| judge(&gate, &change_ids, facts, json_of),
+                |facts, changes| judge(&gate, scope, facts, changes, json_of),
                 |judged| {
-                    let (counts, json) = finish(&gate, &mut scope, judged, json_of);
+                    let (counts, json) = finish(&gate, &mut merges, judged, json_of);
                     let separator: &[u8] = if started { b",\n" } else { b"\n" };
                     let head = if started { "" } else { HEAD };
                     started = true;
@@ -186,11 +202,13 @@ pub fn run(config: Option<&Path>, args: &CheckArgs) -> Result<ExitCode, Failure>
             let _ = emit(out.write_all(format!("{head}\n],\"summary\":{tail}}}\n").as_bytes()));
         }
         Format::Text => {
+            let explain = args.explain;
+            let text_of = |report: &CommitReport| if explain { Some(explain_block(&gate, scope, report)) } else { text_of(report) };
             repo.walk_revisions(
                 &args.revisions,
-                |facts| judge(&gate, &change_ids, facts, text_of),
+                |facts, changes| judge(&gate, scope, facts, changes, text_of),
                 |judged| {
-                    let (counts, block) = finish(&gate, &mut scope, judged, text_of);
+                    let (counts, block) = finish(&gate, &mut merges, judged, text_of);
                     summary.add(counts);
                     match block {
                         Some(block) => emit(out.write_all(block.as_bytes())),

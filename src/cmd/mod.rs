@@ -15,7 +15,7 @@ pub mod tools;
 
 use std::path::{Path, PathBuf};
 
-use crate::config::diagnostics::{Problem, Problems};
+use crate::config::diagnostics::Problems;
 use crate::config::roster::RosterError;
 use crate::config::{Config, ConfigError, DEFAULT_CONFIG_PATH, LoadError};
 use crate::git::GitError;
@@ -74,9 +74,9 @@ impl Failure {
     }
 }
 
-impl From<Problem> for Failure {
-    fn from(problem: Problem) -> Self {
-        Failure::Mismatch(Problems(vec![problem]))
+impl From<Problems> for Failure {
+    fn from(problems: Problems) -> Self {
+        Failure::Mismatch(problems)
     }
 }
 

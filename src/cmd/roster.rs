@@ -28,8 +28,10 @@ pub fn check(config: Option<&Path>, path: Option<&Path>) -> Result<ExitCode, Fai
     };
     let gate = match config.gate(roster) {
         Ok(gate) => gate,
-        Err(problem) => {
-            println!("{problem}");
+        Err(problems) => {
+            for problem in &problems.0 {
+                println!("{problem}");
+            }
             return Ok(ExitCode::from(1));
         }
     };

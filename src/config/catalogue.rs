@@ -34,28 +34,14 @@ pub(crate) struct RawTool {
     session_urls: Option<Vec<Spanned<String>>>,
 }
 
-/// The `[[tool]]` tables of `document` (`key` names the array: `tool`, or
-/// `tool` inside `[detect]`), read one by one so each problem has its place.
+/// The `[[tool]]` tables of `document` (`what` names the array: `tool`, or
+/// `detect.tool` inside `[detect]`), read one by one so each problem has its place.
 pub(crate) fn raw_tools<'a>(
     collector: &mut Collector<'a>,
     table: &toml::de::DeTable<'a>,
     what: &str,
 ) -> Vec<(std::ops::Range<usize>, RawTool)> {
-    let Some((_, value)) = table.iter().find(|(key, _)| key.get_ref().as_ref() == "tool") else {
-        return Vec::new();
-    };
-    let Some(array) = value.get_ref().as_array() else {
-        collector.at_span(&value.span(), format!("`tool` must be an array of tables: write each as [[{what}]]"));
-        return Vec::new();
-    };
-    let mut tools = Vec::new();
-    for item in array {
-        match item.get_ref().as_table() {
-            Some(table) => tools.push((item.span(), collector.read::<RawTool>(table, &format!("[[{what}]]")))),
-            None => collector.at_span(&item.span(), format!("each `tool` must be a table: write it as [[{what}]]")),
-        }
-    }
-    tools
+    collector.read_tables(table, "tool", what)
 }
 
 /// Validates raw tools into tools (`builtin` says where they come from);

@@ -188,6 +188,28 @@ impl<'a> Collector<'a> {
     }
 }
 
+impl<'a> Collector<'a> {
+    /// Reads the array of tables `key` of `table` (`[[what]]` in the file),
+    /// each with [`Collector::read`] and with the span it starts at.
+    pub fn read_tables<T: DeserializeOwned + Default>(&mut self, table: &DeTable<'a>, key: &str, what: &str) -> Vec<(Range<usize>, T)> {
+        let Some((_, value)) = table.iter().find(|(name, _)| name.get_ref().as_ref() == key) else {
+            return Vec::new();
+        };
+        let Some(array) = value.get_ref().as_array() else {
+            self.at_span(&value.span(), format!("`{key}` must be an array of tables: write each as [[{what}]]"));
+            return Vec::new();
+        };
+        let mut tables = Vec::new();
+        for item in array {
+            match item.get_ref().as_table() {
+                Some(entry) => tables.push((item.span(), self.read::<T>(entry, &format!("[[{what}]]")))),
+                None => self.at_span(&item.span(), format!("each `{key}` must be a table: write it as [[{what}]]")),
+            }
+        }
+        tables
+    }
+}
+
 /// 1-based line and column (in characters) of a byte offset.
 pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());

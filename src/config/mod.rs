@@ -4,6 +4,7 @@
 pub mod catalogue;
 pub mod diagnostics;
 pub mod roster;
+pub mod rules;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -150,7 +151,7 @@ impl LoadError {
 pub fn load_gate(path: &Path) -> Result<(Config, Gate), LoadError> {
     let config = Config::load(path)?;
     let roster = Roster::load(&config.server.roster)?;
-    let gate = config.gate(roster).map_err(|problem| LoadError::Mismatch(Problems(vec![problem])))?;
+    let gate = config.gate(roster).map_err(LoadError::Mismatch)?;
     Ok((config, gate))
 }
 
@@ -201,16 +202,23 @@ impl Config {
     }
 
     /// The policy in force: this configuration with `roster`; a problem at
-    /// `min_approver_level` when the roster does not declare that level.
-    pub fn gate(&self, roster: Roster) -> Result<Gate, Problem> {
-        Gate::new(self.policy.clone(), self.detect.clone(), roster)
-            .map_err(|message| self.problem_at_min_level(format!("{message} (roster {})", self.server.roster.display())))
-    }
-
-    /// A problem located at `min_approver_level`, for cross-file checks.
-    pub fn problem_at_min_level(&self, message: String) -> Problem {
-        let (line, column) = self.policy.min_approver_level_at;
-        Problem { file: self.path.clone(), line, column, message }
+    /// each place they disagree (a level the roster does not declare, a
+    /// rule's approver not on it).
+    pub fn gate(&self, roster: Roster) -> Result<Gate, Problems> {
+        Gate::new(self.policy.clone(), self.detect.clone(), roster).map_err(|misfits| {
+            let roster = self.server.roster.display();
+            Problems(
+                misfits
+                    .into_iter()
+                    .map(|misfit| Problem {
+                        file: self.path.clone(),
+                        line: misfit.at.0,
+                        column: misfit.at.1,
+                        message: format!("{} (roster {roster})", misfit.message),
+                    })
+                    .collect(),
+            )
+        })
     }
 }
 
@@ -262,6 +270,10 @@ struct RawPolicy {
     plus_addressing: Option<Vec<Spanned<String>>>,
     allow_replace_refs: Option<Spanned<bool>>,
     require_declaration: Option<Spanned<bool>>,
+    allow_rewrite: Option<Spanned<rules::RawAllowRewrite>>,
+    /// `[[policy.rule]]`: read table by table (see `rules::read_rules`).
+    #[serde(rename = "rule")]
+    _rule: Option<IgnoredAny>,
 }
 
 /// `[detect]` as written.
@@ -299,12 +311,13 @@ fn read(collector: &mut Collector<'_>, path: &Path) -> Option<Config> {
     let policy: RawPolicy = collector.read(&policy_table, "[policy]");
     let detect: RawDetect = collector.read(&detect_table, "[detect]");
     let tools = catalogue::raw_tools(collector, &detect_table, "detect.tool");
+    let rules = collector.read_tables(&policy_table, "rule", "policy.rule");
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let resolve = |p: &str| if Path::new(p).is_absolute() { PathBuf::from(p) } else { base.join(p) };
     Some(Config {
         path: path.to_owned(),
         server: read_server(collector, server, &resolve),
-        policy: read_policy(collector, policy),
+        policy: read_policy(collector, policy, rules),
         detect: read_detect(collector, detect, tools),
     })
 }
@@ -406,7 +419,7 @@ fn read_server(collector: &mut Collector<'_>, raw: RawServer, resolve: &impl Fn(
     }
 }
 
-fn read_policy(collector: &mut Collector<'_>, raw: RawPolicy) -> PolicyConfig {
+fn read_policy(collector: &mut Collector<'_>, raw: RawPolicy, rules: Vec<(std::ops::Range<usize>, rules::RawRule)>) -> PolicyConfig {
     let default_refs = || ProtectedRefs::new(&DEFAULT_PROTECTED.map(String::from)).unwrap_or_default();
     let protected_refs = match raw.protected_refs {
         Some(patterns) => {
@@ -499,6 +512,8 @@ fn read_policy(collector: &mut Collector<'_>, raw: RawPolicy) -> PolicyConfig {
         allow_replace_refs: raw.allow_replace_refs.is_some_and(Spanned::into_inner),
         require_declaration: raw.require_declaration.is_some_and(Spanned::into_inner),
         plus_addressing,
+        allow_rewrite: rules::read_allow_rewrite(collector, raw.allow_rewrite),
+        rules: rules::read_rules(collector, rules),
     }
 }
 
@@ -617,6 +632,89 @@ name = " "
     }
 
     #[test]
+    fn reads_rules_and_allow_rewrite() {
+        let config = parse(
+            r#"[policy]
+allow_rewrite = ["refs/heads/sandbox/*"]
+
+[[policy.rule]]
+name = "infrastructure"
+description = "Infrastructure changes need a principal"
+paths = ["infra/**", "**/*.tf"]
+min_deleted_files = 1
+min_approver_level = "principal"
+
+[[policy.rule]]
+name = "review-size"
+applies_to = "all"
+refs = ["refs/heads/main"]
+min_changed_lines = 400
+required_approvals = 2
+approvers = ["Alice@corp.example", "bob@corp.example"]
+"#,
+        )
+        .expect("valid rules");
+        let rules = &config.policy.rules;
+        assert_eq!(rules.len(), 2);
+        assert_eq!(rules[0].needs.min_approver_level.as_ref().map(|(level, at)| (level.as_str(), *at)), Some(("principal", (9, 22))));
+        assert!(rules[0].when.paths.as_ref().is_some_and(|p| p.matches(b"modules/x/main.tf")));
+        assert_eq!(
+            rules[1].needs.approvers.iter().map(|(e, _)| e.as_str()).collect::<Vec<_>>(),
+            ["alice@corp.example", "bob@corp.example"]
+        );
+        assert_eq!(rules[1].applies_to, crate::policy::rules::AppliesTo::All);
+        let rewrite = config.policy.allow_rewrite.as_ref().expect("allow_rewrite");
+        assert!(rewrite.matches("refs/heads/sandbox/x") && !rewrite.matches("refs/heads/main"));
+        assert!(
+            parse("[policy]\nallow_rewrite = true\n").expect("bool").policy.allow_rewrite.is_some_and(|r| r.matches("refs/heads/main"))
+        );
+        assert!(parse("[policy]\nallow_rewrite = false\n").expect("bool").policy.allow_rewrite.is_none());
+    }
+
+    #[test]
+    fn reports_every_problem_in_a_rule() {
+        let problems = parse(
+            r#"[policy]
+allow_rewrite = "yes"
+
+[[policy.rule]]
+name = "a"
+paths = ["/etc/**"]
+applies_to = "humans"
+min_deleted_files = 0
+required_approvals = 3
+approvers = ["x@corp.example", "not an email"]
+colour = "red"
+
+[[policy.rule]]
+name = "A"
+refs = ["heads/main"]
+min_approver_level = ""
+
+[[policy.rule]]
+description = "no name"
+"#,
+        )
+        .expect_err("invalid");
+        assert_eq!(
+            problems,
+            vec![
+                "/etc/sg/signoff-gate.toml:2:17: `allow_rewrite`: invalid type: string \"yes\", expected true, false or a list of ref patterns",
+                "/etc/sg/signoff-gate.toml:6:10: rule \"a\": path pattern `/etc/**` must be relative to the repository root, e.g. \"infra/**\"",
+                "/etc/sg/signoff-gate.toml:7:14: rule \"a\": `applies_to` = \"humans\"; write \"ai-assisted\" (the default) or \"all\"",
+                "/etc/sg/signoff-gate.toml:8:21: rule \"a\": `min_deleted_files` = 0 must be between 1 and 1000000000",
+                "/etc/sg/signoff-gate.toml:9:22: rule \"a\": `required_approvals` = 3, but `approvers` lists 1: it could never be met",
+                "/etc/sg/signoff-gate.toml:10:32: rule \"a\": approver \"not an email\" is not an email",
+                "/etc/sg/signoff-gate.toml:11:1: unknown key `colour` in [[policy.rule]]; expected one of `name`, `description`, `refs`, `applies_to`, `paths`, `min_deleted_files`, `min_deleted_lines`, `min_changed_lines`, `executable_change`, `submodule_change`, `min_approver_level`, `required_approvals`, `approvers`",
+                "/etc/sg/signoff-gate.toml:14:8: two rules are named \"A\"; give each its own name",
+                "/etc/sg/signoff-gate.toml:15:9: rule \"A\": `refs`: protected ref pattern `heads/main` must start with `refs/`",
+                "/etc/sg/signoff-gate.toml:16:22: rule \"A\": `min_approver_level` is empty",
+                "/etc/sg/signoff-gate.toml:18:1: a rule has no `name`",
+            ]
+        );
+    }
+
+    #[test]
     fn reports_every_problem() {
         let problems = parse(
             r#"[server]
@@ -678,7 +776,7 @@ x = 1
                 "/etc/sg/signoff-gate.toml:4:14: `repo_roots`: invalid type: string \"/srv/git\", expected a sequence",
                 "/etc/sg/signoff-gate.toml:5:20: `deadline_seconds`: invalid type: string \"soon\", expected f64",
                 "/etc/sg/signoff-gate.toml:8:22: `required_approvals`: invalid type: string \"one\", expected i64",
-                "/etc/sg/signoff-gate.toml:10:1: unknown key `unknown` in [policy]; expected one of `protected_refs`, `approval_trailer`, `min_approver_level`, `required_approvals`, `help`, `mode`, `approvals`, `plus_addressing`, `allow_replace_refs`, `require_declaration`",
+                "/etc/sg/signoff-gate.toml:10:1: unknown key `unknown` in [policy]; expected one of `protected_refs`, `approval_trailer`, `min_approver_level`, `required_approvals`, `help`, `mode`, `approvals`, `plus_addressing`, `allow_replace_refs`, `require_declaration`, `allow_rewrite`, `rule`",
                 "/etc/sg/signoff-gate.toml:11:38: `protected_refs`: invalid type: integer `3`, expected a string",
                 "/etc/sg/signoff-gate.toml:14:11: `builtin`: invalid type: string \"yes\", expected a boolean",
                 "/etc/sg/signoff-gate.toml:15:24: disclosure trailer `AI Assisted` is not a trailer key (letters, digits and `-`)",

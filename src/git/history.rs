@@ -28,6 +28,7 @@ use crate::git::error::GitError;
 use crate::policy::approval::CommitSignature;
 use crate::policy::facts::{CommitFacts, Reading};
 use crate::policy::identity::Identity;
+use crate::policy::rules::{EntryKind, FileChange, Lines};
 
 /// Commits read per job handed to a worker thread.
 const CHUNK: usize = 64;
@@ -49,6 +50,8 @@ pub struct Reader {
     objects: gix_odb::HandleArc,
     quarantine: Option<gix_odb::HandleArc>,
     buf: Vec<u8>,
+    /// Buffers a diff reuses: both trees, both blobs, the tree walk's state.
+    diff: DiffBuffers,
     /// Notes trees read so far, by id.
     notes_trees: HashMap<ObjectId, NotesTree>,
 }
@@ -172,6 +175,7 @@ impl History {
             objects: handle(&self.objects),
             quarantine: self.quarantine.as_ref().map(quarantine_handle),
             buf: Vec::new(),
+            diff: DiffBuffers::default(),
             notes_trees: HashMap::new(),
         }
     }
@@ -229,7 +233,7 @@ impl History {
     pub fn drain<T: Send>(
         &self,
         mut walk: Walk<'_>,
-        work: &(impl Fn(CommitFacts) -> T + Sync),
+        work: &(impl Fn(CommitFacts, &mut Reader) -> T + Sync),
         visit: &mut impl FnMut(T) -> ControlFlow<()>,
     ) -> Result<(), GitError> {
         let mut first = Vec::with_capacity(CHUNK);
@@ -241,7 +245,8 @@ impl History {
             let notes = std::mem::take(&mut walk.notes);
             let mut reader = walk.nodes.reader;
             for id in first {
-                if visit(work(reader.facts_with_notes(&id, &notes)?)).is_break() {
+                let facts = reader.facts_with_notes(&id, &notes)?;
+                if visit(work(facts, &mut reader)).is_break() {
                     break;
                 }
             }
@@ -256,7 +261,7 @@ impl History {
         first: Vec<ObjectId>,
         mut walk: Walk<'_>,
         workers: usize,
-        work: &(impl Fn(CommitFacts) -> T + Sync),
+        work: &(impl Fn(CommitFacts, &mut Reader) -> T + Sync),
         visit: &mut impl FnMut(T) -> ControlFlow<()>,
     ) -> Result<(), GitError> {
         use std::collections::BTreeMap;
@@ -280,7 +285,13 @@ impl History {
                         if stop.load(Ordering::Relaxed) {
                             continue;
                         }
-                        let read = ids.iter().map(|id| reader.facts_with_notes(id, notes).map(work)).collect();
+                        let read = ids
+                            .iter()
+                            .map(|id| {
+                                let facts = reader.facts_with_notes(id, notes)?;
+                                Ok(work(facts, &mut reader))
+                            })
+                            .collect();
                         if done.send((seq, read)).is_err() {
                             return;
                         }
@@ -501,6 +512,174 @@ impl Reader {
     }
 }
 
+// ---------------------------------------------------------------- diffs
+
+/// Blobs larger than this are not diffed: every line of both sides counts
+/// as changed (an upper bound, found in linear time).
+pub const MAX_DIFFED_BLOB_BYTES: usize = 1 << 20;
+/// How much of a blob git looks at to call it binary (`FIRST_FEW_BYTES`).
+const BINARY_SNIFF_BYTES: usize = 8000;
+
+/// What a diff reuses between commits.
+#[derive(Default)]
+struct DiffBuffers {
+    old_tree: Vec<u8>,
+    new_tree: Vec<u8>,
+    old_blob: Vec<u8>,
+    new_blob: Vec<u8>,
+    state: gix_diff::tree::State,
+}
+
+/// The repository's objects, a push's quarantine first.
+struct Objects<'r> {
+    objects: &'r gix_odb::HandleArc,
+    quarantine: Option<&'r gix_odb::HandleArc>,
+}
+
+impl gix_object::Find for Objects<'_> {
+    fn try_find<'a>(&self, id: &gix_hash::oid, buffer: &'a mut Vec<u8>) -> gix_error::Result<Option<gix_object::Data<'a>>> {
+        if let Some(quarantine) = self.quarantine {
+            if gix_object::Exists::exists(quarantine, id) {
+                return quarantine.try_find(id, buffer);
+            }
+        }
+        self.objects.try_find(id, buffer)
+    }
+}
+
+/// The kind of a tree entry that is not a tree.
+fn entry_kind(mode: gix_object::tree::EntryMode) -> Option<EntryKind> {
+    if mode.is_tree() {
+        None
+    } else if mode.is_commit() {
+        Some(EntryKind::Submodule)
+    } else if mode.is_link() {
+        Some(EntryKind::Symlink)
+    } else if mode.is_executable() {
+        Some(EntryKind::Executable)
+    } else {
+        Some(EntryKind::File)
+    }
+}
+
+/// Lines in `data` as git counts them (a last line without a newline counts).
+fn line_count(data: &[u8]) -> u64 {
+    let newlines = data.iter().filter(|&&b| b == b'\n').count() as u64;
+    newlines + u64::from(data.last().is_some_and(|&b| b != b'\n'))
+}
+
+/// Whether git calls `data` binary: a NUL in its first 8000 bytes.
+fn is_binary(data: &[u8]) -> bool {
+    data[..data.len().min(BINARY_SNIFF_BYTES)].contains(&0)
+}
+
+/// Lines added and deleted from `old` to `new`, as `git diff --numstat`
+/// counts them with its default (Myers) diff; `None` when either is binary.
+pub fn count_lines(old: &[u8], new: &[u8]) -> Option<Lines> {
+    if is_binary(old) || is_binary(new) {
+        return None;
+    }
+    if old.len() > MAX_DIFFED_BLOB_BYTES || new.len() > MAX_DIFFED_BLOB_BYTES {
+        return Some(Lines { added: line_count(new), deleted: line_count(old) });
+    }
+    let input = imara_diff::InternedInput::new(imara_diff::sources::byte_lines(old), imara_diff::sources::byte_lines(new));
+    let diff = imara_diff::Diff::compute(imara_diff::Algorithm::Myers, &input);
+    Some(Lines { added: u64::from(diff.count_additions()), deleted: u64::from(diff.count_removals()) })
+}
+
+impl Reader {
+    /// Calls `visit` for each file commit `id` changes against its recorded
+    /// first parent (a root commit: against the empty tree), without rename
+    /// detection, as `git diff-tree -r --no-renames` lists them; line counts
+    /// for the files `lines_for` accepts. Stops (with
+    /// [`GitError::Stopped`]) when `stop` says so.
+    pub fn changed_files(
+        &mut self,
+        id: &ObjectId,
+        lines_for: &dyn Fn(&[u8]) -> bool,
+        visit: &mut dyn FnMut(&FileChange<'_>),
+        stop: &Stop,
+    ) -> Result<(), GitError> {
+        let (tree, parent) = {
+            let bytes = self.commit(id)?;
+            let commit = parse_commit(bytes).map_err(|reason| GitError::BadCommit { id: id.to_string(), reason })?;
+            (commit.tree, commit.parents.first().copied())
+        };
+        let parent_tree = match parent {
+            Some(parent) => {
+                let bytes = self.commit(&parent)?;
+                Some(parse_commit(bytes).map_err(|reason| GitError::BadCommit { id: parent.to_string(), reason })?.tree)
+            }
+            None => None,
+        };
+        let Reader { objects, quarantine, diff: buffers, .. } = self;
+        let objects = Objects { objects, quarantine: quarantine.as_ref() };
+        let context = || format!("cannot diff commit {id}");
+        let tree_bytes = |tree: &ObjectId, buf: &mut Vec<u8>| -> Result<(), GitError> {
+            use gix_object::Find as _;
+            let data = objects.try_find(tree, buf).map_err(history_error(context()))?;
+            match data {
+                Some(data) if data.kind == gix_object::Kind::Tree => Ok(()),
+                _ => Err(GitError::MissingObject { id: tree.to_string() }),
+            }
+        };
+        buffers.old_tree.clear();
+        if let Some(parent_tree) = &parent_tree {
+            tree_bytes(parent_tree, &mut buffers.old_tree)?;
+        }
+        tree_bytes(&tree, &mut buffers.new_tree)?;
+        let mut recorder = gix_diff::tree::Recorder::default();
+        gix_diff::tree(
+            gix_object::TreeRefIter::from_bytes(&buffers.old_tree, gix_hash::Kind::Sha1),
+            gix_object::TreeRefIter::from_bytes(&buffers.new_tree, gix_hash::Kind::Sha1),
+            &mut buffers.state,
+            &objects,
+            &mut recorder,
+        )
+        .map_err(history_error(context()))?;
+        use gix_diff::tree::recorder::Change;
+        for change in &recorder.records {
+            if stop.now() {
+                return Err(GitError::Stopped);
+            }
+            let (path, old, new) = match change {
+                Change::Addition { entry_mode, oid, path, .. } => (path, None, Some((*entry_mode, oid))),
+                Change::Deletion { entry_mode, oid, path, .. } => (path, Some((*entry_mode, oid)), None),
+                Change::Modification { previous_entry_mode, previous_oid, entry_mode, oid, path } => {
+                    (path, Some((*previous_entry_mode, previous_oid)), Some((*entry_mode, oid)))
+                }
+            };
+            let old_kind = old.and_then(|(mode, _)| entry_kind(mode));
+            let new_kind = new.and_then(|(mode, _)| entry_kind(mode));
+            if old_kind.is_none() && new_kind.is_none() {
+                continue; // a tree: its files are listed on their own
+            }
+            let path: &[u8] = path.as_ref();
+            let text = |kind: Option<EntryKind>| matches!(kind, Some(EntryKind::File | EntryKind::Executable | EntryKind::Symlink));
+            let lines = if lines_for(path) && !(old_kind == Some(EntryKind::Submodule) || new_kind == Some(EntryKind::Submodule)) {
+                let blob = |side: Option<(gix_object::tree::EntryMode, &ObjectId)>, kind, buf: &mut Vec<u8>| -> Result<(), GitError> {
+                    buf.clear();
+                    if let (Some((_, oid)), true) = (side, text(kind)) {
+                        use gix_object::Find as _;
+                        match objects.try_find(oid, buf).map_err(history_error(context()))? {
+                            Some(data) if data.kind == gix_object::Kind::Blob => {}
+                            _ => return Err(GitError::MissingObject { id: oid.to_string() }),
+                        }
+                    }
+                    Ok(())
+                };
+                blob(old, old_kind, &mut buffers.old_blob)?;
+                blob(new, new_kind, &mut buffers.new_blob)?;
+                count_lines(&buffers.old_blob, &buffers.new_blob)
+            } else {
+                None
+            };
+            visit(&FileChange { path, old: old_kind, new: new_kind, lines });
+        }
+        Ok(())
+    }
+}
+
 // ---------------------------------------------------------------- parsing
 
 /// A name and address as a commit header records them.
@@ -514,6 +693,7 @@ struct Signature<'a> {
 /// The parts of a raw commit the gate reads.
 #[derive(Debug, PartialEq, Eq)]
 struct RawCommit<'a> {
+    tree: ObjectId,
     parents: Vec<ObjectId>,
     author: Signature<'a>,
     committer: Signature<'a>,
@@ -690,7 +870,7 @@ fn signed_payload(data: &[u8], header: &[u8]) -> Option<CommitSignature> {
 /// (first) author, the committer, other headers (of which only `encoding`
 /// matters), a blank line, then the message.
 fn parse_commit(data: &[u8]) -> Result<RawCommit<'_>, &'static str> {
-    let (_, mut rest) = id_header(data, b"tree ").ok_or("no tree line")?;
+    let (tree, mut rest) = id_header(data, b"tree ").ok_or("no tree line")?;
     let mut parents = Vec::new();
     while let Some((parent, after)) = id_header(rest, b"parent ") {
         parents.push(parent);
@@ -714,7 +894,7 @@ fn parse_commit(data: &[u8]) -> Result<RawCommit<'_>, &'static str> {
         rest = rest.get(end + 1..).unwrap_or_default();
     }
     let message = c_string(rest.get(1..).unwrap_or_default());
-    Ok(RawCommit { parents, author, committer, encoding, message })
+    Ok(RawCommit { tree, parents, author, committer, encoding, message })
 }
 
 // ---------------------------------------------------------------- walking

@@ -265,6 +265,35 @@ impl ChangeIds {
     }
 }
 
+/// A commit's change as the policy asks for it (see
+/// [`crate::policy::rules::ChangeSource`]): change ids through libgit2,
+/// changed files through the walking thread's own reader.
+pub struct Changes<'a> {
+    reader: &'a mut crate::git::history::Reader,
+    ids: &'a ChangeIds,
+    stop: &'a Stop,
+}
+
+impl crate::policy::rules::ChangeSource for Changes<'_> {
+    fn change_id(&mut self, commit: &str) -> Option<String> {
+        if self.stop.now() { None } else { self.ids.change_id_or_log(commit) }
+    }
+
+    fn changed_files(
+        &mut self,
+        commit: &CommitFacts,
+        lines_for: &dyn Fn(&[u8]) -> bool,
+        visit: &mut dyn FnMut(&crate::policy::rules::FileChange<'_>),
+    ) -> Result<(), String> {
+        let id = Oid::from_str(&commit.id).ok().and_then(|oid| crate::git::history::object_id(oid.as_bytes()));
+        let id = id.ok_or_else(|| format!("{} is not an object id", commit.id))?;
+        self.reader.changed_files(&id, lines_for, visit, self.stop).map_err(|error| {
+            tracing::warn!(commit = %commit.id, error = %crate::error_chain(&error), "cannot diff a commit for the rules");
+            crate::error_chain(&error)
+        })
+    }
+}
+
 /// When long work must stop: a deadline, and a flag its asker sets when it
 /// goes away. The walk and the judging look at it as they go, so work no
 /// one waits for ends soon and gives back what it holds.
@@ -589,7 +618,7 @@ impl GitRepo {
         update: &RefUpdate,
         new_commit: &str,
         protected: &ProtectedRefs,
-        work: impl Fn(CommitFacts) -> T + Sync,
+        work: impl Fn(CommitFacts, &mut Changes<'_>) -> T + Sync,
         visit: impl FnMut(T),
     ) -> Result<(), GitError> {
         let within = WithinPush { protection: &self.protection(protected)?, walked: &[], stop: &Stop::never(), notes: &[] };
@@ -605,7 +634,7 @@ impl GitRepo {
         update: &RefUpdate,
         new_commit: &str,
         within: &WithinPush<'_>,
-        work: impl Fn(CommitFacts) -> T + Sync,
+        work: impl Fn(CommitFacts, &mut Changes<'_>) -> T + Sync,
         mut visit: impl FnMut(T),
     ) -> Result<(), GitError> {
         let WithinPush { protection, walked, stop, notes } = within;
@@ -622,6 +651,8 @@ impl GitRepo {
         let history = self.history()?;
         let walk = history.walk_until(&[new], &hidden, Order::Topological, stop)?.with_notes(notes.to_vec());
         let mut stopped = false;
+        let ids = self.change_ids();
+        let work = |facts, reader: &mut crate::git::history::Reader| work(facts, &mut Changes { reader, ids: &ids, stop });
         history.drain(walk, &work, &mut |item| {
             if stop.now() {
                 stopped = true;
@@ -633,13 +664,34 @@ impl GitRepo {
         if stopped { Err(GitError::Stopped) } else { Ok(()) }
     }
 
+    /// How many commits a ref moving from `old` to `new` would lose: those
+    /// reachable from `old` but not from `new` (0 for a fast-forward), as
+    /// `git rev-list --count new..old` counts them; `None` when `old` is not
+    /// a commit (nothing of its history to lose).
+    pub fn dropped_commits(&self, old: &str, new: &str, stop: &Stop) -> Result<Option<usize>, GitError> {
+        let Some(old) = Oid::from_str(old).ok().and_then(|oid| self.peel_commit(oid)) else { return Ok(None) };
+        let new =
+            Oid::from_str(new).ok().and_then(|oid| self.peel_commit(oid)).ok_or_else(|| GitError::MissingObject { id: new.to_owned() })?;
+        let id = |oid: Oid| crate::git::history::object_id(oid.as_bytes()).ok_or_else(|| GitError::MissingObject { id: oid.to_string() });
+        let history = self.history()?;
+        let mut count = 0;
+        for item in history.walk_until(&[id(old)?], &[id(new)?], Order::Date, stop)? {
+            item?;
+            count += 1;
+            if count % 1024 == 0 && stop.now() {
+                return Err(GitError::Stopped);
+            }
+        }
+        Ok(Some(count))
+    }
+
     /// Calls `visit` for each commit `git rev-list SPEC…` would list, as the
     /// walk produces them (nothing is held), in git's default order, until
     /// `visit` breaks.
     pub fn walk_revisions<T: Send>(
         &self,
         specs: &[String],
-        work: impl Fn(CommitFacts) -> T + Sync,
+        work: impl Fn(CommitFacts, &mut Changes<'_>) -> T + Sync,
         mut visit: impl FnMut(T) -> ControlFlow<()>,
     ) -> Result<(), GitError> {
         let (mut tips, mut hidden) = (Vec::new(), Vec::new());
@@ -678,6 +730,8 @@ impl GitRepo {
         let history = self.history()?;
         let order = if self.topological { Order::Topological } else { Order::Date };
         let walk = history.walk(&ids(tips), &ids(hidden), order)?.with_notes(self.notes_trees(&[]));
+        let (change_ids, stop) = (self.change_ids(), Stop::never());
+        let work = |facts, reader: &mut crate::git::history::Reader| work(facts, &mut Changes { reader, ids: &change_ids, stop: &stop });
         history.drain(walk, &work, &mut visit)
     }
 

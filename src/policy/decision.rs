@@ -42,6 +42,10 @@ pub struct RefDecision {
     /// How many of those do not declare whether AI was used (declaration
     /// mode): declaring, not a sign-off, lets them in.
     pub undeclared_count: usize,
+    /// How many of those a blast-radius rule refuses (whatever else).
+    pub rule_refused_count: usize,
+    /// The rules that refuse them, each once, in the order first met.
+    pub unmet_rules: Vec<String>,
     /// The oldest refused commit (last in topological order) and its first
     /// parent: where a rebase that fixes them all starts.
     pub oldest_refused: Option<(String, Option<String>)>,
@@ -67,6 +71,8 @@ impl PushDecision {
             refused_count: 0,
             unjudgeable_count: 0,
             undeclared_count: 0,
+            rule_refused_count: 0,
+            unmet_rules: Vec::new(),
             oldest_refused: None,
             has_merges: false,
             approved: Vec::new(),
@@ -103,6 +109,14 @@ impl PushDecision {
                 } else if report.reasons.iter().any(|reason| reason.code == Code::Undeclared) {
                     decision.undeclared_count += 1;
                 }
+                if report.reasons.iter().any(|reason| reason.code == Code::RuleUnmet) {
+                    decision.rule_refused_count += 1;
+                    for check in report.rules.iter().filter(|check| !check.satisfied) {
+                        if !decision.unmet_rules.contains(&check.name) {
+                            decision.unmet_rules.push(check.name.clone());
+                        }
+                    }
+                }
                 decision.oldest_refused = Some((report.commit.id.clone(), report.commit.parent_ids.first().cloned()));
                 if self.listed < MAX_LISTED {
                     self.listed += 1;
@@ -130,6 +144,11 @@ impl PushDecision {
     /// How many refused commits do not declare AI use, across the push.
     pub fn undeclared_count(&self) -> usize {
         self.refs.iter().map(|r| r.undeclared_count).sum()
+    }
+
+    /// How many refused commits a blast-radius rule refuses, across the push.
+    pub fn rule_refused_count(&self) -> usize {
+        self.refs.iter().map(|r| r.rule_refused_count).sum()
     }
 
     /// How many commits were checked across the push.

@@ -14,6 +14,7 @@ use crate::policy::outcome::Mode;
 use crate::policy::refs::ProtectedRefs;
 use crate::policy::refs::RefUpdate;
 use crate::policy::roster::{Engineer, Roster};
+use crate::policy::rules::{self, ChangeSource, Rule, RuleCheck, RuleScope};
 use crate::policy::trailers;
 
 /// The `[policy]` table.
@@ -44,6 +45,12 @@ pub struct PolicyConfig {
     /// Domains whose addresses take a `+tag` (`*`: every domain), lowercase:
     /// `sam+ai@corp.example` is then Sam when deciding who is an author.
     pub plus_addressing: Vec<String>,
+    /// Blast-radius rules, in configuration order (at most
+    /// [`rules::MAX_RULES`]).
+    pub rules: Vec<Rule>,
+    /// The protected refs whose history a push may rewrite (a
+    /// non-fast-forward update); none unless configured.
+    pub allow_rewrite: Option<ProtectedRefs>,
 }
 
 /// How approvals are proven.
@@ -109,6 +116,10 @@ pub enum Code {
     /// In declaration mode, the commit neither carries a marker nor
     /// declares whether AI was used.
     Undeclared,
+    /// A blast-radius rule applies and its approvals are missing.
+    RuleUnmet,
+    /// A push rewrites a protected ref's history (not a fast-forward).
+    ProtectedRefRewrite,
 }
 
 impl Code {
@@ -133,6 +144,8 @@ impl Code {
             Code::ReplaceRef => "replace-ref",
             Code::InvisibleCharacters => "invisible-characters",
             Code::Undeclared => "undeclared",
+            Code::RuleUnmet => "rule-unmet",
+            Code::ProtectedRefRewrite => "protected-ref-rewrite",
         }
     }
 }
@@ -220,6 +233,9 @@ pub struct CommitReport {
     pub authors: Vec<String>,
     /// Whether the message declares that no AI was used.
     pub declared_none: bool,
+    /// The blast-radius rules that apply to the commit, and whether its
+    /// approvals satisfy each.
+    pub rules: Vec<RuleCheck>,
 }
 
 impl CommitReport {
@@ -244,23 +260,86 @@ pub struct Gate {
     /// Who may approve.
     pub roster: Roster,
     min_rank: usize,
+    /// Each rule's lowest counting level and approver group, resolved
+    /// against the roster (in `policy.rules` order).
+    rule_needs: Vec<RuleNeeds>,
+}
+
+/// A rule's requirement, resolved against the roster.
+#[derive(Debug, Clone)]
+struct RuleNeeds {
+    min_rank: usize,
+    /// Primary roster emails (lowercase) of the engineers who count; empty
+    /// when anyone who may approve counts.
+    group: Vec<String>,
+}
+
+/// A place in the configuration where it disagrees with the roster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Misfit {
+    /// Line and column in the configuration.
+    pub at: (usize, usize),
+    /// What is wrong.
+    pub message: String,
 }
 
 impl Gate {
-    /// Combines the policy, the detection rules and a roster; fails (with a
-    /// message) when the roster does not declare `min_approver_level`.
-    pub fn new(policy: PolicyConfig, detector: Detector, roster: Roster) -> Result<Gate, String> {
-        let level = &policy.min_approver_level;
-        let min_rank = roster.level_rank(level).ok_or_else(|| {
-            format!("`min_approver_level` = \"{level}\" is not a level of the roster (its levels are: {})", roster.levels().join(", "))
-        })?;
-        Ok(Gate { policy, detector, roster, min_rank })
+    /// Combines the policy, the detection rules and a roster; fails with
+    /// every place where they disagree: a level the roster does not declare
+    /// (`min_approver_level`, a rule's), a rule's approver not on it.
+    pub fn new(policy: PolicyConfig, detector: Detector, roster: Roster) -> Result<Gate, Vec<Misfit>> {
+        let mut misfits = Vec::new();
+        let rank_of = |level: &str, at: (usize, usize), misfits: &mut Vec<Misfit>| {
+            let rank = roster.level_rank(level);
+            if rank.is_none() {
+                let message = format!(
+                    "`min_approver_level` = \"{level}\" is not a level of the roster (its levels are: {})",
+                    roster.levels().join(", ")
+                );
+                misfits.push(Misfit { at, message });
+            }
+            rank.unwrap_or(0)
+        };
+        let min_rank = rank_of(&policy.min_approver_level, policy.min_approver_level_at, &mut misfits);
+        let mut rule_needs = Vec::new();
+        for rule in &policy.rules {
+            let rank = match &rule.needs.min_approver_level {
+                Some((level, at)) => rank_of(level, *at, &mut misfits).max(min_rank),
+                None => min_rank,
+            };
+            let mut group = Vec::new();
+            for (email, at) in &rule.needs.approvers {
+                match roster.engineer_by_email(email) {
+                    Some(engineer) => group.push(engineer.email.to_ascii_lowercase()),
+                    None => {
+                        misfits.push(Misfit { at: *at, message: format!("rule \"{}\": approver {email} is not on the roster", rule.name) })
+                    }
+                }
+            }
+            rule_needs.push(RuleNeeds { min_rank: rank, group });
+        }
+        if misfits.is_empty() { Ok(Gate { policy, detector, roster, min_rank, rule_needs }) } else { Err(misfits) }
     }
 
     /// "senior or above", as shown to people.
     pub fn level_phrase(&self) -> String {
-        let name = self.roster.level_name(self.min_rank);
-        if self.min_rank + 1 >= self.roster.levels().len() { name.to_owned() } else { format!("{name} or above") }
+        self.level_phrase_of(self.min_rank)
+    }
+
+    /// "principal", "staff or above": a rank as shown to people.
+    fn level_phrase_of(&self, rank: usize) -> String {
+        let name = self.roster.level_name(rank);
+        if rank + 1 >= self.roster.levels().len() { name.to_owned() } else { format!("{name} or above") }
+    }
+
+    /// The rules that cover `refname` (every rule for `None`).
+    pub fn rule_scope(&self, refname: Option<&str>) -> RuleScope {
+        RuleScope::of(&self.policy.rules, refname)
+    }
+
+    /// Whether a push may rewrite the history of protected ref `refname`.
+    pub fn rewrite_allowed(&self, refname: &str) -> bool {
+        self.policy.allow_rewrite.as_ref().is_some_and(|refs| refs.matches(refname))
     }
 
     /// Whether an engineer's approvals count (active, level high enough).
@@ -331,28 +410,55 @@ impl Gate {
     }
 
     /// Decides one commit from its own content (its trailers, and for a
-    /// merge its signature); [`Gate::apply_merge_approvals`] adds what
-    /// merges above it give. Signed approvals are checked against
-    /// `commit.change_id`.
+    /// merge its signature), under every rule, without diffs;
+    /// [`Gate::apply_merge_approvals`] adds what merges above it give.
+    /// Signed approvals are checked against `commit.change_id`.
     pub fn evaluate(&self, commit: CommitFacts) -> CommitReport {
         self.evaluate_with(commit, |_| None)
     }
 
-    /// [`Gate::evaluate`], asking `change_id` for the commit's change id only
-    /// when a signature needs it: one that decodes, is in the approval
-    /// namespace and was made by a roster key of the engineer it names, on
-    /// an AI-assisted commit in signed mode or on a merge. Text alone costs
-    /// no diff; each commit is diffed at most once.
-    pub fn evaluate_with(&self, commit: CommitFacts, change_id: impl FnOnce(&str) -> Option<String>) -> CommitReport {
+    /// [`Gate::evaluate`], asking `change_id` for the commit's change id.
+    pub fn evaluate_with(&self, commit: CommitFacts, mut change_id: impl FnMut(&str) -> Option<String>) -> CommitReport {
+        self.evaluate_in(commit, RuleScope::ALL, &mut change_id)
+    }
+
+    /// Decides one commit entering a ref covered by the rules in `scope`,
+    /// asking `source` for the commit's change only when something needs
+    /// it. The change id, when a signature needs it: one that decodes, is
+    /// in the approval namespace and was made by a roster key of the
+    /// engineer it names, on an AI-assisted commit (or one a rule applies
+    /// to) in signed mode, or on a merge; each commit is diffed for it at
+    /// most once. The changed files, when a rule in scope looks at the
+    /// commit (AI-assisted, or `applies_to = "all"`) and has a condition
+    /// on its change. Text alone costs no diff.
+    pub fn evaluate_in(&self, commit: CommitFacts, scope: RuleScope, source: &mut dyn ChangeSource) -> CommitReport {
         let trailers = trailers::parse(&commit.message);
         let detection = self.detector.detect(&commit, &trailers);
+        let ai = !detection.markers.is_empty();
+        let rules = &self.policy.rules;
+        let candidates: Vec<usize> = if commit.judgeable() && !rules.is_empty() {
+            (0..rules.len()).filter(|&index| scope.contains(index) && rules[index].looks_at(ai)).collect()
+        } else {
+            Vec::new()
+        };
+        let matched = if candidates.is_empty() { Vec::new() } else { rules::matching(rules, &candidates, &commit, source) };
+        let rule_checks: Vec<RuleCheck> = matched
+            .into_iter()
+            .map(|(index, triggered_by)| RuleCheck {
+                name: rules[index].name.clone(),
+                triggered_by,
+                required: self.rule_requirement(index),
+                satisfied: false,
+                index,
+            })
+            .collect();
+
         let key = &self.policy.approval_trailer;
-        let mut provider = Some(change_id);
         let mut known = commit.change_id.clone().map(Some);
         let id = commit.id.clone();
         let mut get_change = || -> Option<String> {
             if known.is_none() {
-                known = Some(provider.take().and_then(|provide| provide(&id)));
+                known = Some(source.change_id(&id));
             }
             known.clone().flatten()
         };
@@ -368,7 +474,7 @@ impl Gate {
             }
         }
         let is_author = |engineer: &Engineer, email: &str| self.is_author(engineer, email, &authors);
-        let check_signatures = self.signed() && !detection.markers.is_empty();
+        let check_signatures = self.signed() && (ai || !rule_checks.is_empty());
 
         let mut approvals = Vec::new();
         let mut seen: Vec<&str> = Vec::new();
@@ -436,9 +542,62 @@ impl Gate {
             merge_approval,
             authors,
             declared_none: detection.declared_none,
+            rules: rule_checks,
         };
         self.conclude(&mut report);
         report
+    }
+
+    /// What satisfies rule `index`, in words: "needs 2 signed approvals by
+    /// engineers of level principal".
+    fn rule_requirement(&self, index: usize) -> String {
+        let (rule, needs) = (&self.policy.rules[index], &self.rule_needs[index]);
+        let count = rule.needs.required_approvals;
+        let what = rules::approvals_phrase(count, self.signed());
+        if needs.group.is_empty() {
+            let whom = if count == 1 { "an engineer" } else { "engineers" };
+            format!("needs {what} by {whom} of level {}", self.level_phrase_of(needs.min_rank))
+        } else {
+            let names: Vec<&str> =
+                needs.group.iter().filter_map(|email| self.roster.engineer_by_email(email)).map(|e| e.name.as_str()).collect();
+            let of = if count == 1 && names.len() > 1 {
+                "one of"
+            } else if count < names.len() {
+                "any of"
+            } else {
+                ""
+            };
+            let of = if of.is_empty() { String::new() } else { format!("{of} ") };
+            format!("needs {what} by {of}{} (level {})", names.join(", "), self.level_phrase_of(needs.min_rank))
+        }
+    }
+
+    /// Decides each rule that applies from the approvals that count, and
+    /// gives the reasons of those not satisfied.
+    fn check_rules(&self, report: &mut CommitReport, approvers: &[&str]) -> Vec<Reason> {
+        let mut unmet = Vec::new();
+        for check in &mut report.rules {
+            let (rule, needs) = (&self.policy.rules[check.index], &self.rule_needs[check.index]);
+            let counting: Vec<&Engineer> = approvers
+                .iter()
+                .filter_map(|email| self.roster.engineer_by_email(email))
+                .filter(|engineer| engineer.level >= needs.min_rank)
+                .filter(|engineer| needs.group.is_empty() || needs.group.contains(&engineer.email.to_ascii_lowercase()))
+                .collect();
+            check.satisfied = counting.len() >= rule.needs.required_approvals;
+            if check.satisfied {
+                continue;
+            }
+            let has = if counting.is_empty() {
+                "has none".to_owned()
+            } else {
+                format!("has {}", counting.iter().map(|e| e.name.as_str()).collect::<Vec<_>>().join(", "))
+            };
+            let about = rule.description.as_ref().map(|d| format!(" ({d})")).unwrap_or_default();
+            let message = format!("rule \"{}\"{about}: {}; {}; {has}", rule.name, check.triggered_by.join("; "), check.required);
+            unmet.push(Reason { code: Code::RuleUnmet, message });
+        }
+        unmet
     }
 
     /// The approval a merge commit gives the commits it brings in. It needs
@@ -536,8 +695,27 @@ impl Gate {
             report.reasons.push(Reason { code: Code::UnreadableMessage, message });
             return;
         }
-        if report.markers.is_empty() {
-            report.verdict = Verdict::NotAi;
+        let mut approvers: Vec<&str> = Vec::new();
+        for engineer in report.approvals.iter().filter(|a| a.valid).filter_map(|a| a.engineer.as_deref()) {
+            if !approvers.contains(&engineer) {
+                approvers.push(engineer);
+            }
+        }
+        let approvers: Vec<String> = approvers.into_iter().map(str::to_owned).collect();
+        let approvers: Vec<&str> = approvers.iter().map(String::as_str).collect();
+        let unmet = self.check_rules(report, &approvers);
+        let required = self.policy.required_approvals;
+        let count = approvers.len();
+        let ai = !report.markers.is_empty();
+        let base_unmet = ai && count < required;
+        report.verdict = if base_unmet || !unmet.is_empty() {
+            Verdict::Rejected
+        } else if ai {
+            Verdict::Approved
+        } else {
+            Verdict::NotAi
+        };
+        if !ai && report.verdict == Verdict::NotAi {
             // Declaration mode: silence is not an answer (merges bring in
             // commits that declare themselves).
             if self.policy.require_declaration && !report.declared_none && !report.commit.is_merge() {
@@ -546,19 +724,9 @@ impl Gate {
             }
             return;
         }
-        let mut approvers: Vec<&str> = Vec::new();
-        for engineer in report.approvals.iter().filter(|a| a.valid).filter_map(|a| a.engineer.as_deref()) {
-            if !approvers.contains(&engineer) {
-                approvers.push(engineer);
-            }
-        }
-        let required = self.policy.required_approvals;
-        let count = approvers.len();
-        if count >= required {
-            report.verdict = Verdict::Approved;
+        if report.verdict != Verdict::Rejected {
             return;
         }
-        report.verdict = Verdict::Rejected;
         for check in report.approvals.iter().filter(|a| !a.valid) {
             if let (Some(code), Some(message)) = (check.code, &check.message) {
                 report.reasons.push(Reason { code, message: message.clone() });
@@ -568,7 +736,7 @@ impl Gate {
         // they do not account for every required approval, and always
         // count when more than one is required.
         let how = if self.signed() { "a signed" } else { "an" };
-        if count + report.reasons.len() < required || required > 1 {
+        if base_unmet && (count + report.reasons.len() < required || required > 1) {
             let message = if required == 1 {
                 format!("no approval: needs {how} \"{key}:\" of an active engineer of level {} who is not an author", self.level_phrase())
             } else {
@@ -579,6 +747,7 @@ impl Gate {
             };
             report.reasons.push(Reason { code: Code::AiUnapproved, message });
         }
+        report.reasons.extend(unmet);
     }
 }
 
@@ -630,6 +799,19 @@ impl RefReport {
 /// The reason for deleting a protected ref.
 pub fn deletion_refused(refname: &str) -> Reason {
     Reason { code: Code::ProtectedRefDeletion, message: format!("{refname} is protected and cannot be deleted") }
+}
+
+/// The reason for a non-fast-forward update of a protected ref that would
+/// lose `dropped` commits it points at now (`old` is its tip now).
+pub fn rewrite_refused(refname: &str, old: &str, dropped: usize) -> Reason {
+    let commits = if dropped == 1 { "1 commit".to_owned() } else { format!("{} commits", rules::thousands(dropped as u64)) };
+    Reason {
+        code: Code::ProtectedRefRewrite,
+        message: format!(
+            "not a fast-forward: {refname} would drop {commits} it has now (its tip is {}); protected history is not rewritten: fetch, rebase onto it (git pull --rebase) and push again",
+            crate::policy::facts::short_id(old)
+        ),
+    }
 }
 
 /// The reason for creating or moving a replace ref.
@@ -827,7 +1009,104 @@ active = false
         let config = Config::parse(Path::new("sg.toml"), "[policy]\nmin_approver_level = \"lead\"\n").expect("config");
         let roster = Roster::parse(Path::new("roster.toml"), ROSTER).expect("roster");
         let problem = config.gate(roster).expect_err("unknown level");
-        assert_eq!((problem.line, problem.column), (2, 22));
+        assert_eq!((problem.0[0].line, problem.0[0].column), (2, 22));
+    }
+
+    /// Blast-radius rules over a change given as a table.
+    mod rules {
+        use super::*;
+        use crate::policy::rules::{EntryKind, FileChange, Lines};
+
+        struct Deletes(usize);
+
+        impl ChangeSource for Deletes {
+            fn change_id(&mut self, _: &str) -> Option<String> {
+                None
+            }
+            fn changed_files(
+                &mut self,
+                _: &CommitFacts,
+                lines_for: &dyn Fn(&[u8]) -> bool,
+                visit: &mut dyn FnMut(&FileChange<'_>),
+            ) -> Result<(), String> {
+                for n in 0..self.0 {
+                    let path = format!("infra/{n}.tf");
+                    let lines = lines_for(path.as_bytes()).then_some(Lines { added: 0, deleted: 10 });
+                    visit(&FileChange { path: path.as_bytes(), old: Some(EntryKind::File), new: None, lines });
+                }
+                Ok(())
+            }
+        }
+
+        fn gate_with(rules: &str) -> Gate {
+            let config = Config::parse(Path::new("sg.toml"), &format!("[policy]\napprovals = \"trailer\"\n{rules}")).expect("config");
+            config.gate(Roster::parse(Path::new("roster.toml"), ROSTER).expect("roster")).expect("gate")
+        }
+
+        fn judge(gate: &Gate, author: &str, lines: &[&str], deleted: usize) -> (Verdict, Vec<Code>, Vec<bool>) {
+            let message = format!("Change things\n\n{}\n", lines.join("\n"));
+            let report = gate.evaluate_in(commit(author, &message), RuleScope::ALL, &mut Deletes(deleted));
+            (report.verdict, report.reasons.iter().map(|r| r.code).collect(), report.rules.iter().map(|r| r.satisfied).collect())
+        }
+
+        const INFRA: &str = "[[policy.rule]]\nname = \"infra\"\ndescription = \"Infra needs staff\"\npaths = [\"infra\"]\nmin_deleted_files = 3\nmin_approver_level = \"staff\"\n";
+        const ALICE: &str = "Approved-by: Alice Senior <alice@corp.example>";
+        const SAM: &str = "Approved-by: Sam <sam@corp.example>";
+
+        #[test]
+        fn a_rule_asks_for_more_than_the_base_policy() {
+            let gate = gate_with(INFRA);
+            assert_eq!(judge(&gate, DEV, &[AI, ALICE], 2), (Verdict::Approved, vec![], vec![]));
+            assert_eq!(judge(&gate, DEV, &[AI, ALICE], 3), (Verdict::Rejected, vec![Code::RuleUnmet], vec![false]));
+            assert_eq!(judge(&gate, DEV, &[AI, ALICE, SAM], 3), (Verdict::Approved, vec![], vec![true]));
+            // Not AI-assisted: the rule does not look.
+            assert_eq!(judge(&gate, DEV, &[], 30), (Verdict::NotAi, vec![], vec![]));
+            let report = gate.evaluate_in(commit(DEV, &format!("Drop infra\n\n{AI}\n{ALICE}\n")), RuleScope::ALL, &mut Deletes(41));
+            assert_eq!(
+                report.reasons[0].message,
+                "rule \"infra\" (Infra needs staff): changes 41 files matching infra (infra/0.tf, infra/1.tf, …); deletes 41 of them (infra/0.tf, infra/1.tf, …; rule: 3 or more); needs an approval by an engineer of level staff or above; has none"
+            );
+        }
+
+        #[test]
+        fn groups_counts_and_applies_to_all() {
+            let gate = gate_with(
+                "[[policy.rule]]\nname = \"two\"\napplies_to = \"all\"\nmin_deleted_lines = 20\nrequired_approvals = 2\n\
+                 [[policy.rule]]\nname = \"owners\"\nmin_deleted_files = 1\napprovers = [\"sam@corp.example\"]\n",
+            );
+            // A human commit: only the rule that applies to all looks at it.
+            assert_eq!(judge(&gate, DEV, &[], 2), (Verdict::Rejected, vec![Code::RuleUnmet], vec![false]));
+            assert_eq!(judge(&gate, DEV, &[ALICE], 2), (Verdict::Rejected, vec![Code::RuleUnmet], vec![false]));
+            assert_eq!(judge(&gate, DEV, &[ALICE, SAM], 2), (Verdict::NotAi, vec![], vec![true]));
+            assert_eq!(judge(&gate, DEV, &[], 1), (Verdict::NotAi, vec![], vec![]));
+            // AI-assisted: both rules; Alice is not in the owners group.
+            assert_eq!(judge(&gate, DEV, &[AI, ALICE], 1), (Verdict::Rejected, vec![Code::RuleUnmet], vec![false]));
+            assert_eq!(judge(&gate, DEV, &[AI, SAM], 1), (Verdict::Approved, vec![], vec![true]));
+            assert_eq!(judge(&gate, DEV, &[AI, SAM], 2), (Verdict::Rejected, vec![Code::RuleUnmet], vec![false, true]));
+            // The group member cannot approve their own commit.
+            assert_eq!(
+                judge(&gate, "Sam <sam@corp.example>", &[AI, SAM, ALICE], 1),
+                (Verdict::Rejected, vec![Code::SelfApproval, Code::RuleUnmet], vec![false])
+            );
+        }
+
+        #[test]
+        fn levels_and_approvers_must_be_on_the_roster() {
+            let config = Config::parse(
+                Path::new("sg.toml"),
+                "[[policy.rule]]\nname = \"x\"\nmin_approver_level = \"lead\"\napprovers = [\"eve@corp.example\"]\n",
+            )
+            .expect("config");
+            let problems = config.gate(Roster::parse(Path::new("roster.toml"), ROSTER).expect("roster")).expect_err("misfits");
+            let lines: Vec<String> = problems.0.iter().map(ToString::to_string).collect();
+            assert_eq!(
+                lines,
+                [
+                    "sg.toml:3:22: `min_approver_level` = \"lead\" is not a level of the roster (its levels are: junior, mid, senior, staff, principal) (roster roster.toml)",
+                    "sg.toml:4:14: rule \"x\": approver eve@corp.example is not on the roster (roster roster.toml)",
+                ]
+            );
+        }
     }
 
     /// Signed approvals, with keys made from fixed seeds (pure: no ssh-keygen).

@@ -9,6 +9,7 @@
 //! - [`notes`] reads AI attribution kept in git notes (git-ai, Qwen Code).
 //! - [`roster`] who the engineers are, their levels and signing keys.
 //! - [`approval`] signed approvals: the statement, its trailer, verifying it.
+//! - [`rules`] blast-radius rules: conditions on a commit's change.
 //! - [`gate`] checks approvals and gives verdicts with stable codes.
 //! - [`merge_scope`] which commits a signed merge approves.
 //! - [`decision`] gathers a whole push's verdicts with bounded memory.
@@ -30,4 +31,5 @@ pub mod outcome;
 pub mod refs;
 pub mod render;
 pub mod roster;
+pub mod rules;
 pub mod trailers;

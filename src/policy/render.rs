@@ -6,9 +6,10 @@ use std::fmt::Write as _;
 
 use crate::policy::decision::{PushDecision, RefDecision};
 use crate::policy::facts::short_id;
-use crate::policy::gate::{CommitReport, Gate};
+use crate::policy::gate::{CommitReport, Gate, Verdict};
 use crate::policy::outcome::{Outcome, Ruling};
 use crate::policy::roster::Engineer;
+use crate::policy::rules::RuleScope;
 
 /// Markers shown per commit; the rest are counted.
 const MAX_MARKERS_SHOWN: usize = 3;
@@ -138,11 +139,27 @@ pub fn outcome_text(decision: &PushDecision, ruling: &Ruling, wording: &Wording<
 fn what_is_wrong(decision: &PushDecision, wording: &Wording<'_>) -> Option<String> {
     let unjudgeable = decision.unjudgeable_count();
     let undeclared = decision.undeclared_count();
+    let by_rules = decision.rule_refused_count();
     let mut parts = Vec::new();
-    match decision.refused_count() - unjudgeable - undeclared {
+    match decision.refused_count().saturating_sub(unjudgeable + undeclared + by_rules) {
         0 => {}
         1 => parts.push(format!("1 AI-assisted commit needs a sign-off from an engineer of level {}", wording.level_phrase)),
         n => parts.push(format!("{n} AI-assisted commits need a sign-off from an engineer of level {}", wording.level_phrase)),
+    }
+    if by_rules > 0 {
+        let mut names: Vec<&str> = Vec::new();
+        for name in decision.refs.iter().flat_map(|r| &r.unmet_rules) {
+            if !names.contains(&name.as_str()) {
+                names.push(name);
+            }
+        }
+        let rules = names.iter().map(|name| format!("\"{name}\"")).collect::<Vec<_>>().join(", ");
+        let (verb, noun) = if names.len() == 1 { ("asks", "rule") } else { ("ask", "rules") };
+        parts.push(format!(
+            "{by_rules} commit{} need{} the approvals the blast-radius {noun} {rules} {verb} for",
+            plural(by_rules),
+            if by_rules == 1 { "s" } else { "" }
+        ));
     }
     if undeclared > 0 {
         let verb = if undeclared == 1 { "does" } else { "do" };
@@ -201,6 +218,47 @@ pub fn commit_block(report: &CommitReport) -> String {
     if report.markers.len() > MAX_MARKERS_SHOWN {
         let more = report.markers.len() - MAX_MARKERS_SHOWN;
         let _ = writeln!(out, "      ... and {more} more marker{}", plural(more));
+    }
+    for reason in &report.reasons {
+        let _ = writeln!(out, "      {}: {}", reason.code, reason.message);
+    }
+    out
+}
+
+/// `check --explain`: one commit, its verdict, and each blast-radius rule:
+/// whether it applies, why, what it needs and whether that is met.
+pub fn explain_block(gate: &Gate, scope: RuleScope, report: &CommitReport) -> String {
+    let verdict = match report.verdict {
+        Verdict::NotAi => "not AI-assisted",
+        Verdict::Approved => "approved",
+        Verdict::Rejected => "refused",
+    };
+    let mut out = String::new();
+    let _ = writeln!(out, "  {} {} [{verdict}]", report.commit.short_id(), shorten(report.commit.subject(), MAX_SUBJECT_CHARS));
+    for marker in report.markers.iter().take(MAX_MARKERS_SHOWN) {
+        let _ = writeln!(out, "      AI-assisted ({}): {}", marker.tool, marker.evidence);
+    }
+    let ai = !report.markers.is_empty();
+    for (index, rule) in gate.policy.rules.iter().enumerate() {
+        let name = &rule.name;
+        match report.rules.iter().find(|check| check.index == index) {
+            Some(check) => {
+                let met = if check.satisfied { "met" } else { "not met" };
+                let _ = writeln!(out, "      rule \"{name}\": applies: {}; {}: {met}", check.triggered_by.join("; "), check.required);
+            }
+            None => {
+                let why = if !scope.contains(index) {
+                    "not a rule of this ref"
+                } else if !report.commit.judgeable() {
+                    "not looked at: the commit cannot be read as git reads it"
+                } else if !rule.looks_at(ai) {
+                    "does not apply: not AI-assisted"
+                } else {
+                    "does not apply: its conditions do not hold"
+                };
+                let _ = writeln!(out, "      rule \"{name}\": {why}");
+            }
+        }
     }
     for reason in &report.reasons {
         let _ = writeln!(out, "      {}: {}", reason.code, reason.message);

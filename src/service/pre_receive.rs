@@ -6,9 +6,10 @@ use std::path::PathBuf;
 
 use crate::git::{GitError, GitRepo, Stop, Tip, WithinPush};
 use crate::policy::decision::PushDecision;
-use crate::policy::gate::{CommitReport, Gate, deletion_refused, not_a_commit, replace_ref_refused};
+use crate::policy::gate::{CommitReport, Gate, deletion_refused, not_a_commit, replace_ref_refused, rewrite_refused};
 use crate::policy::merge_scope::MergeScope;
 use crate::policy::refs::{Change, RefUpdate, is_replace_ref};
+use crate::policy::rules::RuleScope;
 
 /// A push, in domain terms (validated from the wire by the server).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,21 +51,22 @@ pub fn decide_until(
     mut observe: impl FnMut(&str, &CommitReport),
 ) -> Result<PushDecision, GitError> {
     let repo = GitRepo::open_for_push(&push.repository, push.quarantine.as_deref(), roots)?;
-    let change_ids = repo.change_ids();
     let protected = &gate.policy.protected_refs;
     let mut decision = PushDecision::default();
     let protection = repo.protection(protected)?;
     let notes = repo.notes_trees(&push.updates);
     // An update is protected by its name, or through a symbolic ref.
     let updates: Vec<(&RefUpdate, bool)> = push.updates.iter().map(|u| (u, repo.moves_protected(&protection, &u.refname))).collect();
-    // A commit entering several protected refs in one push is judged once:
-    // each walk also hides the tips walked before it, and one walk yields
+    // A commit entering several protected refs in one push is judged once
+    // for each set of rules that covers them: each walk also hides the tips
+    // walked before it under the same rules or more, and one walk yields
     // each commit once, so a push with one protected update (nearly all of
     // them) keeps no set of ids.
     let several = updates.iter().filter(|(_, protected)| *protected).count() > 1;
-    let mut seen: HashSet<String> = HashSet::new();
-    let mut walked: Vec<String> = Vec::new();
-    let mut walked_set: HashSet<String> = HashSet::new();
+    let mut seen: HashSet<(String, RuleScope)> = HashSet::new();
+    // Each walked tip, with the rules its commits were judged under.
+    let mut walked: Vec<(String, RuleScope)> = Vec::new();
+    let covers = |judged: RuleScope, needed: RuleScope| needed.0 & !judged.0 == 0;
     let mut tips: std::collections::HashMap<String, Tip> = std::collections::HashMap::new();
     for (update, is_protected) in updates {
         // A replace ref changes what every branch shows (git log, git show,
@@ -82,6 +84,12 @@ pub fn decide_until(
             decision.refs[index].problems.push(deletion_refused(&update.refname));
             continue;
         }
+        // Protected history only moves forward.
+        if update.change() == Change::Update && !gate.rewrite_allowed(&update.refname) {
+            if let Some(dropped) = repo.dropped_commits(&update.old, &update.new, stop)?.filter(|&n| n > 0) {
+                decision.refs[index].problems.push(rewrite_refused(&update.refname, &update.old, dropped));
+            }
+        }
         // Many updates of one push often name one tip: read it once.
         let tip = match tips.get(&update.new) {
             Some(tip) => tip.clone(),
@@ -91,40 +99,38 @@ pub fn decide_until(
                 tip
             }
         };
+        let scope = gate.rule_scope(Some(&update.refname));
         match tip {
             Tip::NotACommit(kind) => {
                 decision.refs[index].problems.push(not_a_commit(&update.refname, &update.new, kind));
             }
-            Tip::Commit(commit) if walked_set.contains(&commit) => {
+            Tip::Commit(commit) if walked.iter().any(|(tip, judged)| *tip == commit && covers(*judged, scope)) => {
                 // Judged already, with all its history, for an earlier update.
                 decision.refs[index].tip_commit = Some(commit);
             }
             Tip::Commit(commit) => {
                 decision.refs[index].tip_commit = Some(commit.clone());
+                let hide: Vec<String> = walked.iter().filter(|(_, judged)| covers(*judged, scope)).map(|(tip, _)| tip.clone()).collect();
                 let mut merges = MergeScope::default();
                 repo.walk_entering_with(
                     update,
                     &commit,
-                    &WithinPush { protection: &protection, walked: &walked, stop, notes: &notes },
+                    &WithinPush { protection: &protection, walked: &hide, stop, notes: &notes },
                     // Workers judge nothing more once the walk must stop.
-                    |facts| {
-                        (!stop.now())
-                            .then(|| gate.evaluate_with(facts, |id| if stop.now() { None } else { change_ids.change_id_or_log(id) }))
-                    },
+                    |facts, changes| (!stop.now()).then(|| gate.evaluate_in(facts, scope, changes)),
                     |report| {
                         let Some(mut report) = report else { return };
                         let approving = merges.visit(&report.commit, report.merge_approval.as_ref());
                         if !approving.is_empty() && report.wants_approval() {
                             gate.apply_merge_approvals(&mut report, &approving);
                         }
-                        if !several || seen.insert(report.commit.id.clone()) {
+                        if !several || seen.insert((report.commit.id.clone(), scope)) {
                             observe(&update.refname, &report);
                             decision.record(index, report);
                         }
                     },
                 )?;
-                walked_set.insert(commit.clone());
-                walked.push(commit);
+                walked.push((commit, scope));
             }
         }
     }

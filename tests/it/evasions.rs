@@ -174,7 +174,7 @@ fn no_encoding_hides_a_marker_git_shows() {
         .expect("open")
         .walk_revisions(
             &["main".to_owned()],
-            |facts| facts,
+            |facts, _| facts,
             |facts| {
                 let ours = !detector().detect(&facts, &trailers::parse(&facts.message)).markers.is_empty();
                 if shown[&facts.id] && !ours {

@@ -149,7 +149,7 @@ fn our_trailers_match_gits_own() {
         .expect("open")
         .walk_revisions(
             &["main".to_owned()],
-            |facts| facts,
+            |facts, _| facts,
             |facts| {
                 let ours: String = trailers::parse(&facts.message).iter().map(|t| format!("{t}\n")).collect();
                 let expected = gits.get(&facts.id).expect("git listed this commit");

@@ -83,7 +83,7 @@ fn ours(dir: &Path, specs: &[String]) -> Vec<String> {
     let mut ids = Vec::new();
     repo.walk_revisions(
         specs,
-        |facts| facts.id,
+        |facts, _| facts.id,
         |id| {
             ids.push(id);
             ControlFlow::Continue(())
@@ -162,7 +162,7 @@ fn a_push_walks_exactly_what_the_protected_refs_do_not_have() {
     for (old, new) in cases {
         let update = RefUpdate { old: old.clone(), new: new.clone(), refname: "refs/heads/b0".to_owned() };
         let mut walked: Vec<(String, Vec<String>)> = Vec::new();
-        repo.walk_entering(&update, &new, &protected, |facts| (facts.id, facts.parent_ids), |item| walked.push(item)).expect("walk");
+        repo.walk_entering(&update, &new, &protected, |facts, _| (facts.id, facts.parent_ids), |item| walked.push(item)).expect("walk");
 
         let mut args = vec![new.clone(), "^b0".to_owned(), "^b1".to_owned()];
         if old != ZERO_ID {
@@ -255,7 +255,7 @@ fn clock_skew_does_not_let_protected_history_through() {
     let update = RefUpdate { old: ZERO_ID.to_owned(), new: v.clone(), refname: "refs/heads/release/1".to_owned() };
     let repo = GitRepo::open_for_push(&bare, None, std::slice::from_ref(&root)).expect("open");
     let mut walked = Vec::new();
-    repo.walk_entering(&update, &v, &protected, |facts| facts.id, |id| walked.push(id)).expect("walk");
+    repo.walk_entering(&update, &v, &protected, |facts, _| facts.id, |id| walked.push(id)).expect("walk");
     assert_eq!(walked, vec![v.clone()], "a push of vis to a protected ref brings only V");
     // With every commit in the graph, generation numbers decide alone.
     run_git(&bare, &["commit-graph", "write", "--reachable"]);
@@ -286,7 +286,7 @@ fn kept_object_stores_follow_new_packs_repacks_and_rewritten_graphs() {
         let repo = GitRepo::open_for_push(&bare, None, std::slice::from_ref(&root)).expect("open");
         let update = RefUpdate { old: old.to_owned(), new: new.to_owned(), refname: "refs/heads/b1".to_owned() };
         let mut ids = Vec::new();
-        repo.walk_entering(&update, new, &protected, |facts| facts.id, |id| ids.push(id)).expect("walk");
+        repo.walk_entering(&update, new, &protected, |facts, _| facts.id, |id| ids.push(id)).expect("walk");
         ids.sort();
         ids
     };
