@@ -1064,7 +1064,7 @@ active = false
             let report = gate.evaluate_in(commit(DEV, &format!("Drop infra\n\n{AI}\n{ALICE}\n")), RuleScope::ALL, &mut Deletes(41));
             assert_eq!(
                 report.reasons[0].message,
-                "rule \"infra\" (Infra needs staff): changes 41 files matching infra (infra/0.tf, infra/1.tf, …); deletes 41 of them (infra/0.tf, infra/1.tf, …; rule: 3 or more); needs an approval by an engineer of level staff or above; has none"
+                "rule \"infra\" (Infra needs staff): deletes 41 files matching infra (infra/0.tf, infra/1.tf, …; rule: 3 or more); needs an approval by an engineer of level staff or above; has none"
             );
         }
 

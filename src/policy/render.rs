@@ -285,6 +285,9 @@ fn signed_fixes(decision: &PushDecision, wording: &Wording<'_>) -> String {
         return String::new();
     }
     let mut out = format!("To fix: an engineer of level {} reviews and signs", wording.level_phrase);
+    if decision.rule_refused_count() > 0 {
+        out.push_str(" (and whoever each rule above names)");
+    }
     if wording.approvers.is_empty() {
         out.push_str(" (no one on the roster can sign an approval yet: ask an admin to add signing keys)");
     } else {
@@ -466,6 +469,44 @@ mod tests {
         for (id, parent, message) in messages {
             decision.record(index, gate.evaluate(commit(id, Some(parent), message)));
         }
+        insta::assert_snapshot!(push_text(&decision, &wording(&gate)));
+    }
+
+    /// A change to a rule's paths, given as a table.
+    struct Infra;
+
+    impl crate::policy::rules::ChangeSource for Infra {
+        fn change_id(&mut self, _: &str) -> Option<String> {
+            None
+        }
+        fn changed_files(
+            &mut self,
+            _: &CommitFacts,
+            _: &dyn Fn(&[u8]) -> bool,
+            visit: &mut dyn FnMut(&crate::policy::rules::FileChange<'_>),
+        ) -> Result<(), String> {
+            for n in 0..41 {
+                let path = format!("infra/prod/{n:02}.tf");
+                let old = Some(crate::policy::rules::EntryKind::File);
+                visit(&crate::policy::rules::FileChange { path: path.as_bytes(), old, new: None, lines: None });
+            }
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_blast_radius_rule_and_a_rewrite() {
+        let gate = gate_with(
+            "[[policy.rule]]\nname = \"infrastructure\"\ndescription = \"Deleting infrastructure needs a staff engineer\"\n\
+             paths = [\"infra/**\"]\nmin_deleted_files = 10\nmin_approver_level = \"staff\"\n",
+        );
+        let mut decision = PushDecision::default();
+        let index = decision.begin_ref(update("refs/heads/main", 1, 3));
+        decision.refs[index].tip_commit = Some(commit(3, Some(2), "").id);
+        decision.refs[index].problems.push(crate::policy::gate::rewrite_refused("refs/heads/main", &"01".repeat(20), 4));
+        let message = "Delete and recreate the environment\n\nCo-Authored-By: Claude <noreply@anthropic.com>\n";
+        let report = gate.evaluate_in(commit(3, Some(2), message), crate::policy::rules::RuleScope::ALL, &mut Infra);
+        decision.record(index, report);
         insta::assert_snapshot!(push_text(&decision, &wording(&gate)));
     }
 

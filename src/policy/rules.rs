@@ -343,37 +343,35 @@ impl Rule {
     fn triggered(&self, tally: &Tally) -> Option<Vec<String>> {
         let when = &self.when;
         let mut why = Vec::new();
-        if let Some(paths) = &when.paths {
-            if tally.files == 0 {
-                return None;
-            }
-            why.push(format!("changes {} matching {} ({})", files(tally.files), paths.describe(), examples(&tally.examples, tally.files)));
+        // With paths, each count names them; alone, they say what changed.
+        let matching = when.paths.as_ref().map(|paths| format!(" matching {}", paths.describe())).unwrap_or_default();
+        if when.paths.is_some() && tally.files == 0 {
+            return None;
         }
-        let of_them = if when.paths.is_some() { " of them" } else { "" };
         if let Some(min) = when.min_deleted_files {
             if tally.deleted_files < min {
                 return None;
             }
-            let what = if when.paths.is_some() { thousands(tally.deleted_files) } else { files(tally.deleted_files) };
             why.push(format!(
-                "deletes {what}{of_them} ({}; rule: {} or more)",
+                "deletes {}{matching} ({}; rule: {} or more)",
+                files(tally.deleted_files),
                 examples(&tally.deleted_examples, tally.deleted_files),
                 thousands(min)
             ));
         }
-        let in_them = if when.paths.is_some() { " in them" } else { "" };
+        let in_files = if when.paths.is_some() { format!(" in files{matching}") } else { String::new() };
         if let Some(min) = when.min_deleted_lines {
             if tally.deleted_lines < min {
                 return None;
             }
-            why.push(format!("deletes {}{in_them} (rule: {} or more)", lines(tally.deleted_lines), thousands(min)));
+            why.push(format!("deletes {}{in_files} (rule: {} or more)", lines(tally.deleted_lines), thousands(min)));
         }
         if let Some(min) = when.min_changed_lines {
             let changed = tally.added_lines + tally.deleted_lines;
             if changed < min {
                 return None;
             }
-            why.push(format!("{} changed lines{in_them} (rule: {} or more)", thousands(changed), thousands(min)));
+            why.push(format!("{} changed lines{in_files} (rule: {} or more)", thousands(changed), thousands(min)));
         }
         if when.executable_change {
             let (path, now) = tally.executable.as_ref()?;
@@ -384,9 +382,10 @@ impl Rule {
             why.push(format!("changes submodule {path}"));
         }
         if why.is_empty() {
-            why.push(match self.applies_to {
-                AppliesTo::AiAssisted => "an AI-assisted commit".to_owned(),
-                AppliesTo::All => "any commit".to_owned(),
+            why.push(match &when.paths {
+                Some(_) => format!("changes {}{matching} ({})", files(tally.files), examples(&tally.examples, tally.files)),
+                None if self.applies_to == AppliesTo::AiAssisted => "an AI-assisted commit".to_owned(),
+                None => "any commit".to_owned(),
             });
         }
         Some(why)
@@ -537,11 +536,10 @@ mod tests {
         };
         assert_eq!(
             matched(deletes(2), table()),
-            Some(vec![
-                "changes 3 files matching infra/** (infra/a.tf, infra/b.tf, …)".to_owned(),
-                "deletes 2 of them (infra/a.tf, infra/b.tf; rule: 2 or more)".to_owned()
-            ])
+            Some(vec!["deletes 2 files matching infra/** (infra/a.tf, infra/b.tf; rule: 2 or more)".to_owned()])
         );
+        let only_paths = Conditions { paths: Some(paths(&["infra/**"])), ..Conditions::default() };
+        assert_eq!(matched(only_paths, table()), Some(vec!["changes 3 files matching infra/** (infra/a.tf, infra/b.tf, …)".to_owned()]));
         assert_eq!(matched(deletes(3), table()), None, "src/c.rs is outside the paths");
         let lines = |min| Conditions { paths: Some(paths(&["infra/**"])), min_deleted_lines: Some(min), ..Conditions::default() };
         assert!(matched(lines(16), table()).is_some());

@@ -3,6 +3,7 @@
 
 mod api;
 mod architecture;
+mod blast;
 mod catalogue;
 mod cli;
 mod declaration;

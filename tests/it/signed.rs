@@ -7,11 +7,11 @@ use std::process::{Command, Stdio};
 
 use crate::util::{ALICE, BIN, DEV, Pushed, ROSTER, TestServer, World, code_and_output, git, run_git, sh, signoff_gate};
 
-const CLAUDE: &str = "Co-Authored-By: Claude <noreply@anthropic.com>";
+pub(crate) const CLAUDE: &str = "Co-Authored-By: Claude <noreply@anthropic.com>";
 const NAMESPACE: &str = "signoff-gate-approval";
 
 /// Makes a key pair without a passphrase; returns the private key's path.
-fn keygen(dir: &Path, name: &str, kind: &[&str]) -> PathBuf {
+pub(crate) fn keygen(dir: &Path, name: &str, kind: &[&str]) -> PathBuf {
     let file = dir.join(name);
     let status = Command::new("ssh-keygen")
         .args(["-q", "-N", "", "-C", name])
@@ -32,15 +32,20 @@ fn public(key: &Path) -> String {
 /// A world whose roster lists SSH keys: Alice (senior, ed25519), Sam
 /// (staff, ecdsa), Mia (mid, rsa), Dev (junior, ed25519), Olga (inactive
 /// principal, ed25519); Eve's key is on no one's entry.
-struct Signed {
-    world: World,
+pub(crate) struct Signed {
+    pub(crate) world: World,
     keys: PathBuf,
     server: Option<TestServer>,
 }
 
 impl Signed {
     fn new() -> Signed {
-        let world = World::new();
+        Signed::with_policy("")
+    }
+
+    /// [`Signed::new`], with `extra` appended to the configuration's `[policy]`.
+    pub(crate) fn with_policy(extra: &str) -> Signed {
+        let world = World::with_config(extra);
         let keys = world.dir.path().join("keys");
         std::fs::create_dir(&keys).expect("keys dir");
         for (name, kind) in [
@@ -58,12 +63,12 @@ impl Signed {
         signed
     }
 
-    fn key(&self, name: &str) -> PathBuf {
+    pub(crate) fn key(&self, name: &str) -> PathBuf {
         self.keys.join(name)
     }
 
     /// Writes the roster with the keys of `with_keys` only.
-    fn write_roster(&self, with_keys: &[&str]) {
+    pub(crate) fn write_roster(&self, with_keys: &[&str]) {
         let mut roster = String::new();
         for block in ROSTER.split("\n[[engineer]]") {
             roster.push_str(if roster.is_empty() { "" } else { "\n[[engineer]]" });
@@ -80,7 +85,7 @@ impl Signed {
     }
 
     /// (Re)starts the gate with the roster as it is now.
-    fn serve(&mut self) {
+    pub(crate) fn serve(&mut self) {
         self.server = None;
         let server = TestServer::start(&self.world.config);
         self.world.connect(&server.url(), 20);
@@ -106,7 +111,7 @@ impl Signed {
         as_configured(dir, &all)
     }
 
-    fn push_from(&self, dir: &Path, refspec: &str) -> Pushed {
+    pub(crate) fn push_from(&self, dir: &Path, refspec: &str) -> Pushed {
         Pushed::from(git(dir).args(["push", "origin", refspec]).output().expect("git push"))
     }
 }
@@ -143,7 +148,7 @@ fn git_patch_id(dir: &Path, commit: &str) -> String {
 
 /// The change id an approval of `commit` signs, as `signoff-gate change-id`
 /// prints it.
-fn change_id(dir: &Path, commit: &str) -> String {
+pub(crate) fn change_id(dir: &Path, commit: &str) -> String {
     let output = Command::new(BIN).current_dir(dir).args(["change-id", commit]).output().expect("change-id");
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let text = String::from_utf8_lossy(&output.stdout).into_owned();
@@ -154,7 +159,7 @@ fn change_id(dir: &Path, commit: &str) -> String {
 
 /// The approval lines for `commit` signed by `key` as `who`, made with the
 /// real ssh-keygen over `signoff-gate change-id`, independently of `approve`.
-fn signed_lines(dir: &Path, who: (&str, &str), key: &Path, change: &str) -> String {
+pub(crate) fn signed_lines(dir: &Path, who: (&str, &str), key: &Path, change: &str) -> String {
     let statement = format!("signoff-gate approval v1\napprover {}\nchange {change}\n", who.1);
     let mut child = Command::new("ssh-keygen")
         .args(["-Y", "sign", "-n", NAMESPACE, "-f"])
@@ -186,7 +191,7 @@ fn ai_commit(dir: &Path, file: &str, content: &str, subject: &str, tail: &str) -
     run_git(dir, &["rev-parse", "HEAD"]).trim().to_owned()
 }
 
-fn seed(signed: &Signed) {
+pub(crate) fn seed(signed: &Signed) {
     signed.world.commit(DEV, "Initial commit\n");
     assert!(signed.world.push("HEAD:refs/heads/main").accepted);
 }
