@@ -57,6 +57,9 @@ fn world(policy: &str) -> Signed {
     signed
 }
 
+/// Files to write (path, content; `None` deletes).
+type Files<'a> = Vec<(&'a str, Option<String>)>;
+
 /// Writes `files` (path, content; `None` deletes) and commits them with
 /// `message`; returns the commit id.
 fn commit_files(dir: &Path, files: &[(&str, Option<String>)], message: &str) -> String {
@@ -368,7 +371,7 @@ fn the_tree_diff_reads_what_git_diff_tree_reads() {
     let signed = world("");
     let dir = &signed.world.work;
     let text = |n: usize, seed: usize| -> String { (0..n).map(|i| format!("line {}\n", (i * 7 + seed) % 13)).collect() };
-    let steps: Vec<(Vec<(&str, Option<String>)>, &str)> = vec![
+    let steps: Vec<(Files<'_>, &str)> = vec![
         (vec![("a/one.txt", Some(text(30, 1))), ("a/b/two.txt", Some(text(5, 2))), ("bin.dat", Some("x\0y\n".into()))], "Add"),
         (vec![("a/one.txt", Some(text(31, 3))), ("bin.dat", Some("x\0z\n".into()))], "Edit text and binary"),
         (vec![("a/one.txt", None), ("moved/one.txt", Some(text(31, 3)))], "Rename"),
@@ -391,6 +394,27 @@ fn the_tree_diff_reads_what_git_diff_tree_reads() {
     run_git(dir, &["update-index", "--add", "--cacheinfo", &format!("160000,{head},vendor/lib")]);
     run_git(dir, &["commit", "--quiet", "-m", "Submodule"]);
     run_git(dir, &["commit", "--quiet", "--allow-empty", "-m", "Empty"]);
+    // Random edits of a few files: line counts as git's Myers diff counts them.
+    let mut random = crate::util::Lcg(7);
+    let mut contents: Vec<Vec<String>> = (0..3).map(|f| (0..40).map(|i| format!("f{f} {}", i % 9)).collect()).collect();
+    for round in 0..25 {
+        for lines in contents.iter_mut() {
+            for _ in 0..random.next(6) {
+                let at = random.next(lines.len() + 1);
+                match random.next(3) {
+                    0 if !lines.is_empty() => {
+                        lines.remove(at.min(lines.len() - 1));
+                    }
+                    1 => lines.insert(at, format!("new {round} {}", random.next(5))),
+                    _ if at < lines.len() => lines[at] = format!("edit {}", random.next(4)),
+                    _ => lines.push("tail".to_owned()),
+                }
+            }
+        }
+        let files: Vec<(String, Option<String>)> =
+            contents.iter().enumerate().map(|(f, lines)| (format!("r/{f}.txt"), Some(lines.join("\n") + "\n"))).collect();
+        commit_files(dir, &files.iter().map(|(p, c)| (p.as_str(), c.clone())).collect::<Vec<_>>(), &format!("Round {round}\n"));
+    }
 
     let ids: Vec<String> = run_git(dir, &["rev-list", "HEAD"]).lines().map(str::to_owned).collect();
     let ours = gate_changes(dir, &["HEAD".to_owned()]);
