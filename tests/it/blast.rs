@@ -429,3 +429,31 @@ fn the_tree_diff_reads_what_git_diff_tree_reads() {
     assert!(ours.values().any(|rows| rows.iter().any(|r| r.starts_with("100644 100755"))), "a mode change was read");
     assert!(ours.values().any(Vec::is_empty), "the empty commit changes nothing");
 }
+
+#[test]
+fn the_shipped_example_rules_pass_roster_check() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let shipped = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/signoff-gate.toml")).expect("config");
+    let (before, rest) = shipped.split_once("# --- example rules\n").expect("the example rules are marked");
+    let (rules, after) = rest.split_once("# --- end of example rules\n").expect("and their end");
+    assert!(rules.lines().all(|line| line.starts_with('#')), "the examples are off by default");
+    let uncommented: String = rules.lines().map(|line| line.trim_start_matches('#').trim_start()).map(|line| format!("{line}\n")).collect();
+    let config = dir.path().join("signoff-gate.toml");
+    std::fs::write(&config, format!("{before}{uncommented}{after}")).expect("config");
+    std::fs::copy(concat!(env!("CARGO_MANIFEST_DIR"), "/config/roster.toml"), dir.path().join("roster.toml")).expect("roster");
+    let config = config.to_string_lossy().into_owned();
+    let (code, stdout, stderr) = signoff_gate(dir.path(), &["--config", &config, "roster", "check"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains(": ok: "), "{stdout}");
+
+    // Each rule is in force: `check --explain` names all five.
+    run_git(dir.path(), &["init", "--quiet", "--initial-branch=main", "repo"]);
+    let repo = dir.path().join("repo");
+    commit_files(&repo, &[("infra/main.tf", Some("x\n".into()))], &format!("Infra\n\n{CLAUDE}\n"));
+    let (code, stdout, _) = signoff_gate(&repo, &["--config", &config, "check", "--explain", "HEAD"]);
+    assert_eq!(code, 1, "{stdout}");
+    for name in ["infrastructure", "mass-deletion", "ci-workflows", "migrations", "review-size"] {
+        assert!(stdout.contains(&format!("rule \"{name}\": ")), "{name}: {stdout}");
+    }
+    assert!(stdout.contains("rule \"infrastructure\": applies: changes 1 file matching infra/**"), "{stdout}");
+}
