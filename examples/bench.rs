@@ -9,6 +9,7 @@
 //! bench/run --quick         # 1k and 10k only, fewer runs
 //! bench/run --only signed   # the signed-approvals row only
 //! bench/run --only attacks   # the 2 MB message and the 1,000-ref rows only
+//! bench/run --only rules    # the blast-radius rule rows only
 //! ```
 
 use std::fmt::Write as _;
@@ -45,6 +46,8 @@ struct Options {
     only_signed: bool,
     /// Only the rows of pushes built to stall the gate (`--only attacks`).
     only_attacks: bool,
+    /// Only the blast-radius rule rows (`--only rules`).
+    only_rules: bool,
     runs: usize,
     binary: PathBuf,
 }
@@ -57,6 +60,7 @@ fn options() -> Result<Options> {
         quick: false,
         only_signed: false,
         only_attacks: false,
+        only_rules: false,
         runs: 7,
         binary: profile.join("signoff-gate"),
     };
@@ -70,14 +74,15 @@ fn options() -> Result<Options> {
             "--only" => match args.next().as_deref() {
                 Some("signed") => options.only_signed = true,
                 Some("attacks") => options.only_attacks = true,
-                other => return Err(format!("--only takes `signed` or `attacks`, not {other:?}")),
+                Some("rules") => options.only_rules = true,
+                other => return Err(format!("--only takes `signed`, `attacks` or `rules`, not {other:?}")),
             },
             "--runs" => options.runs = args.next().and_then(|n| n.parse().ok()).ok_or("--runs needs a number")?,
             "--binary" => options.binary = PathBuf::from(args.next().ok_or("--binary needs a path")?),
             "--generate-only" => options.generate_only = Some(PathBuf::from(args.next().ok_or("--generate-only needs a folder")?)),
             other => {
                 return Err(format!(
-                    "unknown argument {other:?}; expected --quick, --only signed|attacks, --runs N, --binary PATH, --generate-only DIR"
+                    "unknown argument {other:?}; expected --quick, --only signed|attacks|rules, --runs N, --binary PATH, --generate-only DIR"
                 ));
             }
         }
@@ -236,7 +241,11 @@ fn generate(bare: &Path, commits: usize, seed: u64, refname: &str) -> Result<His
     }
     git_ok(bare, &["update-ref", "-d", "refs/heads/side"])?;
     git_ok(bare, &["symbolic-ref", "HEAD", refname])?;
-    // As a server leaves it: packed with deltas, with a commit-graph.
+    // As a server leaves it: packed with deltas as git's pack-objects makes
+    // them (a path's newest version whole, each older one a delta on the
+    // next newer; fast-import writes the reverse, which no push brings),
+    // with a commit-graph.
+    git_ok(bare, &["repack", "--quiet", "-a", "-d", "-f", "--depth=50", "--window=10"])?;
     git_ok(bare, &["gc", "--quiet"])?;
     let tip = git_out(bare, &["rev-parse", refname])?;
     Ok(History { tip, ai })
@@ -366,7 +375,12 @@ struct Server {
 }
 
 impl Server {
+    /// Starts `serve` with the bench's configuration and `extra` after it.
     fn start(binary: &Path, dir: &Path, root: &Path, name: &str) -> Result<Server> {
+        Server::start_with(binary, dir, root, name, "")
+    }
+
+    fn start_with(binary: &Path, dir: &Path, root: &Path, name: &str, extra: &str) -> Result<Server> {
         let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(|e| e.to_string())?.port();
         let config = dir.join(format!("{name}.toml"));
         std::fs::write(
@@ -376,7 +390,7 @@ impl Server {
                  # A few tools of the organisation's own, beside the built-in catalogue.\n\
                  [[detect.tool]]\nname = \"Acme Assistant\"\nemails = [\"assistant@acme.example\"]\ntrailer_keys = [\"Acme-Session\"]\n\
                  [[detect.tool]]\nname = \"Acme Reviewer\"\ngithub_logins = [\"acme-reviewer[bot]\"]\nbody_lines = [\"acme reviewer\"]\n\
-                 [[detect.tool]]\nname = \"Acme Pair\"\nsession_urls = [\"pair.acme.example/s/\"]\n",
+                 [[detect.tool]]\nname = \"Acme Pair\"\nsession_urls = [\"pair.acme.example/s/\"]\n{extra}",
                 root.display().to_string()
             ),
         )
@@ -459,6 +473,18 @@ fn run() -> Result<()> {
     if options.only_attacks {
         let server = Server::start(&options.binary, dir.path(), &root, "server")?;
         rows.extend(attacks(&options, &root, &server)?);
+        print_table(&rows);
+        return Ok(());
+    }
+    if options.only_rules {
+        let size = *sizes.last().unwrap_or(&1_000);
+        let bare = root.join(format!("history-{size}.git"));
+        let history = generate(&bare, size, 0x5eed + size as u64, "refs/heads/import")?;
+        let small = root.join("history-1000.git");
+        if size != 1_000 {
+            generate(&small, 1_000, 0x5eed + 1_000, "refs/heads/import")?;
+        }
+        rows.extend(rules(&options, dir.path(), &root, (size, &bare, &history), &small)?);
         print_table(&rows);
         return Ok(());
     }
@@ -550,6 +576,11 @@ fn run() -> Result<()> {
         git_ok(small_bare, &["update-ref", "-d", "refs/heads/main"])?;
     }
 
+    // 9. Blast-radius rules: every commit's tree diffed.
+    if let Some((size, bare, history)) = histories.last() {
+        rows.extend(rules(&options, dir.path(), &root, (*size, bare, history), &histories[0].1)?);
+    }
+
     // 7. Signed approvals: every commit's change is diffed and its signature verified.
     rows.push(signed_push(&options, &root, &server, &alice_key)?);
 
@@ -604,6 +635,99 @@ fn run() -> Result<()> {
 
     print_table(&rows);
     Ok(())
+}
+
+/// Three blast-radius rules that read every commit's change: a path rule
+/// and a size rule for all commits, a deletion rule for AI-assisted ones.
+const THREE_RULES: &str = "\n[[policy.rule]]\nname = \"source\"\napplies_to = \"all\"\npaths = [\"src/file1*.txt\"]\n\
+     [[policy.rule]]\nname = \"review-size\"\napplies_to = \"all\"\nmin_changed_lines = 400\nrequired_approvals = 2\n\
+     [[policy.rule]]\nname = \"mass-deletion\"\nmin_deleted_files = 25\n";
+
+/// One path rule for all commits.
+const PATH_RULE: &str = "\n[[policy.rule]]\nname = \"source\"\napplies_to = \"all\"\npaths = [\"src/file1*.txt\"]\n";
+
+/// The blast-radius rows: `check` with a path rule for every commit versus
+/// `git log --raw`, a one-commit push with three rules versus none, and
+/// peak memory with rules.
+fn rules(options: &Options, dir: &Path, root: &Path, largest: (usize, &Path, &History), small: &Path) -> Result<Vec<Row>> {
+    let (size, bare, history) = largest;
+    let mut rows = Vec::new();
+    let with_rules = Server::start_with(&options.binary, dir, root, "rules", THREE_RULES)?;
+    let without = Server::start(&options.binary, dir, root, "norules")?;
+    let path_rule = dir.join("path-rule.toml");
+    std::fs::write(&path_rule, format!("[server]\nroster = \"roster.toml\"\nrepo_roots = [{:?}]\n{PATH_RULE}", root.display().to_string()))
+        .map_err(|e| e.to_string())?;
+
+    // `check` over the largest history with a path rule for every commit.
+    let runs = if size >= 100_000 { options.runs.min(5) } else { options.runs };
+    let mut check = Command::new(&options.binary);
+    check.current_dir(bare).arg("--config").arg(&path_rule).args(["check", "HEAD"]);
+    let mut log = git(bare);
+    log.args(["log", "--raw", "--no-renames", "--format=%B", "HEAD"]);
+    let (ours, git_log) = side_by_side(runs, || timed(&mut check), || timed(&mut log))?;
+    let r = ratio(ours, git_log);
+    rows.push(Row {
+        what: format!("`check HEAD` over {size} commits, a path rule for every commit"),
+        measured: ms(ours),
+        against: format!("`git log --raw --no-renames --format=%B`: {}", ms(git_log)),
+        ratio: format!("{r:.2}×"),
+        target: "≤ 1.0×".to_owned(),
+        met: Some(r <= 1.0),
+    });
+
+    // A one-commit push: the decision with three rules, and with none.
+    let tip = git_out(small, &["rev-parse", "refs/heads/import"])?;
+    let parent = git_out(small, &["rev-parse", "refs/heads/import~1"])?;
+    let one = request(small, &parent, &tip, "refs/heads/main");
+    let (ruled, plain) = side_by_side(
+        options.runs.max(41),
+        || {
+            let (answer, elapsed) = with_rules.ask(&one)?;
+            if answer.checked != 1 {
+                return Err(format!("a one-commit push checked {} commits", answer.checked));
+            }
+            Ok(elapsed)
+        },
+        || without.ask(&one).map(|(_, elapsed)| elapsed),
+    )?;
+    let added = ruled.saturating_sub(plain);
+    rows.push(Row {
+        what: "pre-receive, one-commit push with three rules".to_owned(),
+        measured: format!("{} (+{})", ms(ruled), ms(added)),
+        against: format!("no rules: {}", ms(plain)),
+        ratio: format!("{:.2}×", ratio(ruled, plain)),
+        target: "≤ +2 ms".to_owned(),
+        met: Some(added <= Duration::from_millis(2)),
+    });
+    drop(with_rules);
+    drop(without);
+
+    // Memory with rules: a fresh server deciding the whole history, and `check`.
+    let fresh = Server::start_with(&options.binary, dir, root, "rules-memory", THREE_RULES)?;
+    let (answer, _) = fresh.ask(&request(bare, ZERO, &history.tip, "refs/heads/release/orphan"))?;
+    let server_peak = fresh.peak_rss_kib();
+    drop(fresh);
+    let check_peak = peak_rss_kib(&check);
+    let log_peak = peak_rss_kib(&log);
+    let mib = |kib: Option<u64>| kib.map_or("n/a".to_owned(), |k| format!("{:.1} MiB", k as f64 / 1024.0));
+    let limit = 64 * 1024;
+    for (what, peak) in [
+        (format!("peak RSS, server deciding a {size}-commit push with three rules ({} checked)", answer.checked), server_peak),
+        (format!("peak RSS, `check` over {size} commits with a path rule"), check_peak),
+    ] {
+        rows.push(Row {
+            what,
+            measured: mib(peak),
+            against: format!("`git log --raw`: {}", mib(log_peak)),
+            ratio: match (peak, log_peak) {
+                (Some(a), Some(b)) => format!("{:.2}×", a as f64 / b as f64),
+                _ => "n/a".to_owned(),
+            },
+            target: "≤ 64 MiB".to_owned(),
+            met: peak.map(|k| k <= limit),
+        });
+    }
+    Ok(rows)
 }
 
 /// Alice's key in the benchmark: fixed, so runs are comparable.

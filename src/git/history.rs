@@ -142,8 +142,20 @@ fn open_store(objects: &Path) -> Result<Arc<gix_odb::Store>, GitError> {
     Ok(Arc::new(store))
 }
 
+/// Bytes of decoded objects each reader keeps as delta bases: git's packs
+/// store a path's newest version whole and each older one as a delta on
+/// the next newer, so reading history newest first finds each tree's base
+/// among the last ones read (without it, every read resolves its chain).
+const PACK_CACHE_BYTES: usize = 4 << 20;
+/// Bytes of whole objects each reader keeps: a diff reads a commit's trees
+/// and its parent's, and the next commit in the walk is that parent.
+const OBJECT_CACHE_BYTES: usize = 2 << 20;
+
 fn handle(store: &Arc<gix_odb::Store>) -> gix_odb::HandleArc {
-    store.to_cache_arc()
+    let mut handle = store.to_cache_arc();
+    handle.set_pack_cache(|| Box::new(gix_pack::cache::lru::StaticLinkedList::<64>::new(PACK_CACHE_BYTES)));
+    handle.set_object_cache(|| Box::new(gix_pack::cache::object::MemoryCappedHashmap::new(OBJECT_CACHE_BYTES)));
+    handle
 }
 
 fn quarantine_handle(store: &Arc<gix_odb::Store>) -> gix_odb::HandleArc {
