@@ -32,10 +32,16 @@ use crate::policy::rules::{EntryKind, FileChange, Lines};
 
 /// Commits read per job handed to a worker thread.
 const CHUNK: usize = 64;
+/// Jobs after which a long walk's workers read from a freshly opened
+/// object store: the old one, and the pack pages it mapped, are let go, so
+/// a walk's memory does not grow with the size of the repository's packs.
+const RECYCLE_CHUNKS: usize = 128;
 
 /// A repository's history, ready to be walked and read from any thread.
 pub struct History {
     objects: Arc<gix_odb::Store>,
+    /// Where `objects` lives, to open it afresh (see [`RECYCLE_CHUNKS`]).
+    objects_dir: std::path::PathBuf,
     /// A push's quarantine (objects git received but has not yet moved into
     /// the repository); looked in first.
     quarantine: Option<Arc<gix_odb::Store>>,
@@ -171,20 +177,26 @@ impl History {
     /// Opens the history of the repository whose common git dir is `common`
     /// (objects in `common/objects`), with a push's `quarantine` when given.
     pub fn open(common: &Path, quarantine: Option<&Path>) -> Result<History, GitError> {
-        let (objects, graph) = cached(&common.join("objects"))?;
+        let objects_dir = common.join("objects");
+        let (objects, graph) = cached(&objects_dir)?;
         let quarantine = quarantine.map(open_store).transpose()?;
         let shallow = match std::fs::read(common.join("shallow")) {
             Ok(text) => text.split(|&b| b == b'\n').filter_map(|line| ObjectId::from_hex(line.trim_ascii()).ok()).collect(),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => HashSet::new(),
             Err(error) => return Err(history_error("cannot read the list of shallow commits".to_owned())(error)),
         };
-        Ok(History { objects, quarantine, graph, shallow })
+        Ok(History { objects, objects_dir, quarantine, graph, shallow })
     }
 
     /// A reader for the calling thread.
     pub fn reader(&self) -> Reader {
+        self.reader_on(&self.objects)
+    }
+
+    /// A reader of `store` (the repository's objects), with the quarantine.
+    fn reader_on(&self, store: &Arc<gix_odb::Store>) -> Reader {
         Reader {
-            objects: handle(&self.objects),
+            objects: handle(store),
             quarantine: self.quarantine.as_ref().map(quarantine_handle),
             buf: Vec::new(),
             diff: DiffBuffers::default(),
@@ -286,17 +298,29 @@ impl History {
         let queue = Mutex::new(queue);
         let (done, results) = mpsc::channel::<Done<T>>();
         let stop = AtomicBool::new(false);
+        // The store the workers read from, and its generation.
+        let fresh = || open_store(&self.objects_dir).unwrap_or_else(|_| self.objects.clone());
+        let stores = Mutex::new((0usize, fresh()));
+        let current = || stores.lock().map_or((0, self.objects.clone()), |guard| (guard.0, guard.1.clone()));
         std::thread::scope(|scope| {
             for _ in 0..workers {
-                let (queue, done, stop, notes) = (&queue, done.clone(), &stop, &notes);
+                let (queue, done, stop, notes, current) = (&queue, done.clone(), &stop, &notes, &current);
                 scope.spawn(move || {
-                    let mut reader = self.reader();
+                    let (mut generation, store) = current();
+                    let mut reader = self.reader_on(&store);
+                    drop(store);
                     loop {
                         let job = queue.lock().map_or(None, |queue| queue.recv().ok());
                         let Some((seq, ids)) = job else { return };
                         if stop.load(Ordering::Relaxed) {
                             continue;
                         }
+                        let (now, store) = current();
+                        if now != generation {
+                            generation = now;
+                            reader = self.reader_on(&store);
+                        }
+                        drop(store);
                         let read = ids
                             .iter()
                             .map(|id| {
@@ -335,6 +359,12 @@ impl History {
                         break;
                     }
                     sent += 1;
+                    if sent % RECYCLE_CHUNKS == 0 {
+                        let store = fresh();
+                        if let Ok(mut guard) = stores.lock() {
+                            *guard = (guard.0 + 1, store);
+                        }
+                    }
                     while let Ok((seq, read)) = results.try_recv() {
                         pending.insert(seq, read);
                         received += 1;
