@@ -226,6 +226,9 @@ pub struct AuditCommit {
     /// Why it was refused.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub reasons: Vec<Reason>,
+    /// The blast-radius rules that applied, and whether each was met.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<crate::policy::rules::RuleCheck>,
 }
 
 impl AuditCommit {
@@ -239,6 +242,7 @@ impl AuditCommit {
             markers: report.markers.clone(),
             approvals: report.approvals.clone(),
             reasons: report.reasons.clone(),
+            rules: report.rules.clone(),
         }
     }
 }
