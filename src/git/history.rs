@@ -54,6 +54,10 @@ pub struct History {
 /// One thread's way of reading objects.
 pub struct Reader {
     objects: gix_odb::HandleArc,
+    /// The store `objects` reads, for the diff handle.
+    store: Arc<gix_odb::Store>,
+    /// The handle diffs read trees and blobs through, made on first use.
+    trees: Option<gix_odb::HandleArc>,
     quarantine: Option<gix_odb::HandleArc>,
     buf: Vec<u8>,
     /// Buffers a diff reuses: both trees, both blobs, the tree walk's state.
@@ -158,6 +162,12 @@ const PACK_CACHE_BYTES: usize = 4 << 20;
 const OBJECT_CACHE_BYTES: usize = 2 << 20;
 
 fn handle(store: &Arc<gix_odb::Store>) -> gix_odb::HandleArc {
+    store.to_cache_arc()
+}
+
+/// A handle for diffs, with the caches above (commits are read once each,
+/// so their handle keeps none: a cache would only copy them).
+fn diff_handle(store: &Arc<gix_odb::Store>) -> gix_odb::HandleArc {
     let mut handle = store.to_cache_arc();
     handle.set_pack_cache(|| Box::new(gix_pack::cache::lru::StaticLinkedList::<64>::new(PACK_CACHE_BYTES)));
     handle.set_object_cache(|| Box::new(gix_pack::cache::object::MemoryCappedHashmap::new(OBJECT_CACHE_BYTES)));
@@ -197,6 +207,8 @@ impl History {
     fn reader_on(&self, store: &Arc<gix_odb::Store>) -> Reader {
         Reader {
             objects: handle(store),
+            store: Arc::clone(store),
+            trees: None,
             quarantine: self.quarantine.as_ref().map(quarantine_handle),
             buf: Vec::new(),
             diff: DiffBuffers::default(),
@@ -654,8 +666,8 @@ impl Reader {
             }
             None => None,
         };
-        let Reader { objects, quarantine, diff: buffers, .. } = self;
-        let objects = Objects { objects, quarantine: quarantine.as_ref() };
+        let Reader { store, trees, quarantine, diff: buffers, .. } = self;
+        let objects = Objects { objects: trees.get_or_insert_with(|| diff_handle(store)), quarantine: quarantine.as_ref() };
         let context = || format!("cannot diff commit {id}");
         let tree_bytes = |tree: &ObjectId, buf: &mut Vec<u8>| -> Result<(), GitError> {
             use gix_object::Find as _;
