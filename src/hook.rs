@@ -89,6 +89,9 @@ pub enum HookError {
         /// The URL.
         url: String,
     },
+    /// The gate could not decide in this process (local mode).
+    #[error("the gate could not decide this push: {0}")]
+    Local(String),
     /// The server answered with an error status.
     #[error("the signoff-gate server at {url} answered {status}: {message}")]
     Status {
@@ -101,25 +104,80 @@ pub enum HookError {
     },
 }
 
+/// How the hook decides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HookMode {
+    /// Ask the server (the default).
+    Server(HookSettings),
+    /// Decide in this process, with the configuration at `config`, within
+    /// `timeout` (`signoff-gate.mode = local`).
+    Local {
+        /// The configuration file.
+        config: PathBuf,
+        /// The time budget.
+        timeout: Duration,
+    },
+}
+
 /// Settings from the environment and the repository's git config:
 /// `SIGNOFF_GATE_URL` or `signoff-gate.url`; `SIGNOFF_GATE_TIMEOUT` or
 /// `signoff-gate.timeout` (seconds).
 pub fn settings_from_env() -> HookSettings {
-    // One `git config` run for all keys, and only if some variable is unset:
-    // the hook sits on every push.
-    let git_settings = std::cell::OnceCell::new();
-    let lookup = |variable: &str, key: &str| {
+    settings_with(&mut Lookup::new())
+}
+
+/// The mode, from `SIGNOFF_GATE_MODE` or `signoff-gate.mode` (`server`,
+/// the default, or `local`); in local mode the configuration comes from
+/// `SIGNOFF_GATE_CONFIG` or `signoff-gate.config` (relative to the
+/// repository). An unknown mode, or local mode without a configuration, is
+/// an error: the push is refused.
+pub fn mode_from_env(repository: &Path) -> Result<HookMode, HookError> {
+    let mut lookup = Lookup::new();
+    let settings = settings_with(&mut lookup);
+    match lookup.get("SIGNOFF_GATE_MODE", "signoff-gate.mode").as_deref().map(str::trim) {
+        None | Some("server") => Ok(HookMode::Server(settings)),
+        Some("local") => {
+            let config = crate::service::local::config_path(lookup.get("SIGNOFF_GATE_CONFIG", "signoff-gate.config"), repository)
+                .ok_or_else(|| {
+                    HookError::Input(
+                        "signoff-gate.mode is local, but no configuration is named: set git config signoff-gate.config (or SIGNOFF_GATE_CONFIG)"
+                            .to_owned(),
+                    )
+                })?;
+            Ok(HookMode::Local { config, timeout: settings.timeout })
+        }
+        Some(other) => Err(HookError::Input(format!("signoff-gate.mode is {other:?}; write \"server\" (the default) or \"local\""))),
+    }
+}
+
+/// Reads a setting from its environment variable, else from the
+/// repository's git config, which is read once for all keys and only if a
+/// variable is unset: the hook sits on every push.
+struct Lookup {
+    git: Option<std::collections::HashMap<String, String>>,
+}
+
+impl Lookup {
+    fn new() -> Lookup {
+        Lookup { git: None }
+    }
+
+    fn get(&mut self, variable: &str, key: &str) -> Option<String> {
         std::env::var(variable)
             .ok()
             .filter(|v| !v.trim().is_empty())
-            .or_else(|| git_settings.get_or_init(git_config_section).get(&key.to_ascii_lowercase()).cloned())
-    };
-    let url = lookup("SIGNOFF_GATE_URL", "signoff-gate.url").unwrap_or_else(|| DEFAULT_URL.to_owned());
-    let timeout = lookup("SIGNOFF_GATE_TIMEOUT", "signoff-gate.timeout")
+            .or_else(|| self.git.get_or_insert_with(git_config_section).get(&key.to_ascii_lowercase()).cloned())
+    }
+}
+
+fn settings_with(lookup: &mut Lookup) -> HookSettings {
+    let url = lookup.get("SIGNOFF_GATE_URL", "signoff-gate.url").unwrap_or_else(|| DEFAULT_URL.to_owned());
+    let timeout = lookup
+        .get("SIGNOFF_GATE_TIMEOUT", "signoff-gate.timeout")
         .and_then(|seconds| seconds.trim().parse::<f64>().ok())
         .filter(|seconds| seconds.is_finite() && *seconds > 0.0)
         .map_or(DEFAULT_TIMEOUT, Duration::from_secs_f64);
-    let token_file = lookup("SIGNOFF_GATE_TOKEN_FILE", "signoff-gate.tokenFile").map(|path| PathBuf::from(path.trim()));
+    let token_file = lookup.get("SIGNOFF_GATE_TOKEN_FILE", "signoff-gate.tokenFile").map(|path| PathBuf::from(path.trim()));
     HookSettings { url: url.trim().to_owned(), timeout, token_file }
 }
 

@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use crate::hook::{HookOutcome, ask, for_gitlab, gate_error_text, gather, settings_from_env};
+use crate::hook::{HookError, HookMode, HookOutcome, ask, for_gitlab, gate_error_text, gather, mode_from_env};
 
 /// Reads the push from stdin and the environment, asks the server, prints
 /// its answer on stderr (git shows it as `remote:` lines).
@@ -25,10 +25,20 @@ fn decide() -> HookOutcome {
 
 /// The outcome and the text for the pusher.
 fn answer() -> (HookOutcome, String) {
-    let settings = settings_from_env();
     let cwd = std::env::current_dir().unwrap_or_default();
     let request = match gather(std::io::stdin().lock(), |name| std::env::var(name).ok(), &cwd) {
         Ok(request) => request,
+        Err(error) => return (HookOutcome::GateError, gate_error_text(&error)),
+    };
+    let settings = match mode_from_env(std::path::Path::new(&request.repository)) {
+        Ok(HookMode::Server(settings)) => settings,
+        Ok(HookMode::Local { config, timeout }) => {
+            // Decided here, with the server's own code (service::local).
+            return match crate::service::local::decide(&config, &request, timeout) {
+                Ok(answer) => (if answer.accepted { HookOutcome::Accepted } else { HookOutcome::Refused }, answer.text),
+                Err(error) => (HookOutcome::GateError, gate_error_text(&HookError::Local(crate::error_chain(&error)))),
+            };
+        }
         Err(error) => return (HookOutcome::GateError, gate_error_text(&error)),
     };
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {

@@ -17,11 +17,15 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::Serialize;
 
 use crate::config::AuditLog as AuditTarget;
+use crate::policy::decision::PushDecision;
 use crate::policy::detect::Marker;
+use crate::policy::gate::Gate;
 use crate::policy::gate::{ApprovalCheck, CommitReport, Reason, Verdict};
 use crate::policy::outcome::Mode;
+use crate::policy::outcome::Ruling;
 use crate::policy::outcome::{BreakGlass, Outcome};
 use crate::policy::refs::RefUpdate;
+use crate::service::wire::PreReceiveRequest;
 
 /// Where audit records go.
 #[derive(Debug)]
@@ -170,6 +174,65 @@ pub struct AuditRecord<'a> {
     pub commits: Vec<AuditCommit>,
     /// How long deciding took, in milliseconds.
     pub duration_ms: f64,
+}
+
+/// What a push's audit record is made of, besides its decision.
+pub struct PushFacts<'a> {
+    /// The request as the hook sent it.
+    pub request: &'a PreReceiveRequest,
+    /// The request id.
+    pub request_id: &'a str,
+    /// The policy the push was decided with.
+    pub gate: &'a Gate,
+    /// Its generation.
+    pub generation: u64,
+    /// The push's ref updates, in order.
+    pub updates: &'a [RefUpdate],
+    /// When deciding started.
+    pub started: std::time::Instant,
+}
+
+impl<'a> PushFacts<'a> {
+    /// The record of a decided push, or of one that could not be decided
+    /// (`error`: the push is refused).
+    pub fn record(
+        &self,
+        decision: Option<&PushDecision>,
+        ruling: Option<&'a Ruling>,
+        commits: Vec<AuditCommit>,
+        error: Option<String>,
+    ) -> AuditRecord<'a> {
+        let protected = &self.gate.policy.protected_refs;
+        // The decided refs are the protected updates (by name or through a
+        // symref), in push order.
+        let mut decided = decision.map(|d| d.refs.iter()).into_iter().flatten().peekable();
+        let updates = self
+            .updates
+            .iter()
+            .map(|update| match decided.next_if(|r| r.update == *update) {
+                Some(decided) => AuditUpdate::new(update, true, decided.problems.clone()),
+                None => AuditUpdate::new(update, decision.is_none() && protected.matches(&update.refname), Vec::new()),
+            })
+            .collect();
+        AuditRecord {
+            time: now_rfc3339(),
+            request_id: self.request_id,
+            repository: &self.request.repository,
+            pusher: self.request.pusher.as_ref().map(|p| AuditPusher { source: &p.source, name: &p.name }),
+            push_options: &self.request.push_options,
+            mode: self.gate.policy.mode,
+            generation: self.generation,
+            outcome: ruling.map_or(Outcome::Refused, |r| r.outcome),
+            error,
+            break_glass: ruling.and_then(|r| r.break_glass.as_ref()),
+            checked: decision.map_or(0, PushDecision::checked_count),
+            refused: decision.map_or(0, PushDecision::refused_count),
+            updates,
+            commits,
+            // Whole microseconds, so the number prints as e.g. 0.692.
+            duration_ms: u32::try_from(self.started.elapsed().as_micros()).map_or(f64::MAX, f64::from) / 1000.0,
+        }
+    }
 }
 
 /// Who pushed, as the git host said.

@@ -8,8 +8,9 @@ use crate::git::{GitError, GitRepo, Stop, Tip, WithinPush};
 use crate::policy::decision::PushDecision;
 use crate::policy::gate::{CommitReport, Gate, deletion_refused, not_a_commit, replace_ref_refused, rewrite_refused};
 use crate::policy::merge_scope::MergeScope;
-use crate::policy::refs::{Change, RefUpdate, is_replace_ref};
+use crate::policy::refs::{Change, RefUpdate, is_object_id, is_replace_ref, is_valid_refname};
 use crate::policy::rules::RuleScope;
+use crate::service::wire::PreReceiveRequest;
 
 /// A push, in domain terms (validated from the wire by the server).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +21,44 @@ pub struct Push {
     pub quarantine: Option<PathBuf>,
     /// The ref updates, in push order.
     pub updates: Vec<RefUpdate>,
+}
+
+/// Turns the wire request into a domain push, or says what is wrong with it.
+pub fn push_of(request: &PreReceiveRequest, max_updates: usize) -> Result<Push, String> {
+    let repository = PathBuf::from(&request.repository);
+    if !repository.is_absolute() {
+        return Err(format!("`repository` must be an absolute path, got {:?}", request.repository));
+    }
+    let quarantine = match &request.quarantine {
+        Some(path) if !PathBuf::from(path).is_absolute() => {
+            return Err(format!("`quarantine` must be an absolute path, got {path:?}"));
+        }
+        Some(path) => Some(PathBuf::from(path)),
+        None => None,
+    };
+    if request.updates.is_empty() {
+        return Err("`updates` is empty: a push updates at least one ref".to_owned());
+    }
+    if request.updates.len() > max_updates {
+        return Err(format!("{} ref updates in one push; at most {max_updates} are accepted", request.updates.len()));
+    }
+    let mut updates = Vec::with_capacity(request.updates.len());
+    for update in &request.updates {
+        for (field, id) in [("old", &update.old), ("new", &update.new)] {
+            if !is_object_id(id) {
+                return Err(format!("`{field}` of {:?} is not a full hex object id: {id:?}", update.refname));
+            }
+        }
+        if !is_valid_refname(&update.refname) {
+            return Err(format!("{:?} is not a valid ref name", update.refname));
+        }
+        updates.push(RefUpdate {
+            old: update.old.to_ascii_lowercase(),
+            new: update.new.to_ascii_lowercase(),
+            refname: update.refname.clone(),
+        });
+    }
+    Ok(Push { repository, quarantine, updates })
 }
 
 /// Decides a push: opens the repository (confined to `roots`, which must be

@@ -26,9 +26,9 @@ use crate::error_chain;
 use crate::git::{GitError, canonical_roots};
 use crate::policy::decision::PushDecision;
 use crate::policy::outcome::{self, Outcome, Ruling};
-use crate::policy::refs::{RefUpdate, is_object_id, is_valid_refname};
+use crate::policy::refs::RefUpdate;
 use crate::policy::render::{Wording, outcome_text};
-use crate::service::audit::{AuditCommit, AuditError, AuditLog, AuditPusher, AuditRecord, AuditUpdate, now_rfc3339};
+use crate::service::audit::{AuditCommit, AuditError, AuditLog, PushFacts};
 use crate::service::live::{Health, LiveGate, Loaded};
 use crate::service::metrics::{self, Gauges, Metrics};
 use crate::service::pre_receive::{self, Push};
@@ -531,36 +531,15 @@ impl Audit<'_> {
         let Some(log) = &self.state.audit else {
             return Ok(());
         };
-        let protected = &self.loaded.gate.policy.protected_refs;
-        // The decided refs are the protected updates (by name or through a
-        // symref), in push order.
-        let mut decided = decision.map(|d| d.refs.iter()).into_iter().flatten().peekable();
-        let updates = self
-            .updates
-            .iter()
-            .map(|update| match decided.next_if(|r| r.update == *update) {
-                Some(decided) => AuditUpdate::new(update, true, decided.problems.clone()),
-                None => AuditUpdate::new(update, decision.is_none() && protected.matches(&update.refname), Vec::new()),
-            })
-            .collect();
-        let record = AuditRecord {
-            time: now_rfc3339(),
+        let facts = PushFacts {
+            request: self.request,
             request_id: self.request_id,
-            repository: &self.request.repository,
-            pusher: self.request.pusher.as_ref().map(|p| AuditPusher { source: &p.source, name: &p.name }),
-            push_options: &self.request.push_options,
-            mode: self.loaded.gate.policy.mode,
+            gate: &self.loaded.gate,
             generation: self.loaded.generation,
-            outcome: ruling.map_or(Outcome::Refused, |r| r.outcome),
-            error: error.map(AppError::audit_text),
-            break_glass: ruling.and_then(|r| r.break_glass.as_ref()),
-            checked: decision.map_or(0, PushDecision::checked_count),
-            refused: decision.map_or(0, PushDecision::refused_count),
-            updates,
-            commits,
-            // Whole microseconds, so the number prints as e.g. 0.692.
-            duration_ms: u32::try_from(self.started.elapsed().as_micros()).map_or(f64::MAX, f64::from) / 1000.0,
+            updates: self.updates,
+            started: self.started,
         };
+        let record = facts.record(decision, ruling, commits, error.map(AppError::audit_text));
         let line = AuditLog::line(&record).map_err(|error| AppError::Internal(error_chain(&error)))?;
         let log = Arc::clone(log);
         let written = tokio::task::spawn_blocking(move || log.write_line(&line))
@@ -576,40 +555,7 @@ impl Audit<'_> {
 /// Turns the wire request into a domain push, or a 400 saying what is wrong
 /// (public for the fuzz target).
 pub fn validate(request: &PreReceiveRequest, max_updates: usize) -> Result<Push, AppError> {
-    let repository = PathBuf::from(&request.repository);
-    if !repository.is_absolute() {
-        return Err(AppError::BadRequest(format!("`repository` must be an absolute path, got {:?}", request.repository)));
-    }
-    let quarantine = match &request.quarantine {
-        Some(path) if !PathBuf::from(path).is_absolute() => {
-            return Err(AppError::BadRequest(format!("`quarantine` must be an absolute path, got {path:?}")));
-        }
-        Some(path) => Some(PathBuf::from(path)),
-        None => None,
-    };
-    if request.updates.is_empty() {
-        return Err(AppError::BadRequest("`updates` is empty: a push updates at least one ref".to_owned()));
-    }
-    if request.updates.len() > max_updates {
-        return Err(AppError::BadRequest(format!("{} ref updates in one push; at most {max_updates} are accepted", request.updates.len())));
-    }
-    let mut updates = Vec::with_capacity(request.updates.len());
-    for update in &request.updates {
-        for (field, id) in [("old", &update.old), ("new", &update.new)] {
-            if !is_object_id(id) {
-                return Err(AppError::BadRequest(format!("`{field}` of {:?} is not a full hex object id: {id:?}", update.refname)));
-            }
-        }
-        if !is_valid_refname(&update.refname) {
-            return Err(AppError::BadRequest(format!("{:?} is not a valid ref name", update.refname)));
-        }
-        updates.push(RefUpdate {
-            old: update.old.to_ascii_lowercase(),
-            new: update.new.to_ascii_lowercase(),
-            refname: update.refname.clone(),
-        });
-    }
-    Ok(Push { repository, quarantine, updates })
+    pre_receive::push_of(request, max_updates).map_err(AppError::BadRequest)
 }
 
 /// An error answer.

@@ -9,6 +9,7 @@ mod cli;
 mod declaration;
 mod evasions;
 mod limits;
+mod local;
 mod ops;
 mod push;
 mod reload;
