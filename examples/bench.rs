@@ -10,6 +10,7 @@
 //! bench/run --only signed   # the signed-approvals row only
 //! bench/run --only attacks   # the 2 MB message and the 1,000-ref rows only
 //! bench/run --only rules    # the blast-radius rule rows only
+//! bench/run --only pushes   # the one-commit push rows only (server and in-process hook)
 //! ```
 
 use std::fmt::Write as _;
@@ -48,6 +49,8 @@ struct Options {
     only_attacks: bool,
     /// Only the blast-radius rule rows (`--only rules`).
     only_rules: bool,
+    /// Only the one-commit push rows (`--only pushes`).
+    only_pushes: bool,
     runs: usize,
     binary: PathBuf,
 }
@@ -61,6 +64,7 @@ fn options() -> Result<Options> {
         only_signed: false,
         only_attacks: false,
         only_rules: false,
+        only_pushes: false,
         runs: 7,
         binary: profile.join("signoff-gate"),
     };
@@ -75,14 +79,15 @@ fn options() -> Result<Options> {
                 Some("signed") => options.only_signed = true,
                 Some("attacks") => options.only_attacks = true,
                 Some("rules") => options.only_rules = true,
-                other => return Err(format!("--only takes `signed`, `attacks` or `rules`, not {other:?}")),
+                Some("pushes") => options.only_pushes = true,
+                other => return Err(format!("--only takes `signed`, `attacks`, `rules` or `pushes`, not {other:?}")),
             },
             "--runs" => options.runs = args.next().and_then(|n| n.parse().ok()).ok_or("--runs needs a number")?,
             "--binary" => options.binary = PathBuf::from(args.next().ok_or("--binary needs a path")?),
             "--generate-only" => options.generate_only = Some(PathBuf::from(args.next().ok_or("--generate-only needs a folder")?)),
             other => {
                 return Err(format!(
-                    "unknown argument {other:?}; expected --quick, --only signed|attacks|rules, --runs N, --binary PATH, --generate-only DIR"
+                    "unknown argument {other:?}; expected --quick, --only signed|attacks|rules|pushes, --runs N, --binary PATH, --generate-only DIR"
                 ));
             }
         }
@@ -473,6 +478,13 @@ fn run() -> Result<()> {
     if options.only_attacks {
         let server = Server::start(&options.binary, dir.path(), &root, "server")?;
         rows.extend(attacks(&options, &root, &server)?);
+        print_table(&rows);
+        return Ok(());
+    }
+    if options.only_pushes {
+        generate(&root.join("history-1000.git"), 1_000, 0x5eed + 1_000, "refs/heads/import")?;
+        let server = Server::start(&options.binary, dir.path(), &root, "server")?;
+        rows.extend(small_pushes(&options, dir.path(), &root, &server)?);
         print_table(&rows);
         return Ok(());
     }
@@ -953,12 +965,26 @@ fn small_pushes(options: &Options, dir: &Path, root: &Path, server: &Server) -> 
     let (_, with_hook) = push_pair(dir, root, "push-gate", &source, Some(&ours), &options.binary, &url)?;
     let (_, without) = push_pair(dir, root, "push-plain", &source, None, &options.binary, &url)?;
     let (_, with_shell) = push_pair(dir, root, "push-shell", &source, Some(&shell), &options.binary, &url)?;
+    // The same hook deciding in its own process (`signoff-gate.mode local`).
+    let (local_bare, with_local) = push_pair(dir, root, "push-local", &source, Some(&ours), &options.binary, &url)?;
+    git_ok(&local_bare, &["config", "signoff-gate.mode", "local"])?;
+    git_ok(&local_bare, &["config", "signoff-gate.config", &dir.join("server.toml").display().to_string()])?;
     let runs = options.runs.max(15);
-    let (mut a, mut b, mut c) = (0, 0, 0);
+    let (mut a, mut b, mut c, mut d) = (0, 0, 0, 0);
     let (gate, plain) = side_by_side(runs, || push_one(&with_hook, &mut a), || push_one(&without, &mut b))?;
     let (gate2, reference) = side_by_side(runs, || push_one(&with_hook, &mut a), || push_one(&with_shell, &mut c))?;
+    let (local, plain2) = side_by_side(runs, || push_one(&with_local, &mut d), || push_one(&without, &mut b))?;
     let added = gate.saturating_sub(plain);
+    let local_added = local.saturating_sub(plain2);
     Ok(vec![
+        Row {
+            what: "one-commit `git push`, the hook deciding in-process".to_owned(),
+            measured: format!("{} (+{})", ms(local), ms(local_added)),
+            against: format!("no hook: {}", ms(plain2)),
+            ratio: format!("{:.2}×", ratio(local, plain2)),
+            target: "≤ +10 ms".to_owned(),
+            met: Some(local_added <= Duration::from_millis(10)),
+        },
         Row {
             what: "one-commit `git push` with the gate".to_owned(),
             measured: format!("{} (+{})", ms(gate), ms(added)),
