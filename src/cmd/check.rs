@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use clap::ValueEnum;
 use serde::Serialize;
 
-use crate::cmd::{Failure, load_gate};
+use crate::cmd::{Failure, load_gate_for};
 use crate::git::{Changes, GitRepo};
 use crate::policy::detect::Marker;
 use crate::policy::facts::CommitFacts;
@@ -152,8 +152,8 @@ fn text_of(report: &CommitReport) -> Option<String> {
 /// protected ref, children before parents as a push is judged. Exit 0 when
 /// none is refused, 1 otherwise.
 pub fn run(config: Option<&Path>, args: &CheckArgs) -> Result<ExitCode, Failure> {
-    let (_config, gate) = load_gate(config)?;
     let dir = args.repo.clone().unwrap_or_else(|| ".".into());
+    let (_config, gate) = load_gate_for(config, Some(&dir))?;
     let mut repo = GitRepo::discover(&dir)?;
     repo.topological_revisions(true);
     let scope = gate.rule_scope(args.refname.as_deref());

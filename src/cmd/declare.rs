@@ -8,7 +8,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use crate::cmd::{Failure, config_path};
+use crate::cmd::{Failure, find_config};
 use crate::config::Config;
 use crate::git::GitRepo;
 use crate::policy::facts::CommitFacts;
@@ -24,9 +24,12 @@ exec '{bin}' commit-msg \"$1\"\n";
 /// Checks the message in `file` (git's commit-msg hook): exit 0 when it
 /// carries a tool's marker or a declaration, 1 (with the text) when not.
 pub fn commit_msg(config: Option<&Path>, file: &Path) -> Result<ExitCode, Failure> {
-    let path = config_path(config);
-    let config =
-        if config.is_none() && !path.exists() { Config::parse(&path, "").map_err(Failure::Mismatch)? } else { Config::load(&path)? };
+    // Without a configuration anywhere, the built-in defaults declare.
+    let config = match find_config(config, Some(Path::new("."))) {
+        Ok(path) => Config::load(&path)?,
+        Err(Failure::NoConfig { .. }) => Config::parse(Path::new("<defaults>"), "").map_err(Failure::Mismatch)?,
+        Err(other) => return Err(other),
+    };
     let text = std::fs::read(file).map_err(Failure::io(format!("cannot read the commit message {}", file.display())))?;
     // git strips comment lines after this hook runs; a comment declares nothing.
     let message: String =

@@ -37,6 +37,19 @@ pub enum Failure {
     /// Configuration and roster disagree.
     #[error("invalid config: {0}")]
     Mismatch(Problems),
+    /// No configuration was named and none was found where one is looked for.
+    #[error(
+        "no signoff-gate configuration found (looked in {looked}); name one, in this order of precedence:\n  \
+         --config PATH\n  \
+         SIGNOFF_GATE_CONFIG=PATH\n  \
+         git config signoff-gate.config PATH   (in the repository checked)\n  \
+         .signoff-gate.toml at the repository's root\n  \
+         {DEFAULT_CONFIG_PATH} in the current folder"
+    )]
+    NoConfig {
+        /// Where it was looked for.
+        looked: String,
+    },
     /// `serve` without any repository root.
     #[error("{config}: `server.repo_roots` is empty, so every repository would be refused; list the folders that hold them")]
     NoRepoRoots {
@@ -81,12 +94,45 @@ impl From<Problems> for Failure {
 }
 
 /// The configuration path: `--config`, else `SIGNOFF_GATE_CONFIG` (both via
-/// clap), else the default.
-pub fn config_path(config: Option<&Path>) -> PathBuf {
-    config.map_or_else(|| PathBuf::from(DEFAULT_CONFIG_PATH), Path::to_path_buf)
+/// clap), else the default path when it exists; else an error that says
+/// where a configuration can be named.
+pub fn config_path(config: Option<&Path>) -> Result<PathBuf, Failure> {
+    find_config(config, None)
 }
 
-/// Loads the configuration and its roster into the policy in force.
-pub fn load_gate(config: Option<&Path>) -> Result<(Config, Gate), Failure> {
-    Ok(crate::config::load_gate(&config_path(config))?)
+/// Where the policy is, in order: `--config` or `SIGNOFF_GATE_CONFIG`;
+/// for a repository at `dir`, its `git config signoff-gate.config`
+/// (relative to its root) and a `.signoff-gate.toml` at its root; then
+/// `config/signoff-gate.toml` in the current folder. A path named
+/// explicitly is used as named (an unreadable one is an error of its own).
+pub fn find_config(config: Option<&Path>, dir: Option<&Path>) -> Result<PathBuf, Failure> {
+    if let Some(path) = config {
+        return Ok(path.to_path_buf());
+    }
+    let mut looked = Vec::new();
+    if let Some(repo) = dir.and_then(|dir| crate::git::GitRepo::discover(dir).ok()) {
+        let root = repo.work_dir().to_path_buf();
+        if let Some(configured) = repo.config_string("signoff-gate.config") {
+            let path = PathBuf::from(configured.trim());
+            return Ok(if path.is_absolute() { path } else { root.join(path) });
+        }
+        let dotfile = root.join(".signoff-gate.toml");
+        if dotfile.is_file() {
+            return Ok(dotfile);
+        }
+        looked.push(dotfile.display().to_string());
+    }
+    let default = PathBuf::from(DEFAULT_CONFIG_PATH);
+    if default.is_file() {
+        return Ok(default);
+    }
+    let here = std::env::current_dir().map(|dir| dir.join(DEFAULT_CONFIG_PATH)).unwrap_or(default);
+    looked.push(here.display().to_string());
+    Err(Failure::NoConfig { looked: looked.join(", ") })
+}
+
+/// Loads the configuration (looked for as [`find_config`] does, for the
+/// repository at `dir` when given) and its roster into the policy in force.
+pub fn load_gate_for(config: Option<&Path>, dir: Option<&Path>) -> Result<(Config, Gate), Failure> {
+    Ok(crate::config::load_gate(&find_config(config, dir)?)?)
 }

@@ -63,7 +63,7 @@ pub fn check(config: Option<&Path>, path: Option<&Path>) -> Result<ExitCode, Fai
 /// The configuration that judges approvers. With an explicit roster and no
 /// configuration file, the default policy (senior or above) judges.
 fn config_for(config: Option<&Path>, roster: Option<&Path>) -> Result<Config, Failure> {
-    let config_file = config_path(config);
+    let config_file = config_path(config)?;
     match Config::load(&config_file) {
         Ok(config) => Ok(config),
         Err(ConfigError::Read { .. }) if roster.is_some() && config.is_none() => Config::parse(&config_file, "").map_err(Failure::Mismatch),

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 /// Loads the policy, binds the configured address and serves until SIGTERM
 /// or Ctrl-C.
 pub fn run(config: Option<&Path>) -> Result<ExitCode, Failure> {
-    let live = LiveGate::load(&config_path(config))?;
+    let live = LiveGate::load(&config_path(config)?)?;
     let config = live.current().config.clone();
     if config.server.repo_roots.is_empty() {
         return Err(Failure::NoRepoRoots { config: config.path.clone() });

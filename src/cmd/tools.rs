@@ -12,7 +12,7 @@ use crate::policy::detect::Tool;
 /// Prints every tool the configuration's detection recognises (the
 /// built-in catalogue when no configuration file is there to read).
 pub fn list(config: Option<&Path>) -> Result<ExitCode, Failure> {
-    let path = config_path(config);
+    let path = config_path(config)?;
     let detector = if config.is_none() && !path.exists() {
         Config::parse(&path, "").map_err(Failure::Mismatch)?.detect
     } else {

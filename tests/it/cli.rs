@@ -157,7 +157,7 @@ fn the_config_path_comes_from_flag_then_environment_then_default() {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let (code, _, stderr) = signoff_gate(&world.work, &["roster", "check"]);
     assert_eq!(code, 2);
-    assert!(stderr.contains("cannot read config config/signoff-gate.toml"), "{stderr}");
+    assert!(stderr.contains("no signoff-gate configuration found"), "{stderr}");
     // The shipped example is valid.
     let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/config/signoff-gate.toml");
     let (code, stdout, stderr) = signoff_gate(&world.work, &["--config", shipped, "roster", "check"]);
@@ -168,6 +168,50 @@ fn the_config_path_comes_from_flag_then_environment_then_default() {
         stdout.contains("warning: 1 can approve but has no signing_keys, so that engineer cannot sign an approval: Alice Example"),
         "{stdout}"
     );
+}
+
+#[test]
+fn check_finds_the_repositorys_policy_and_says_where_to_name_one() {
+    let world = World::new();
+    world.commit(DEV, "Initial commit\n");
+    world.commit(DEV, "AI change\n\nCo-Authored-By: Claude <noreply@anthropic.com>\n");
+    // Nothing anywhere: every way to name one, in order.
+    let (code, _, stderr) = signoff_gate(&world.work, &["check", "HEAD~1..HEAD"]);
+    assert_eq!(code, 2);
+    let dotfile = world.work.join(".signoff-gate.toml");
+    assert!(
+        stderr.contains(&format!(
+            "no signoff-gate configuration found (looked in {}, {}); name one, in this order of precedence:\n  --config PATH\n  SIGNOFF_GATE_CONFIG=PATH\n  git config signoff-gate.config PATH   (in the repository checked)\n  .signoff-gate.toml at the repository's root\n  config/signoff-gate.toml in the current folder",
+            dotfile.display(),
+            world.work.join("config/signoff-gate.toml").display()
+        )),
+        "{stderr}"
+    );
+    // `serve` started from the wrong folder gets the same help.
+    let (code, _, stderr) = signoff_gate(&world.work, &["serve"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("no signoff-gate configuration found"), "{stderr}");
+
+    // A `.signoff-gate.toml` at the repository's root, found from a folder below it.
+    let config = std::fs::read_to_string(&world.config).expect("config");
+    let roster = world.dir.path().join("roster.toml");
+    std::fs::write(&dotfile, config.replace("roster = \"roster.toml\"", &format!("roster = {:?}", roster.display().to_string())))
+        .expect("dotfile");
+    std::fs::create_dir_all(world.work.join("src/deep")).expect("mkdir");
+    let (code, stdout, stderr) = signoff_gate(&world.work.join("src/deep"), &["check", "HEAD~1..HEAD"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stdout.contains("ai-unapproved"), "{stdout}");
+
+    // git config signoff-gate.config comes before it.
+    std::fs::write(&dotfile, "[policy]\nmode = \"audit\"\n").expect("broken dotfile");
+    run_git(&world.work, &["config", "signoff-gate.config", world.config.to_str().expect("utf-8")]);
+    let (code, stdout, stderr) = signoff_gate(&world.work, &["check", "HEAD~1..HEAD"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stdout.contains("ai-unapproved"), "{stdout}");
+    run_git(&world.work, &["config", "--unset", "signoff-gate.config"]);
+    let (code, _, stderr) = signoff_gate(&world.work, &["check", "HEAD~1..HEAD"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains(".signoff-gate.toml:2:8: `mode` = \"audit\" is not a mode"), "{stderr}");
 }
 
 #[test]
