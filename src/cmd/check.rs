@@ -2,6 +2,7 @@
 //! for engineers before they push. Streams: one commit at a time, whatever
 //! the history's size.
 
+use std::fmt::Write as _;
 use std::io::{BufWriter, Write};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
@@ -47,6 +48,11 @@ pub enum Format {
     Text,
     /// Every commit, as one JSON document.
     Json,
+    /// GitHub Actions workflow commands: an error annotation per refused
+    /// commit, then the summary.
+    Github,
+    /// A JUnit report: a test case per commit, failed when refused.
+    Junit,
 }
 
 /// One commit in the JSON output.
@@ -148,6 +154,79 @@ fn text_of(report: &CommitReport) -> Option<String> {
     (report.verdict == Verdict::Rejected).then(|| commit_block(report))
 }
 
+/// A GitHub Actions error annotation for a refused commit: its id and
+/// subject as the title, its reasons as the message.
+fn github_annotation(report: &CommitReport) -> Option<String> {
+    (report.verdict == Verdict::Rejected).then(|| {
+        let title = format!("signoff-gate: {} {}", report.commit.short_id(), report.commit.subject());
+        let lines: Vec<String> = report.reasons.iter().map(|r| format!("{}: {}", r.code, r.message)).collect();
+        format!("::error title={}::{}\n", workflow_property(&title), workflow_data(&lines.join("\n")))
+    })
+}
+
+/// A workflow command's message, escaped as GitHub's toolkit does.
+fn workflow_data(text: &str) -> String {
+    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+/// A workflow command's property value, escaped as GitHub's toolkit does.
+fn workflow_property(text: &str) -> String {
+    workflow_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// Text as XML character data or an attribute value: the five special
+/// characters escaped, characters XML cannot hold replaced.
+fn xml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' => out.push(c),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// One commit as a JUnit test case, failed when refused.
+fn junit_case(report: &CommitReport) -> String {
+    let name = xml(&format!("{} {}", report.commit.short_id(), report.commit.subject()));
+    let kind = match report.verdict {
+        Verdict::NotAi => "not-ai",
+        Verdict::Approved => "approved",
+        Verdict::Rejected => "refused",
+    };
+    let mut case = format!("  <testcase classname=\"signoff-gate.{kind}\" name=\"{name}\">");
+    if report.verdict == Verdict::Rejected {
+        let codes: Vec<&str> = report.reasons.iter().map(|r| r.code.as_str()).collect();
+        let _ = write!(case, "<failure type=\"{}\" message=\"{}\">", xml(&codes.join(", ")), xml(&codes.join(", ")));
+        case.push_str(&xml(&commit_block(report)));
+        case.push_str("</failure>");
+    }
+    case.push_str("</testcase>\n");
+    case
+}
+
+/// The JUnit document around `cases`.
+fn junit_document(summary: &Summary, cases: &[String]) -> String {
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"signoff-gate\" tests=\"{0}\" failures=\"{1}\">\n<testsuite name=\"signoff-gate check\" tests=\"{0}\" failures=\"{1}\" errors=\"0\" skipped=\"0\">",
+        summary.commits, summary.rejected
+    );
+    for case in cases {
+        out.push_str(case);
+    }
+    out.push_str("</testsuite>\n</testsuites>\n");
+    out
+}
+
 /// Checks every commit `git rev-list REV…` lists as if it entered a
 /// protected ref, children before parents as a push is judged. Exit 0 when
 /// none is refused, 1 otherwise.
@@ -201,9 +280,33 @@ pub fn run(config: Option<&Path>, args: &CheckArgs) -> Result<ExitCode, Failure>
             let head = if started { "" } else { HEAD };
             let _ = emit(out.write_all(format!("{head}\n],\"summary\":{tail}}}\n").as_bytes()));
         }
-        Format::Text => {
-            let explain = args.explain;
-            let text_of = |report: &CommitReport| if explain { Some(explain_block(&gate, scope, report)) } else { text_of(report) };
+        Format::Junit => {
+            // Every commit is a test case; the suite's counts come first,
+            // so the cases are kept until the walk ends.
+            let mut cases = Vec::new();
+            repo.walk_revisions(
+                &args.revisions,
+                |facts, changes| judge(&gate, scope, facts, changes, junit_case),
+                |judged| {
+                    let (counts, case) = finish(&gate, &mut merges, judged, junit_case);
+                    summary.add(counts);
+                    cases.push(case);
+                    ControlFlow::Continue(())
+                },
+            )?;
+            let _ = emit(out.write_all(junit_document(&summary, &cases).as_bytes()));
+        }
+        Format::Text | Format::Github => {
+            let (explain, github) = (args.explain, args.format == Format::Github);
+            let text_of = |report: &CommitReport| {
+                if github {
+                    github_annotation(report)
+                } else if explain {
+                    Some(explain_block(&gate, scope, report))
+                } else {
+                    text_of(report)
+                }
+            };
             repo.walk_revisions(
                 &args.revisions,
                 |facts, changes| judge(&gate, scope, facts, changes, text_of),
@@ -235,4 +338,16 @@ pub fn run(config: Option<&Path>, args: &CheckArgs) -> Result<ExitCode, Failure>
         Err(error) => return Err(Failure::io("cannot write the report")(error)),
     }
     Ok(if summary.rejected == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workflow_commands_and_xml_are_escaped() {
+        assert_eq!(workflow_data("50% done\r\nnext"), "50%25 done%0D%0Anext");
+        assert_eq!(workflow_property("a: b, c"), "a%3A b%2C c");
+        assert_eq!(xml("<a href=\"x\">&'\u{1}\t"), "&lt;a href=&quot;x&quot;&gt;&amp;&apos;\u{FFFD}\t");
+    }
 }

@@ -5,6 +5,7 @@ mod api;
 mod architecture;
 mod blast;
 mod catalogue;
+mod ci;
 mod cli;
 mod declaration;
 mod evasions;
