@@ -136,9 +136,10 @@ fn dispatch(cli: Cli) -> ExitCode {
         Command::Tools { command: ToolsCommand::List } => cmd::tools::list(cli.config.as_deref()),
         Command::CommitMsg { file } => cmd::declare::commit_msg(cli.config.as_deref(), &file),
         Command::InstallCommitHook { repo } => cmd::declare::install(&repo),
-        Command::InstallHook(args) => {
-            cmd::install_hook::run(&args.repos, &cmd::install_hook::InstallOptions { url: args.url, token_file: args.token_file })
-        }
+        Command::InstallHook(args) => cmd::install_hook::run(
+            &args.repos,
+            &cmd::install_hook::InstallOptions { url: args.url, token_file: args.token_file, config: cli.config.clone() },
+        ),
         Command::Demo => cmd::demo::run(),
     };
     match result {
@@ -155,7 +156,11 @@ fn dispatch(cli: Cli) -> ExitCode {
 fn init_logging(verbose: bool, format: LogFormat) {
     let default = if verbose { "info" } else { "warn" };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
-    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    // Colour only on a terminal (a file or journald gets plain text), and
+    // never when NO_COLOR is set.
+    use std::io::IsTerminal;
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(colour);
     let _ = match format {
         LogFormat::Text => logs.try_init(),
         LogFormat::Json => logs.json().flatten_event(true).try_init(),

@@ -36,6 +36,19 @@ pub struct InstallOptions {
     pub url: Option<String>,
     /// The token file, stored as `signoff-gate.tokenFile`.
     pub token_file: Option<PathBuf>,
+    /// The server's configuration (`--config`): a repository outside its
+    /// `repo_roots` is refused (the gate would answer its pushes with 403).
+    pub config: Option<PathBuf>,
+}
+
+/// The cargo project whose target folder holds `binary`, if it is in one.
+fn cargo_target_project(binary: &Path) -> Option<&Path> {
+    binary
+        .ancestors()
+        .skip(1)
+        .find(|dir| dir.file_name().is_some_and(|n| n == "target"))
+        .and_then(Path::parent)
+        .filter(|project| project.join("Cargo.toml").is_file())
 }
 
 /// Installs into every repository, going on after a failure; exit 1 when
@@ -44,9 +57,39 @@ pub fn run(repos: &[PathBuf], options: &InstallOptions) -> Result<ExitCode, Fail
     let binary = std::env::current_exe()
         .and_then(|path| path.canonicalize())
         .map_err(Failure::io("cannot tell where this signoff-gate binary is"))?;
+    if let Some(project) = cargo_target_project(&binary) {
+        eprintln!(
+            "signoff-gate: warning: the hooks will run {}, inside the cargo target folder of {}: a `cargo clean` or a rebuild there breaks every push; \
+             install the binary first (cargo install --path {} , or copy it to /usr/local/bin) and run install-hook from there",
+            binary.display(),
+            project.display(),
+            project.display()
+        );
+    }
+    let roots = match &options.config {
+        Some(config) => {
+            let config = crate::config::Config::load(config)?;
+            Some((crate::git::canonical_roots(&config.server.repo_roots), config.server.repo_roots))
+        }
+        None => None,
+    };
     let mut stdout = std::io::stdout().lock();
     let mut failed = 0;
     for repo in repos {
+        let outside = roots.as_ref().filter(|(canonical, _)| {
+            let path = repo.canonicalize().unwrap_or_else(|_| repo.clone());
+            !canonical.iter().any(|root| path.starts_with(root))
+        });
+        if let Some((_, configured)) = outside {
+            failed += 1;
+            let list: Vec<String> = configured.iter().map(|root| root.display().to_string()).collect();
+            eprintln!(
+                "signoff-gate: {}: not installed: it is outside the configuration's repo_roots ({}), so the gate would refuse every push to it (403); add its folder to repo_roots",
+                repo.display(),
+                if list.is_empty() { "none".to_owned() } else { list.join(", ") }
+            );
+            continue;
+        }
         match install(repo, &binary, options) {
             Ok(done) => {
                 for line in done {

@@ -35,6 +35,14 @@ pub fn check(config: Option<&Path>, path: Option<&Path>) -> Result<ExitCode, Fai
             return Ok(ExitCode::from(1));
         }
     };
+    // What `serve` needs beyond valid files: a problem here would stop it.
+    let unmet = serve_needs(&config);
+    for problem in &unmet {
+        println!("{}: {problem}", config.path.display());
+    }
+    if !unmet.is_empty() {
+        return Ok(ExitCode::from(1));
+    }
     let engineers = gate.roster.engineers().len();
     println!(
         "{}: ok: {engineers} engineer{}, {} can approve (active, level {})",
@@ -43,6 +51,13 @@ pub fn check(config: Option<&Path>, path: Option<&Path>) -> Result<ExitCode, Fai
         gate.approver_count(),
         gate.level_phrase()
     );
+    for root in config.server.repo_roots.iter().filter(|root| !root.is_dir()) {
+        println!(
+            "{}: warning: server.repo_roots: {} is not a folder here; pushes to repositories under it would be refused",
+            config.path.display(),
+            root.display()
+        );
+    }
     if gate.signed() {
         let keyless: Vec<&str> =
             gate.roster.engineers().iter().filter(|e| gate.can_approve(e) && !gate.can_sign(e)).map(|e| e.name.as_str()).collect();
@@ -60,10 +75,38 @@ pub fn check(config: Option<&Path>, path: Option<&Path>) -> Result<ExitCode, Fai
     Ok(ExitCode::SUCCESS)
 }
 
+/// What `serve` would fail on at start: an audit log it cannot append to, a
+/// token file it cannot read. (Nothing is changed to find out: a probe file
+/// is made and removed in the audit log's folder when the log is new.)
+fn serve_needs(config: &Config) -> Vec<String> {
+    let mut unmet = Vec::new();
+    if let Some(crate::config::AuditLog::File(path)) = &config.server.audit_log {
+        let writable = if path.exists() {
+            std::fs::OpenOptions::new().append(true).open(path).map(drop)
+        } else {
+            let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            tempfile::NamedTempFile::new_in(folder).map(drop)
+        };
+        if let Err(error) = writable {
+            unmet.push(format!("server.audit_log: cannot append to {} ({error}); serve would not start", path.display()));
+        }
+    }
+    if let Some(path) = &config.server.token_file {
+        if let Err(error) = std::fs::read(path) {
+            unmet.push(format!("server.token_file: cannot read {} ({error}); serve would not start", path.display()));
+        }
+    }
+    unmet
+}
+
 /// The configuration that judges approvers. With an explicit roster and no
 /// configuration file, the default policy (senior or above) judges.
 fn config_for(config: Option<&Path>, roster: Option<&Path>) -> Result<Config, Failure> {
-    let config_file = config_path(config)?;
+    let config_file = match config_path(config) {
+        Ok(path) => path,
+        Err(Failure::NoConfig { .. }) if roster.is_some() => return Config::parse(Path::new("<defaults>"), "").map_err(Failure::Mismatch),
+        Err(error) => return Err(error),
+    };
     match Config::load(&config_file) {
         Ok(config) => Ok(config),
         Err(ConfigError::Read { .. }) if roster.is_some() && config.is_none() => Config::parse(&config_file, "").map_err(Failure::Mismatch),

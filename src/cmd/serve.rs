@@ -10,6 +10,8 @@ use std::process::ExitCode;
 /// Loads the policy, binds the configured address and serves until SIGTERM
 /// or Ctrl-C.
 pub fn run(config: Option<&Path>) -> Result<ExitCode, Failure> {
+    // The run's id is its start: every audit record of this run carries it.
+    crate::service::audit::process_id();
     let live = LiveGate::load(&config_path(config)?)?;
     let config = live.current().config.clone();
     if config.server.repo_roots.is_empty() {

@@ -156,6 +156,9 @@ pub struct AuditRecord<'a> {
     pub mode: Mode,
     /// The roster and configuration generation the push was decided with.
     pub generation: u64,
+    /// This process's run (see [`process_id`]): with `request_id`, unique
+    /// across restarts and replicas.
+    pub process: &'static str,
     /// What became of the push.
     pub outcome: Outcome,
     /// Why the gate could not decide, when it could not (the push is refused).
@@ -222,6 +225,7 @@ impl<'a> PushFacts<'a> {
             push_options: &self.request.push_options,
             mode: self.gate.policy.mode,
             generation: self.generation,
+            process: process_id(),
             outcome: ruling.map_or(Outcome::Refused, |r| r.outcome),
             error,
             break_glass: ruling.and_then(|r| r.break_glass.as_ref()),
@@ -308,6 +312,16 @@ impl AuditCommit {
             rules: report.rules.clone(),
         }
     }
+}
+
+/// An id for this process's run: its start time (nanoseconds since the
+/// epoch, hex) and process id, fixed at first use.
+pub fn process_id() -> &'static str {
+    static ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ID.get_or_init(|| {
+        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+        format!("{nanos:x}-{}", std::process::id())
+    })
 }
 
 /// Now, as RFC 3339 in UTC with milliseconds: `2026-11-25T09:30:00.123Z`.

@@ -241,6 +241,8 @@ fn serve_answers_health_and_pushes_then_stops_on_sigterm() {
     let mut log = String::new();
     std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut log).expect("log");
     assert!(log.contains("push decided"), "{log}");
+    // Logs to a pipe (a file, journald) carry no colour codes.
+    assert!(!log.contains('\u{1b}'), "{log:?}");
 }
 
 #[test]
@@ -430,4 +432,36 @@ fn check_reads_a_long_history_completely_and_in_walk_order() {
     assert_eq!(ours, expected, "every commit, in walk order");
     let refused = (1..=commits).filter(|k| k % 7 == 0).count();
     assert_eq!(report["summary"]["rejected"], refused);
+}
+
+#[test]
+fn install_hook_and_roster_check_say_what_would_break_later() {
+    let world = World::new();
+    let config = world.config.to_string_lossy().into_owned();
+    // A repository outside the configuration's repo_roots: refused, saying why.
+    let elsewhere = world.dir.path().join("elsewhere.git");
+    run_git(world.dir.path(), &["init", "--quiet", "--bare", "elsewhere.git"]);
+    let (code, _, stderr) = signoff_gate(&world.work, &["--config", &config, "install-hook", elsewhere.to_str().expect("utf-8")]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("not installed: it is outside the configuration's repo_roots"), "{stderr}");
+    assert!(!elsewhere.join("hooks/pre-receive").exists());
+    // Inside: installed. This test binary lives in a cargo target folder: warned.
+    let (code, stdout, stderr) = signoff_gate(&world.work, &["--config", &config, "install-hook", world.bare.to_str().expect("utf-8")]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("pre-receive"), "{stdout}");
+    assert!(
+        stderr.contains("inside the cargo target folder of") && stderr.contains("a `cargo clean` or a rebuild there breaks every push"),
+        "{stderr}"
+    );
+
+    // roster check fails where serve would: an audit log it cannot write.
+    let text = std::fs::read_to_string(&world.config).expect("config");
+    std::fs::write(&world.config, text.replace("[server]\n", "[server]\naudit_log = \"no/such/folder/audit.jsonl\"\n")).expect("config");
+    let (code, stdout, _) = signoff_gate(&world.work, &["--config", &config, "roster", "check"]);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.contains("server.audit_log: cannot append to") && stdout.contains("serve would not start"), "{stdout}");
+    std::fs::create_dir_all(world.dir.path().join("no/such/folder")).expect("mkdir");
+    let (code, stdout, _) = signoff_gate(&world.work, &["--config", &config, "roster", "check"]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(!world.dir.path().join("no/such/folder/audit.jsonl").exists(), "roster check creates nothing");
 }

@@ -86,6 +86,8 @@ fn under_github_enterprise_server_variables_with_a_five_second_budget() {
     assert_eq!(lines[2]["pusher"]["name"], "alice");
     assert_eq!(lines[2]["commits"][0]["id"], id.as_str());
     assert!(lines[2]["request_id"].as_str().is_some_and(|id| id.starts_with("local-")), "{}", lines[2]);
+    // Each hook is its own process run: records stay unique across runs.
+    assert!(lines[1]["process"].is_string() && lines[1]["process"] != lines[2]["process"], "{text}");
 }
 
 #[test]

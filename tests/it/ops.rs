@@ -390,3 +390,24 @@ fn install_hook_installs_keeps_the_old_hook_and_enables_push_options() {
     assert!(pushed.remote.contains("ai-unapproved"), "{}", pushed.stderr);
     assert!(stop(child).success());
 }
+
+/// The shipped systemd unit, as `systemd-analyze verify` reads it (with this
+/// build's binary in place of /usr/local/bin's); skipped, saying so, where
+/// systemd is not installed.
+#[test]
+fn the_systemd_unit_verifies() {
+    let unit = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/contrib/signoff-gate.service")).expect("unit");
+    for needed in ["ProtectSystem=strict", "ReadWritePaths=/var/log/signoff-gate", "NoNewPrivileges=true", "Group=git", "ExecReload="] {
+        assert!(unit.contains(needed), "{needed}");
+    }
+    if Command::new("systemd-analyze").arg("--version").output().is_err() {
+        eprintln!("SKIPPED the_systemd_unit_verifies: systemd-analyze is not installed here");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("signoff-gate.service");
+    std::fs::write(&path, unit.replace("/usr/local/bin/signoff-gate", crate::util::BIN)).expect("unit");
+    let output = Command::new("systemd-analyze").arg("verify").arg(&path).output().expect("systemd-analyze");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success() && !stderr.contains("signoff-gate.service:"), "{stderr}");
+}
