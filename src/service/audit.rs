@@ -378,6 +378,7 @@ mod tests {
             push_options: &[],
             mode: Mode::Enforce,
             generation: 1,
+            process: process_id(),
             outcome: Outcome::Accepted,
             error: None,
             break_glass: None,
