@@ -84,7 +84,7 @@ fn commit_files(dir: &Path, files: &[(&str, Option<String>)], message: &str) -> 
 
 /// Adds signed approvals of HEAD's change by each of `approvers` (name,
 /// email, key) to its message, as `signoff-gate approve` would.
-fn sign_head(signed: &Signed, approvers: &[((&str, &str), &str)]) {
+pub(crate) fn sign_head(signed: &Signed, approvers: &[((&str, &str), &str)]) {
     let dir = &signed.world.work;
     let head = run_git(dir, &["rev-parse", "HEAD"]).trim().to_owned();
     let change = change_id(dir, &head);

@@ -14,6 +14,7 @@ mod local;
 mod ops;
 mod push;
 mod reload;
+mod servers;
 mod signed;
 mod trailers;
 mod util;
