@@ -71,7 +71,7 @@ fn wait_for_port(port: u16, what: &str, log: &Path) {
 /// A signed world (Alice may break the glass as host user `alice`; `bob`
 /// is no one on the roster), served by the gate.
 fn world() -> Signed {
-    let mut signed = Signed::with_policy("");
+    let signed = Signed::with_policy("");
     signed.write_roster(&["alice", "sam", "mia", "dev", "olga"]);
     let roster_path = signed.world.dir.path().join("roster.toml");
     let roster = std::fs::read_to_string(&roster_path).expect("roster");
