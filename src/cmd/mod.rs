@@ -134,5 +134,5 @@ pub fn find_config(config: Option<&Path>, dir: Option<&Path>) -> Result<PathBuf,
 /// Loads the configuration (looked for as [`find_config`] does, for the
 /// repository at `dir` when given) and its roster into the policy in force.
 pub fn load_gate_for(config: Option<&Path>, dir: Option<&Path>) -> Result<(Config, Gate), Failure> {
-    Ok(crate::config::load_gate(&find_config(config, dir)?)?)
+    Ok(crate::git::load_gate(&find_config(config, dir)?)?)
 }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use crate::cmd::{Failure, config_path};
 use crate::config::roster::RosterError;
-use crate::config::{Config, ConfigError};
+use crate::config::{Config, ConfigError, LoadError};
 use crate::policy::roster::Roster;
 
 /// Prints a one-line summary (exit 0) or every problem with file:line:col
@@ -14,9 +14,13 @@ use crate::policy::roster::Roster;
 pub fn check(config: Option<&Path>, path: Option<&Path>) -> Result<ExitCode, Failure> {
     let config = config_for(config, path)?;
     let roster_path = path.map_or_else(|| config.server.roster.clone(), Path::to_path_buf);
-    let roster = match Roster::load(&roster_path) {
+    let loaded = match path {
+        Some(path) => Roster::load(path).map_err(LoadError::from),
+        None => crate::git::load_roster(&config),
+    };
+    let roster = match loaded {
         Ok(roster) => roster,
-        Err(RosterError::Invalid { problems, .. }) => {
+        Err(LoadError::Roster(RosterError::Invalid { problems, .. })) => {
             for problem in &problems.0 {
                 println!("{problem}");
             }
@@ -121,7 +125,11 @@ fn config_for(config: Option<&Path>, roster: Option<&Path>) -> Result<Config, Fa
 pub fn list(config: Option<&Path>, path: Option<&Path>, approvers_only: bool) -> Result<ExitCode, Failure> {
     let config = config_for(config, path)?;
     let roster_path = path.map_or_else(|| config.server.roster.clone(), Path::to_path_buf);
-    let gate = config.gate(Roster::load(&roster_path)?)?;
+    let roster = match path {
+        Some(path) => Roster::load(path)?,
+        None => crate::git::load_roster(&config)?,
+    };
+    let gate = config.gate(roster)?;
     let yes_no = |flag: bool| if flag { "yes" } else { "no" };
     let rows: Vec<[String; 7]> = gate
         .roster

@@ -111,11 +111,56 @@ pub struct ServerConfig {
     pub audit_log: Option<AuditLog>,
     /// Request limits.
     pub limits: Limits,
-    /// The roster file, resolved against the configuration file's folder.
+    /// The roster file, resolved against the configuration file's folder;
+    /// for a roster kept in git, its `git:` name (used in messages).
     pub roster: PathBuf,
+    /// The roster kept in a git repository (`roster = "git:REPO#REF:PATH"`).
+    pub roster_git: Option<GitRoster>,
     /// Folders under which repositories may be opened, resolved against the
     /// configuration file's folder.
     pub repo_roots: Vec<PathBuf>,
+}
+
+/// A roster kept in a git repository: the file `path` in the tree `refname`
+/// points at, in the bare repository `repository`. Edits to it go through a
+/// reviewed push like any code, and every replica reading the repository
+/// sees the same roster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GitRoster {
+    /// The repository (its git dir), absolute.
+    pub repository: PathBuf,
+    /// The full ref name, e.g. `refs/heads/main`.
+    pub refname: String,
+    /// The file's path in the tree, e.g. `roster.toml`.
+    pub path: String,
+}
+
+impl std::fmt::Display for GitRoster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "git:{}#{}:{}", self.repository.display(), self.refname, self.path)
+    }
+}
+
+impl GitRoster {
+    /// Reads `git:REPO#REF:PATH` (REPO resolved with `resolve`), or says
+    /// what is wrong with it.
+    fn parse(text: &str, resolve: &impl Fn(&str) -> PathBuf) -> Result<GitRoster, String> {
+        let form = "write it as \"git:/srv/git/admin.git#refs/heads/main:roster.toml\"";
+        let rest = text.strip_prefix("git:").ok_or_else(|| format!("not a git roster; {form}"))?;
+        let (repository, rest) = rest.split_once('#').ok_or_else(|| format!("`roster` = \"{text}\" names no ref; {form}"))?;
+        let (refname, path) = rest.split_once(':').ok_or_else(|| format!("`roster` = \"{text}\" names no file; {form}"))?;
+        if repository.trim().is_empty() {
+            return Err(format!("`roster` = \"{text}\" names no repository; {form}"));
+        }
+        if !crate::policy::refs::is_valid_refname(refname) || !refname.starts_with("refs/") {
+            return Err(format!("`roster` = \"{text}\": `{refname}` is not a full ref name; {form}"));
+        }
+        let path = path.trim_start_matches('/');
+        if path.is_empty() || path.split('/').any(|part| part.is_empty() || part == "." || part == "..") {
+            return Err(format!("`roster` = \"{text}\": `{path}` is not a file's path in the tree; {form}"));
+        }
+        Ok(GitRoster { repository: resolve(repository), refname: refname.to_owned(), path: path.to_owned() })
+    }
 }
 
 /// Why the policy in force (configuration and roster) could not be loaded.
@@ -130,6 +175,14 @@ pub enum LoadError {
     /// Configuration and roster disagree.
     #[error("invalid config: {0}")]
     Mismatch(Problems),
+    /// A roster kept in git could not be read from its repository.
+    #[error("cannot read the roster {roster}: {reason}")]
+    RosterRepository {
+        /// The roster's `git:` name.
+        roster: String,
+        /// Why.
+        reason: String,
+    },
 }
 
 impl LoadError {
@@ -144,15 +197,6 @@ impl LoadError {
             other => vec![crate::error_chain(other)],
         }
     }
-}
-
-/// Loads the configuration at `path` and the roster it names into the
-/// policy in force.
-pub fn load_gate(path: &Path) -> Result<(Config, Gate), LoadError> {
-    let config = Config::load(path)?;
-    let roster = Roster::load(&config.server.roster)?;
-    let gate = config.gate(roster).map_err(LoadError::Mismatch)?;
-    Ok((config, gate))
 }
 
 /// Why a configuration could not be loaded.
@@ -393,11 +437,23 @@ fn read_server(collector: &mut Collector<'_>, raw: RawServer, resolve: &impl Fn(
     };
     let deadline = seconds("deadline_seconds", raw.deadline_seconds, defaults.deadline);
     let read_timeout = seconds("read_timeout_seconds", raw.read_timeout_seconds, defaults.read_timeout);
+    let mut roster_git = None;
     let roster = match raw.roster {
         Some(roster) if roster.get_ref().trim().is_empty() => {
             collector.at_span(&roster.span(), "`roster` is empty; name the roster file, e.g. \"roster.toml\"");
             PathBuf::new()
         }
+        Some(roster) if roster.get_ref().starts_with("git:") => match GitRoster::parse(roster.get_ref(), resolve) {
+            Ok(source) => {
+                let name = PathBuf::from(source.to_string());
+                roster_git = Some(source);
+                name
+            }
+            Err(message) => {
+                collector.at_span(&roster.span(), message);
+                PathBuf::new()
+            }
+        },
         Some(roster) => resolve(roster.get_ref()),
         None => resolve("roster.toml"),
     };
@@ -415,6 +471,7 @@ fn read_server(collector: &mut Collector<'_>, raw: RawServer, resolve: &impl Fn(
         audit_log,
         limits: Limits { max_body_bytes, max_updates, deadline, max_concurrent, max_connections, max_bytes_in_flight, read_timeout },
         roster,
+        roster_git,
         repo_roots,
     }
 }

@@ -441,6 +441,34 @@ fn digests_of_trees(repo: &Repository, old: Option<&git2::Tree<'_>>, new: &git2:
     Ok(patch_id::digests(&lines, patch_id::Whitespace::Verbatim))
 }
 
+/// The roster the configuration names: its file, or the file at a ref of a
+/// repository (`roster = "git:REPO#REF:PATH"`), whose problems are reported
+/// under that name.
+pub fn load_roster(config: &crate::config::Config) -> Result<crate::policy::roster::Roster, crate::config::LoadError> {
+    use crate::config::LoadError;
+    use crate::config::roster::RosterError;
+    use crate::policy::roster::Roster;
+    let Some(source) = &config.server.roster_git else {
+        return Ok(Roster::load(&config.server.roster)?);
+    };
+    let unreadable = |reason: String| LoadError::RosterRepository { roster: source.to_string(), reason };
+    let repo = GitRepo::open_exact(&source.repository).map_err(|error| unreadable(crate::error_chain(&error)))?;
+    let text = repo.file_at(&source.refname, &source.path).map_err(|error| unreadable(crate::error_chain(&error)))?;
+    let text = text.ok_or_else(|| unreadable(format!("{} has no file {}", source.refname, source.path)))?;
+    let name = PathBuf::from(source.to_string());
+    Roster::parse(&name, &String::from_utf8_lossy(&text))
+        .map_err(|problems| LoadError::Roster(RosterError::Invalid { path: name, problems }))
+}
+
+/// Loads the configuration at `path` and the roster it names (a file, or
+/// a file in a git repository) into the policy in force.
+pub fn load_gate(path: &Path) -> Result<(crate::config::Config, crate::policy::gate::Gate), crate::config::LoadError> {
+    let config = crate::config::Config::load(path)?;
+    let roster = load_roster(&config)?;
+    let gate = config.gate(roster).map_err(crate::config::LoadError::Mismatch)?;
+    Ok((config, gate))
+}
+
 /// Canonical repository roots, ready for containment checks.
 pub fn canonical_roots(roots: &[PathBuf]) -> Vec<PathBuf> {
     roots.iter().filter_map(|root| root.canonicalize().ok()).collect()
@@ -962,6 +990,17 @@ impl GitRepo {
         let diff = self.repo.diff_tree_to_tree(parent_tree.as_ref(), Some(&tree), None).map_err(git_error(context()))?;
         let stats = diff.stats().map_err(git_error(context()))?;
         Ok(ChangeStats { files: stats.files_changed(), insertions: stats.insertions(), deletions: stats.deletions() })
+    }
+
+    /// The bytes of the file at `path` in the tree of `rev` (a ref or a
+    /// commit id); `None` when the tree has no such file.
+    pub fn file_at(&self, rev: &str, path: &str) -> Result<Option<Vec<u8>>, GitError> {
+        let bad = |source: git2::Error| GitError::BadRevision { spec: rev.to_owned(), reason: revision_reason(&source) };
+        let commit = self.repo.revparse_single(rev).and_then(|object| object.peel_to_commit()).map_err(bad)?;
+        let tree = commit.tree().map_err(git_error(format!("cannot read the tree of {rev}")))?;
+        let Ok(entry) = tree.get_path(Path::new(path)) else { return Ok(None) };
+        let object = entry.to_object(&self.repo).map_err(git_error(format!("cannot read {path} at {rev}")))?;
+        Ok(object.as_blob().map(|blob| blob.content().to_vec()))
     }
 
     /// What is checked out.

@@ -120,6 +120,8 @@ pub enum Code {
     RuleUnmet,
     /// A push rewrites a protected ref's history (not a fast-forward).
     ProtectedRefRewrite,
+    /// A push to the ref that holds the roster would put an invalid one in force.
+    RosterInvalid,
 }
 
 impl Code {
@@ -146,6 +148,7 @@ impl Code {
             Code::Undeclared => "undeclared",
             Code::RuleUnmet => "rule-unmet",
             Code::ProtectedRefRewrite => "protected-ref-rewrite",
+            Code::RosterInvalid => "roster-invalid",
         }
     }
 }

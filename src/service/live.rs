@@ -13,7 +13,8 @@ use std::time::Duration;
 
 use arc_swap::ArcSwap;
 
-use crate::config::{Config, LoadError, load_gate};
+use crate::config::{Config, LoadError};
+use crate::git::load_gate;
 use crate::policy::gate::Gate;
 
 /// How often the files are compared with what was loaded, in case file
@@ -88,7 +89,7 @@ impl LiveGate {
     /// Loads the configuration at `config_path` and the roster it names.
     pub fn load(config_path: &Path) -> Result<LiveGate, LoadError> {
         let (config, gate) = load_gate(config_path)?;
-        let texts = read_texts(config_path, &config.server.roster);
+        let texts = read_texts(config_path, &config);
         Ok(LiveGate {
             config_path: config_path.to_owned(),
             current: ArcSwap::from_pointee(Loaded { config, gate, generation: 1 }),
@@ -127,8 +128,7 @@ impl LiveGate {
     /// Rereads the files. Unless `force`, files identical to the last read
     /// are not parsed again. Blocking (file I/O): call it off async threads.
     pub fn reload(&self, force: bool) -> ReloadOutcome {
-        let roster_path = self.current().config.server.roster.clone();
-        let texts = read_texts(&self.config_path, &roster_path);
+        let texts = read_texts(&self.config_path, &self.current().config);
         {
             let mut last = self.last_read.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             if !force && *last == texts {
@@ -223,15 +223,24 @@ impl LiveGate {
     }
 
     /// Watches the folders holding the configuration and the roster (not the
-    /// files: editors that save by rename replace them).
+    /// files: editors that save by rename replace them); for a roster in
+    /// git, the folders its ref is written in (loose, and `packed-refs`).
     fn watch_folders(&self, watcher: &mut notify::RecommendedWatcher, watched: &mut Vec<PathBuf>) {
         use notify::Watcher;
-        let roster = self.current().config.server.roster.clone();
-        for file in [self.config_path.as_path(), roster.as_path()] {
-            let folder = match file.parent() {
-                Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
-                _ => PathBuf::from("."),
-            };
+        let current = self.current();
+        let parent_of = |file: &Path| match file.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let mut folders = vec![parent_of(&self.config_path)];
+        match &current.config.server.roster_git {
+            Some(source) => {
+                folders.push(source.repository.clone());
+                folders.push(parent_of(&source.repository.join(&source.refname)));
+            }
+            None => folders.push(parent_of(&current.config.server.roster)),
+        }
+        for folder in folders {
             if watched.contains(&folder) {
                 continue;
             }
@@ -268,6 +277,13 @@ fn hangup_signal() -> tokio::sync::mpsc::UnboundedReceiver<()> {
 }
 
 /// The bytes of the configuration and the roster (None when unreadable).
-fn read_texts(config_path: &Path, roster: &Path) -> FileBytes {
-    (std::fs::read(config_path).ok(), std::fs::read(roster).ok())
+fn read_texts(config_path: &Path, config: &Config) -> FileBytes {
+    let roster = match &config.server.roster_git {
+        // A roster in git changes when its ref moves (a push): read it there.
+        Some(source) => crate::git::GitRepo::open_exact(&source.repository)
+            .ok()
+            .and_then(|repo| repo.file_at(&source.refname, &source.path).ok().flatten()),
+        None => std::fs::read(&config.server.roster).ok(),
+    };
+    (std::fs::read(config_path).ok(), roster)
 }

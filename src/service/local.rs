@@ -9,12 +9,13 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::config::{LoadError, load_gate};
+use crate::config::LoadError;
+use crate::git::load_gate;
 use crate::git::{GitError, Stop, canonical_roots};
 use crate::policy::outcome;
 use crate::policy::render::{Wording, outcome_text};
 use crate::service::audit::{AuditCommit, AuditError, AuditLog, PushFacts};
-use crate::service::pre_receive::{decide_until, push_of};
+use crate::service::pre_receive::{decide_until, guard_roster, push_of};
 use crate::service::wire::PreReceiveRequest;
 
 /// What the pusher is told, and whether the push may go ahead.
@@ -67,7 +68,8 @@ pub fn decide(config: &Path, request: &PreReceiveRequest, budget: Duration) -> R
         if audit.is_some() {
             commits.push(AuditCommit::new(refname, report));
         }
-    });
+    })
+    .and_then(|mut decision| guard_roster(&config, &roots, &push, &mut decision).map(|()| decision));
     let request_id = format!("local-{}-{}", std::process::id(), crate::service::audit::now_rfc3339());
     let facts = PushFacts { request, request_id: &request_id, gate: &gate, generation: 0, updates: &push.updates, started };
     let decision = match decided {

@@ -4,11 +4,13 @@
 use std::collections::HashSet;
 use std::path::PathBuf;
 
+use crate::config::Config;
 use crate::git::{GitError, GitRepo, Stop, Tip, WithinPush};
 use crate::policy::decision::PushDecision;
-use crate::policy::gate::{CommitReport, Gate, deletion_refused, not_a_commit, replace_ref_refused, rewrite_refused};
+use crate::policy::gate::{Code, CommitReport, Gate, Reason, deletion_refused, not_a_commit, replace_ref_refused, rewrite_refused};
 use crate::policy::merge_scope::MergeScope;
 use crate::policy::refs::{Change, RefUpdate, is_object_id, is_replace_ref, is_valid_refname};
+use crate::policy::roster::Roster;
 use crate::policy::rules::RuleScope;
 use crate::service::wire::PreReceiveRequest;
 
@@ -59,6 +61,66 @@ pub fn push_of(request: &PreReceiveRequest, max_updates: usize) -> Result<Push, 
         });
     }
     Ok(Push { repository, quarantine, updates })
+}
+
+/// Problems named in a refused roster push; the rest are counted.
+const MAX_ROSTER_PROBLEMS: usize = 5;
+
+/// When `push` moves the ref that holds the roster kept in git
+/// (`server.roster = "git:…"`) in that repository, the roster it would put
+/// in force must validate, on its own and against the configuration: an
+/// admin's typo is refused at the push and never reaches the running
+/// roster. Adds a `roster-invalid` problem to that ref's decision.
+pub fn guard_roster(config: &Config, roots: &[PathBuf], push: &Push, decision: &mut PushDecision) -> Result<(), GitError> {
+    let Some(source) = &config.server.roster_git else { return Ok(()) };
+    let same = |a: &std::path::Path, b: &std::path::Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    let updates: Vec<&RefUpdate> = push.updates.iter().filter(|u| u.refname == source.refname).collect();
+    if updates.is_empty() || !same(&push.repository, &source.repository) {
+        return Ok(());
+    }
+    let repo = GitRepo::open_for_push(&push.repository, push.quarantine.as_deref(), roots)?;
+    for update in updates {
+        let problem = if update.change() == Change::Delete {
+            Some(format!("{} holds the roster the gate runs with ({source}); it cannot be deleted", update.refname))
+        } else {
+            let name = std::path::PathBuf::from(format!(
+                "git:{}#{}:{}",
+                source.repository.display(),
+                crate::policy::facts::short_id(&update.new),
+                source.path
+            ));
+            match repo.file_at(&update.new, &source.path)? {
+                None => Some(format!("this push would leave no {} on {}, where the gate reads its roster", source.path, update.refname)),
+                Some(bytes) => {
+                    let problems = match Roster::parse(&name, &String::from_utf8_lossy(&bytes)) {
+                        Ok(roster) => config.gate(roster).err().map(|problems| problems.0),
+                        Err(problems) => Some(problems.0),
+                    };
+                    problems.map(|problems| {
+                        let mut listed: Vec<String> = problems.iter().take(MAX_ROSTER_PROBLEMS).map(ToString::to_string).collect();
+                        if problems.len() > MAX_ROSTER_PROBLEMS {
+                            listed.push(format!("and {} more", problems.len() - MAX_ROSTER_PROBLEMS));
+                        }
+                        format!(
+                            "the roster this push would put in force does not validate (the running roster stays): {}",
+                            listed.join("; ")
+                        )
+                    })
+                }
+            }
+        };
+        if let Some(message) = problem {
+            let index = match decision.refs.iter().position(|r| r.update == *update) {
+                Some(index) => index,
+                None => decision.begin_ref(update.clone()),
+            };
+            decision.refs[index].problems.push(Reason { code: Code::RosterInvalid, message });
+        }
+    }
+    Ok(())
 }
 
 /// Decides a push: opens the repository (confined to `roots`, which must be

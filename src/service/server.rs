@@ -486,7 +486,8 @@ async fn decide(state: &AppState, push: Push, loaded: Arc<Loaded>) -> Result<(Pu
                 if collect {
                     commits.push(AuditCommit::new(refname, report));
                 }
-            });
+            })
+            .and_then(|mut decision| pre_receive::guard_roster(&loaded.config, &roots, &push, &mut decision).map(|()| decision));
             decision.map(|decision| (decision, commits)).map_err(|error| AppError::from_git(error, &push.repository.display().to_string()))
         })
         .await

@@ -150,3 +150,67 @@ fn a_tool_added_to_the_config_while_serving_is_detected_without_a_restart() {
     let pushed = world.push("HEAD:refs/heads/main");
     assert!(!pushed.accepted && pushed.remote.contains("AI-assisted (Acme Assistant)"), "{}", pushed.remote);
 }
+
+/// A roster kept in a git repository: read from its ref, changed by a
+/// push (and picked up by the running gate), and a push that would break
+/// it is refused by the gate itself.
+#[test]
+fn a_roster_kept_in_git_reloads_on_push_and_a_broken_one_is_refused() {
+    let world = World::trailer();
+    // The admins' repository, holding the roster on main.
+    let admin = world.root.join("admin.git");
+    run_git(&world.root, &["init", "--quiet", "--bare", "--initial-branch=main", "admin.git"]);
+    let edit = world.dir.path().join("admin");
+    run_git(world.dir.path(), &["clone", "--quiet", admin.to_str().expect("utf-8"), "admin"]);
+    run_git(&edit, &["checkout", "--quiet", "-b", "main"]);
+    std::fs::write(edit.join("roster.toml"), ROSTER).expect("roster");
+    run_git(&edit, &["add", "roster.toml"]);
+    run_git(&edit, &["commit", "--quiet", "-m", "The roster"]);
+    run_git(&edit, &["push", "--quiet", "origin", "HEAD:refs/heads/main"]);
+    crate::util::install_hook(&admin);
+    let config = std::fs::read_to_string(&world.config).expect("config");
+    let source = format!("git:{}#refs/heads/main:roster.toml", admin.display());
+    std::fs::write(&world.config, config.replace("roster = \"roster.toml\"", &format!("roster = {source:?}"))).expect("config");
+    std::fs::remove_file(world.dir.path().join("roster.toml")).expect("no roster file left");
+
+    let server = TestServer::start(&world.config);
+    world.connect(&server.url(), 20);
+    run_git(&admin, &["config", "signoff-gate.url", &server.url()]);
+    assert_eq!(readyz(server.address).1["engineers"], 5);
+    let config_arg = world.config.to_string_lossy().into_owned();
+    let (code, stdout, _) = crate::util::signoff_gate(&world.work, &["--config", &config_arg, "roster", "check"]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.starts_with(&format!("{source}: ok: 5 engineers")), "{stdout}");
+
+    // A typo pushed to the roster's ref is refused, with its place.
+    std::fs::write(edit.join("roster.toml"), ROSTER.replacen("level = \"mid\"", "level = \"middle\"", 1)).expect("typo");
+    run_git(&edit, &["commit", "--quiet", "-am", "Promote Mia"]);
+    let pushed =
+        crate::util::Pushed::from(crate::util::git(&edit).args(["push", "origin", "HEAD:refs/heads/main"]).output().expect("push"));
+    assert!(!pushed.accepted);
+    assert!(
+        pushed.remote.contains(
+            "refs/heads/main: roster-invalid: the roster this push would put in force does not validate (the running roster stays): git:"
+        ) && pushed.remote.contains(":roster.toml:17:9: unknown level `middle`"),
+        "{}",
+        pushed.remote
+    );
+
+    // A good edit goes through, and the running gate picks it up.
+    run_git(&edit, &["reset", "--quiet", "--hard", "HEAD~1"]);
+    std::fs::write(
+        edit.join("roster.toml"),
+        format!("{ROSTER}\n[[engineer]]\nname = \"Nia New\"\nemail = \"nia@corp.example\"\nlevel = \"staff\"\n"),
+    )
+    .expect("edit");
+    run_git(&edit, &["commit", "--quiet", "-am", "Add Nia"]);
+    let pushed =
+        crate::util::Pushed::from(crate::util::git(&edit).args(["push", "origin", "HEAD:refs/heads/main"]).output().expect("push"));
+    assert!(pushed.accepted, "{}", pushed.remote);
+    let ready = wait_ready_state(server.address, "the pushed roster", |status, body| status == 200 && body["engineers"] == 6);
+    assert_eq!(ready["generation"], 2);
+    // Deleting the roster's ref is refused too.
+    let pushed = crate::util::Pushed::from(crate::util::git(&edit).args(["push", "origin", ":refs/heads/main"]).output().expect("push"));
+    assert!(!pushed.accepted);
+    assert!(pushed.remote.contains("roster-invalid: refs/heads/main holds the roster the gate runs with"), "{}", pushed.remote);
+}

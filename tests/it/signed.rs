@@ -684,7 +684,7 @@ fn past_the_deadline_or_when_cancelled_the_decision_stops() {
     run_git(work, &["commit", "--quiet", "--amend", "-F", ".git/MSG"]);
     let approved = run_git(work, &["rev-parse", "HEAD"]).trim().to_owned();
     assert!(signed.world.push("HEAD:refs/heads/topic").accepted, "an unprotected branch takes it");
-    let (_, gate) = signoff_gate::config::load_gate(&signed.world.config).expect("policy");
+    let (_, gate) = signoff_gate::git::load_gate(&signed.world.config).expect("policy");
     let roots = vec![signed.world.root.clone()];
     let push = Push {
         repository: signed.world.bare.clone(),
