@@ -558,6 +558,11 @@ fn run() -> Result<()> {
         });
     }
 
+    // 1b. The largest history in a copy that never wrote a commit-graph.
+    if let Some((size, bare, _)) = histories.last() {
+        rows.push(without_graph(&options, *size, bare, &config)?);
+    }
+
     // 3. New protected branch off the largest history: nothing new to check.
     if let Some((size, bare, history)) = histories.last() {
         git_ok(bare, &["update-ref", "refs/heads/main", &history.tip])?;
@@ -647,6 +652,34 @@ fn run() -> Result<()> {
 
     print_table(&rows);
     Ok(())
+}
+
+/// `check HEAD` versus `git log` in a copy of `bare` without a commit-graph
+/// (a fresh mirror, a host that never runs `git gc`).
+fn without_graph(options: &Options, size: usize, bare: &Path, config: &Path) -> Result<Row> {
+    let copy = bare.with_extension("nograph.git");
+    let status = Command::new("cp").arg("-r").arg(bare).arg(&copy).status().map_err(|e| e.to_string())?;
+    if !status.success() {
+        return Err("cannot copy the history".to_owned());
+    }
+    let info = copy.join("objects/info");
+    let _ = std::fs::remove_file(info.join("commit-graph"));
+    let _ = std::fs::remove_dir_all(info.join("commit-graphs"));
+    let mut check = Command::new(&options.binary);
+    check.current_dir(&copy).arg("--config").arg(config).args(["check", "HEAD"]);
+    let mut log = git(&copy);
+    log.args(["log", "--format=%B", "HEAD"]);
+    let (ours, git_log) = side_by_side(options.runs.min(5), || timed(&mut check), || timed(&mut log))?;
+    let r = ratio(ours, git_log);
+    let _ = std::fs::remove_dir_all(&copy);
+    Ok(Row {
+        what: format!("`check HEAD` over {size} commits, no commit-graph"),
+        measured: ms(ours),
+        against: format!("`git log --format=%B`: {}", ms(git_log)),
+        ratio: format!("{r:.2}×"),
+        target: "≤ 1.0×".to_owned(),
+        met: Some(r <= 1.0),
+    })
 }
 
 /// Three blast-radius rules that read every commit's change: a path rule

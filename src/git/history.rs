@@ -198,6 +198,11 @@ impl History {
         Ok(History { objects, objects_dir, quarantine, graph, shallow })
     }
 
+    /// Whether the repository has a readable commit-graph.
+    pub fn has_graph(&self) -> bool {
+        self.graph.is_some()
+    }
+
     /// A reader for the calling thread.
     pub fn reader(&self) -> Reader {
         self.reader_on(&self.objects)
@@ -232,6 +237,7 @@ impl History {
             index: HashMap::new(),
             parents: Vec::new(),
             stop: stop.clone(),
+            kept: None,
         };
         let tips: Vec<u32> = tips.iter().map(|id| nodes.intern(*id)).collect();
         let hidden: Vec<u32> = hidden.iter().map(|id| nodes.intern(*id)).collect();
@@ -250,6 +256,8 @@ impl History {
                 Mode::Listed(listed.into_iter())
             }
             Order::Date => {
+                // Commits read from here on are handed to the readers.
+                nodes.kept = Some(HashMap::new());
                 let mut dated = Dated { heap: BinaryHeap::new(), seq: 0, limited };
                 for tip in tips {
                     if dated.admits(&nodes, tip) {
@@ -273,15 +281,18 @@ impl History {
         visit: &mut impl FnMut(T) -> ControlFlow<()>,
     ) -> Result<(), GitError> {
         let mut first = Vec::with_capacity(CHUNK);
-        for id in walk.by_ref().take(CHUNK) {
-            first.push(id?);
+        while first.len() < CHUNK {
+            match walk.next_read() {
+                Some(item) => first.push(item?),
+                None => break,
+            }
         }
         if first.len() < CHUNK {
             // The walk is over: read these few right here.
             let notes = std::mem::take(&mut walk.notes);
             let mut reader = walk.nodes.reader;
-            for id in first {
-                let facts = reader.facts_with_notes(&id, &notes)?;
+            for (id, bytes) in first {
+                let facts = reader.facts_read(&id, bytes.as_deref(), &notes)?;
                 if visit(work(facts, &mut reader)).is_break() {
                     break;
                 }
@@ -294,7 +305,7 @@ impl History {
 
     fn drain_in_parallel<T: Send>(
         &self,
-        first: Vec<ObjectId>,
+        first: Vec<(ObjectId, Option<Vec<u8>>)>,
         mut walk: Walk<'_>,
         workers: usize,
         work: &(impl Fn(CommitFacts, &mut Reader) -> T + Sync),
@@ -306,7 +317,7 @@ impl History {
 
         type Done<T> = (usize, Result<Vec<T>, GitError>);
         let notes = std::mem::take(&mut walk.notes);
-        let (jobs, queue) = mpsc::sync_channel::<(usize, Vec<ObjectId>)>(workers * 4);
+        let (jobs, queue) = mpsc::sync_channel::<(usize, Vec<(ObjectId, Option<Vec<u8>>)>)>(workers * 4);
         let queue = Mutex::new(queue);
         let (done, results) = mpsc::channel::<Done<T>>();
         let stop = AtomicBool::new(false);
@@ -335,8 +346,8 @@ impl History {
                         drop(store);
                         let read = ids
                             .iter()
-                            .map(|id| {
-                                let facts = reader.facts_with_notes(id, notes)?;
+                            .map(|(id, bytes)| {
+                                let facts = reader.facts_read(id, bytes.as_deref(), notes)?;
                                 Ok(work(facts, &mut reader))
                             })
                             .collect();
@@ -386,8 +397,8 @@ impl History {
                         break;
                     }
                 }
-                match walk.next() {
-                    Some(Ok(id)) => chunk.push(id),
+                match walk.next_read() {
+                    Some(Ok(item)) => chunk.push(item),
                     Some(Err(error)) => {
                         outcome = Err(error);
                         break;
@@ -505,65 +516,83 @@ impl Reader {
         Some((data.kind, data.data.to_vec()))
     }
 
+    /// [`Reader::facts_with_notes`], from the commit's raw `bytes` when the
+    /// walk already read them.
+    fn facts_read(&mut self, id: &ObjectId, bytes: Option<&[u8]>, notes: &[(String, ObjectId)]) -> Result<CommitFacts, GitError> {
+        let Some(bytes) = bytes else { return self.facts_with_notes(id, notes) };
+        let mut facts = facts_of(id, bytes)?;
+        for (notes_ref, tree) in notes {
+            if let Some(text) = self.note(tree, id) {
+                facts.notes.push((notes_ref.clone(), text));
+            }
+        }
+        Ok(facts)
+    }
+
     /// Reads commit `id` into plain facts.
     pub fn facts(&mut self, id: &ObjectId) -> Result<CommitFacts, GitError> {
         let bytes = self.commit(id)?;
-        let commit = parse_commit(bytes).map_err(|reason| GitError::BadCommit { id: id.to_string(), reason })?;
-        // git shows a message (and names) in the encoding the commit
-        // declares; read them the same way, or the text git shows and the
-        // text we judge could differ (a UTF-7 message hides its markers).
-        let declared = commit.encoding.map(|label| match std::str::from_utf8(label) {
-            Ok(label) => label.to_owned(),
-            Err(_) => "a label that is not UTF-8".to_owned(),
-        });
-        let (encoding, unreadable_encoding) =
-            match declared.as_deref().map(|label| (label, encoding_rs::Encoding::for_label(label.as_bytes()))) {
-                None => (encoding_rs::UTF_8, None),
-                Some((_, Some(encoding)))
-                    if encoding != encoding_rs::REPLACEMENT && encoding != encoding_rs::UTF_16LE && encoding != encoding_rs::UTF_16BE =>
-                {
-                    (encoding, None)
-                }
-                Some((label, _)) => (encoding_rs::UTF_8, Some(label.to_owned())),
-            };
-        let decode = |bytes: &[u8]| encoding.decode_without_bom_handling(bytes).0.into_owned();
-        let identity = |signature: Signature<'_>| Identity::new(decode(signature.name), decode(signature.email));
-        let (author, committer, message) = (identity(commit.author), identity(commit.committer), decode(commit.message));
-        let mut other_readings = Vec::new();
-        if encoding != encoding_rs::UTF_8 {
-            // Each line on its own: no decoder state carries over a newline,
-            // so no newline is lost however the bytes before it are broken.
-            let by_line: Vec<String> = commit.message.split(|&b| b == b'\n').map(decode).collect();
-            let by_line = by_line.join("\n");
-            // The bytes as they are: git shows them when iconv fails.
-            let lossy = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
-            let raw = Reading {
-                author: Identity::new(lossy(commit.author.name), lossy(commit.author.email)),
-                committer: Identity::new(lossy(commit.committer.name), lossy(commit.committer.email)),
-                message: lossy(commit.message),
-            };
-            if by_line != message {
-                other_readings.push(Reading { author: author.clone(), committer: committer.clone(), message: by_line });
-            }
-            if raw.message != message || raw.author != author || raw.committer != committer {
-                other_readings.push(raw);
-            }
-        }
-        Ok(CommitFacts {
-            id: id.to_string(),
-            malformed: header_problem(bytes).map(str::to_owned),
-            parent_ids: commit.parents.iter().map(ObjectId::to_string).collect(),
-            author,
-            committer,
-            message,
-            unreadable_encoding,
-            other_readings,
-            notes: Vec::new(),
-            change_id: None,
-            // Only a merge's signature matters (it can approve a branch).
-            signature: if commit.parents.len() > 1 { signed_payload(bytes, b"gpgsig") } else { None },
-        })
+        facts_of(id, bytes)
     }
+}
+
+/// A raw commit's plain facts.
+fn facts_of(id: &ObjectId, bytes: &[u8]) -> Result<CommitFacts, GitError> {
+    let commit = parse_commit(bytes).map_err(|reason| GitError::BadCommit { id: id.to_string(), reason })?;
+    // git shows a message (and names) in the encoding the commit
+    // declares; read them the same way, or the text git shows and the
+    // text we judge could differ (a UTF-7 message hides its markers).
+    let declared = commit.encoding.map(|label| match std::str::from_utf8(label) {
+        Ok(label) => label.to_owned(),
+        Err(_) => "a label that is not UTF-8".to_owned(),
+    });
+    let (encoding, unreadable_encoding) = match declared.as_deref().map(|label| (label, encoding_rs::Encoding::for_label(label.as_bytes())))
+    {
+        None => (encoding_rs::UTF_8, None),
+        Some((_, Some(encoding)))
+            if encoding != encoding_rs::REPLACEMENT && encoding != encoding_rs::UTF_16LE && encoding != encoding_rs::UTF_16BE =>
+        {
+            (encoding, None)
+        }
+        Some((label, _)) => (encoding_rs::UTF_8, Some(label.to_owned())),
+    };
+    let decode = |bytes: &[u8]| encoding.decode_without_bom_handling(bytes).0.into_owned();
+    let identity = |signature: Signature<'_>| Identity::new(decode(signature.name), decode(signature.email));
+    let (author, committer, message) = (identity(commit.author), identity(commit.committer), decode(commit.message));
+    let mut other_readings = Vec::new();
+    if encoding != encoding_rs::UTF_8 {
+        // Each line on its own: no decoder state carries over a newline,
+        // so no newline is lost however the bytes before it are broken.
+        let by_line: Vec<String> = commit.message.split(|&b| b == b'\n').map(decode).collect();
+        let by_line = by_line.join("\n");
+        // The bytes as they are: git shows them when iconv fails.
+        let lossy = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+        let raw = Reading {
+            author: Identity::new(lossy(commit.author.name), lossy(commit.author.email)),
+            committer: Identity::new(lossy(commit.committer.name), lossy(commit.committer.email)),
+            message: lossy(commit.message),
+        };
+        if by_line != message {
+            other_readings.push(Reading { author: author.clone(), committer: committer.clone(), message: by_line });
+        }
+        if raw.message != message || raw.author != author || raw.committer != committer {
+            other_readings.push(raw);
+        }
+    }
+    Ok(CommitFacts {
+        id: id.to_string(),
+        malformed: header_problem(bytes).map(str::to_owned),
+        parent_ids: commit.parents.iter().map(ObjectId::to_string).collect(),
+        author,
+        committer,
+        message,
+        unreadable_encoding,
+        other_readings,
+        notes: Vec::new(),
+        change_id: None,
+        // Only a merge's signature matters (it can approve a branch).
+        signature: if commit.parents.len() > 1 { signed_payload(bytes, b"gpgsig") } else { None },
+    })
 }
 
 // ---------------------------------------------------------------- diffs
@@ -991,6 +1020,10 @@ struct Nodes<'h> {
     index: HashMap<ObjectId, u32>,
     parents: Vec<u32>,
     stop: Stop,
+    /// The raw commits read to learn their parents, kept (by node) until
+    /// the walk yields them, when a date-ordered walk hands them on: a
+    /// commit outside the commit-graph is then inflated once, not twice.
+    kept: Option<HashMap<u32, Vec<u8>>>,
 }
 
 fn index(n: u32) -> usize {
@@ -1038,6 +1071,9 @@ impl Nodes<'_> {
             time = commit.committer.time;
             generation = 0;
             parents = commit.parents;
+            if let Some(kept) = self.kept.as_mut() {
+                kept.insert(n, bytes.to_vec());
+            }
         }
         if history.shallow.contains(&id) {
             parents.clear();
@@ -1227,8 +1263,9 @@ impl Dated {
         Ok(())
     }
 
-    fn next(&mut self, nodes: &mut Nodes<'_>) -> Option<Result<ObjectId, GitError>> {
+    fn next(&mut self, nodes: &mut Nodes<'_>) -> Option<Result<(ObjectId, Option<Vec<u8>>), GitError>> {
         let (_, _, n) = self.heap.pop()?;
+        let bytes = nodes.kept.as_mut().and_then(|kept| kept.remove(&n));
         for p in nodes.parents_of(n) {
             let parent = nodes.parents[p];
             if self.admits(nodes, parent)
@@ -1238,7 +1275,7 @@ impl Dated {
                 return Some(Err(error));
             }
         }
-        Some(Ok(nodes.nodes[index(n)].id))
+        Some(Ok((nodes.nodes[index(n)].id, bytes)))
     }
 }
 
@@ -1264,14 +1301,21 @@ impl Walk<'_> {
     }
 }
 
+impl Walk<'_> {
+    /// The next commit, with its raw bytes when the walk read them anyway.
+    fn next_read(&mut self) -> Option<Result<(ObjectId, Option<Vec<u8>>), GitError>> {
+        match &mut self.mode {
+            Mode::Listed(ids) => ids.next().map(|id| Ok((id, None))),
+            Mode::Dated(dated) => dated.next(&mut self.nodes),
+        }
+    }
+}
+
 impl Iterator for Walk<'_> {
     type Item = Result<ObjectId, GitError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        match &mut self.mode {
-            Mode::Listed(ids) => ids.next().map(Ok),
-            Mode::Dated(dated) => dated.next(&mut self.nodes),
-        }
+        self.next_read().map(|item| item.map(|(id, _)| id))
     }
 }
 

@@ -756,7 +756,12 @@ impl GitRepo {
         }
         let ids = |oids: Vec<Oid>| -> Vec<_> { oids.iter().filter_map(|oid| crate::git::history::object_id(oid.as_bytes())).collect() };
         let history = self.history()?;
-        let order = if self.topological { Order::Topological } else { Order::Date };
+        // Children first: from the commit-graph when there is one; without
+        // one, a topological order would need every commit read before the
+        // first is judged (and read again to judge it), so the walk takes
+        // git log's date order, children first unless committer dates are
+        // skewed, and hands each commit's bytes on as it reads them.
+        let order = if self.topological && history.has_graph() { Order::Topological } else { Order::Date };
         let walk = history.walk(&ids(tips), &ids(hidden), order)?.with_notes(self.notes_trees(&[]));
         let (change_ids, stop) = (self.change_ids(), Stop::never());
         let work = |facts, reader: &mut crate::git::history::Reader| work(facts, &mut Changes { reader, ids: &change_ids, stop: &stop });
