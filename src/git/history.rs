@@ -30,6 +30,10 @@ use crate::policy::facts::{CommitFacts, Reading};
 use crate::policy::identity::Identity;
 use crate::policy::rules::{EntryKind, FileChange, Lines};
 
+/// A commit a walk yields: its id, and its raw bytes when the walk read
+/// them to learn its parents (the readers then need not read it again).
+type Read = (ObjectId, Option<Vec<u8>>);
+
 /// Commits read per job handed to a worker thread.
 const CHUNK: usize = 64;
 /// Jobs after which a long walk's workers read from a freshly opened
@@ -305,7 +309,7 @@ impl History {
 
     fn drain_in_parallel<T: Send>(
         &self,
-        first: Vec<(ObjectId, Option<Vec<u8>>)>,
+        first: Vec<Read>,
         mut walk: Walk<'_>,
         workers: usize,
         work: &(impl Fn(CommitFacts, &mut Reader) -> T + Sync),
@@ -317,7 +321,7 @@ impl History {
 
         type Done<T> = (usize, Result<Vec<T>, GitError>);
         let notes = std::mem::take(&mut walk.notes);
-        let (jobs, queue) = mpsc::sync_channel::<(usize, Vec<(ObjectId, Option<Vec<u8>>)>)>(workers * 4);
+        let (jobs, queue) = mpsc::sync_channel::<(usize, Vec<Read>)>(workers * 4);
         let queue = Mutex::new(queue);
         let (done, results) = mpsc::channel::<Done<T>>();
         let stop = AtomicBool::new(false);
@@ -1263,7 +1267,7 @@ impl Dated {
         Ok(())
     }
 
-    fn next(&mut self, nodes: &mut Nodes<'_>) -> Option<Result<(ObjectId, Option<Vec<u8>>), GitError>> {
+    fn next(&mut self, nodes: &mut Nodes<'_>) -> Option<Result<Read, GitError>> {
         let (_, _, n) = self.heap.pop()?;
         let bytes = nodes.kept.as_mut().and_then(|kept| kept.remove(&n));
         for p in nodes.parents_of(n) {
@@ -1303,7 +1307,7 @@ impl Walk<'_> {
 
 impl Walk<'_> {
     /// The next commit, with its raw bytes when the walk read them anyway.
-    fn next_read(&mut self) -> Option<Result<(ObjectId, Option<Vec<u8>>), GitError>> {
+    fn next_read(&mut self) -> Option<Result<Read, GitError>> {
         match &mut self.mode {
             Mode::Listed(ids) => ids.next().map(|id| Ok((id, None))),
             Mode::Dated(dated) => dated.next(&mut self.nodes),
