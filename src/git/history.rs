@@ -36,9 +36,11 @@ type Read = (ObjectId, Option<Vec<u8>>);
 
 /// Commits read per job handed to a worker thread.
 const CHUNK: usize = 64;
-/// Jobs after which a long walk's workers read from a freshly opened
-/// object store: the old one, and the pack pages it mapped, are let go, so
-/// a walk's memory does not grow with the size of the repository's packs.
+/// Jobs after which a long walk's workers that diff (for blast-radius
+/// rules) read from a freshly opened object store: the old one, and the
+/// pack pages it mapped for trees, blobs and commits, are let go, so a
+/// walk's memory does not grow with the size of the repository's packs.
+/// Workers that only read commits keep the repository's store.
 const RECYCLE_CHUNKS: usize = 128;
 
 /// A repository's history, ready to be walked and read from any thread.
@@ -58,7 +60,8 @@ pub struct History {
 /// One thread's way of reading objects.
 pub struct Reader {
     objects: gix_odb::HandleArc,
-    /// The store `objects` reads, for the diff handle.
+    /// The store diffs read from (the one `objects` reads, or one a long
+    /// walk opened for its diffs alone).
     store: Arc<gix_odb::Store>,
     /// The handle diffs read trees and blobs through, made on first use.
     trees: Option<gix_odb::HandleArc>,
@@ -325,7 +328,8 @@ impl History {
         let queue = Mutex::new(queue);
         let (done, results) = mpsc::channel::<Done<T>>();
         let stop = AtomicBool::new(false);
-        // The store the workers read from, and its generation.
+        // The store the workers' diffs read trees and blobs from, and its
+        // generation (commits are read through the repository's kept store).
         let fresh = || open_store(&self.objects_dir).unwrap_or_else(|_| self.objects.clone());
         let stores = Mutex::new((0usize, fresh()));
         let current = || stores.lock().map_or((0, self.objects.clone()), |guard| (guard.0, guard.1.clone()));
@@ -333,21 +337,24 @@ impl History {
             for _ in 0..workers {
                 let (queue, done, stop, notes, current) = (&queue, done.clone(), &stop, &notes, &current);
                 scope.spawn(move || {
-                    let (mut generation, store) = current();
-                    let mut reader = self.reader_on(&store);
-                    drop(store);
+                    // Commits only: the kept store, as a short walk reads.
+                    let mut reader = self.reader();
+                    let mut generation = None;
                     loop {
                         let job = queue.lock().map_or(None, |queue| queue.recv().ok());
                         let Some((seq, ids)) = job else { return };
                         if stop.load(Ordering::Relaxed) {
                             continue;
                         }
-                        let (now, store) = current();
-                        if now != generation {
-                            generation = now;
-                            reader = self.reader_on(&store);
+                        // A reader that diffs reads everything from the
+                        // newest store, letting the pages of the last go.
+                        if reader.trees.is_some() {
+                            let (now, store) = current();
+                            if generation != Some(now) {
+                                generation = Some(now);
+                                reader = self.reader_on(&store);
+                            }
                         }
-                        drop(store);
                         let read = ids
                             .iter()
                             .map(|(id, bytes)| {

@@ -439,7 +439,7 @@ impl Gate {
         let detection = self.detector.detect(&commit, &trailers);
         let ai = !detection.markers.is_empty();
         let rules = &self.policy.rules;
-        let candidates: Vec<usize> = if commit.judgeable() && !rules.is_empty() {
+        let candidates: Vec<usize> = if !rules.is_empty() && commit.judgeable() {
             (0..rules.len()).filter(|&index| scope.contains(index) && rules[index].looks_at(ai)).collect()
         } else {
             Vec::new()
