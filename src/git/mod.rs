@@ -52,12 +52,22 @@ pub enum Tip {
     NotACommit(&'static str),
 }
 
+/// How [`GitRepo::walk_revisions`] orders commits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ordering {
+    /// `git rev-list`'s date order.
+    Date,
+    /// Children before parents, always.
+    Topological,
+    /// Children before parents from the commit-graph; date order without one.
+    ChildrenFirst,
+}
+
 /// An open repository.
 pub struct GitRepo {
     repo: Repository,
-    /// Whether [`GitRepo::walk_revisions`] lists children before parents
-    /// (as pushes are judged) instead of in `git rev-list`'s date order.
-    topological: bool,
+    /// How [`GitRepo::walk_revisions`] orders commits.
+    ordering: Ordering,
     /// The push's quarantine (also added to `repo` as an alternate).
     quarantine: Option<PathBuf>,
     /// The history reader, opened by the first walk.
@@ -525,13 +535,24 @@ impl GitRepo {
     }
 
     fn new(repo: Repository, quarantine: Option<PathBuf>) -> GitRepo {
-        GitRepo { repo, topological: false, quarantine, history: std::cell::OnceCell::new() }
+        GitRepo { repo, ordering: Ordering::Date, quarantine, history: std::cell::OnceCell::new() }
     }
 
     /// Makes [`GitRepo::walk_revisions`] list children before parents, as a
-    /// push is judged (a signed merge must be seen before what it brings in).
+    /// push is judged (a signed merge must be seen before what it brings in),
+    /// always: for rewriting history, which must meet every parent first.
     pub fn topological_revisions(&mut self, on: bool) {
-        self.topological = on;
+        self.ordering = if on { Ordering::Topological } else { Ordering::Date };
+    }
+
+    /// Makes [`GitRepo::walk_revisions`] list children before parents where
+    /// the commit-graph makes that cheap; without one, in git log's date
+    /// order (children first unless committer dates are skewed), which
+    /// reads each commit once. For `check`, whose order only decides
+    /// whether a signed merge is seen before what it brings in (skew can
+    /// then only refuse, never accept).
+    pub fn children_first(&mut self) {
+        self.ordering = Ordering::ChildrenFirst;
     }
 
     /// The change id of one commit (see [`patch_id`]).
@@ -761,7 +782,11 @@ impl GitRepo {
         // first is judged (and read again to judge it), so the walk takes
         // git log's date order, children first unless committer dates are
         // skewed, and hands each commit's bytes on as it reads them.
-        let order = if self.topological && history.has_graph() { Order::Topological } else { Order::Date };
+        let order = match self.ordering {
+            Ordering::Topological => Order::Topological,
+            Ordering::ChildrenFirst if history.has_graph() => Order::Topological,
+            Ordering::ChildrenFirst | Ordering::Date => Order::Date,
+        };
         let walk = history.walk(&ids(tips), &ids(hidden), order)?.with_notes(self.notes_trees(&[]));
         let (change_ids, stop) = (self.change_ids(), Stop::never());
         let work = |facts, reader: &mut crate::git::history::Reader| work(facts, &mut Changes { reader, ids: &change_ids, stop: &stop });

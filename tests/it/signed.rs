@@ -720,3 +720,46 @@ fn a_large_text_file_is_bound_by_its_blob_ids() {
     run_git(work, &["commit", "--quiet", "-am", "edit two"]);
     assert_ne!(first, change_id(work, "HEAD"), "any change to a large file changes the id");
 }
+
+/// Rewriting meets every parent before its children even where committer
+/// dates are skewed and there is no commit-graph (date order would take a
+/// later-dated parent first, and leave its child pointing at the old one).
+#[test]
+fn approve_rewrites_parents_first_under_skewed_dates() {
+    let mut signed = Signed::new();
+    signed.serve();
+    seed(&signed);
+    let alice = signed.clone_for("alice", ALICE, &signed.key("alice"));
+    run_git(&alice, &["checkout", "--quiet", "-b", "review", "origin/main"]);
+    let commit_at = |date: &str, file: &str, subject: &str| {
+        std::fs::write(alice.join(file), format!("{subject}\n")).expect("write");
+        run_git(&alice, &["add", file]);
+        let output = git(&alice)
+            .args(["commit", "--quiet", "-m", &format!("{subject}\n\n{CLAUDE}\n")])
+            .env("GIT_COMMITTER_DATE", date)
+            .output()
+            .expect("commit");
+        assert!(output.status.success());
+        run_git(&alice, &["rev-parse", "HEAD"]).trim().to_owned()
+    };
+    // X is dated after its child P; the merge M has both as parents.
+    let x = commit_at("2026-01-10T00:00:00Z", "x.txt", "Add x");
+    let p = commit_at("2026-01-02T00:00:00Z", "p.txt", "Add p");
+    let tree = run_git(&alice, &["rev-parse", "HEAD^{tree}"]).trim().to_owned();
+    let merge = git(&alice)
+        .args(["commit-tree", &tree, "-p", &p, "-p", &x, "-m", &format!("Merge x\n\n{CLAUDE}\n")])
+        .env("GIT_COMMITTER_DATE", "2026-01-03T00:00:00Z")
+        .output()
+        .expect("commit-tree");
+    assert!(merge.status.success());
+    run_git(&alice, &["reset", "--quiet", "--hard", String::from_utf8_lossy(&merge.stdout).trim()]);
+    let (code, stdout, stderr) = signed.approve(&alice, &["origin/main..HEAD"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    // The same three commits, each rewritten once, each approved.
+    let range: Vec<String> = run_git(&alice, &["rev-list", "origin/main..HEAD"]).lines().map(str::to_owned).collect();
+    assert_eq!(range.len(), 3, "{range:?}");
+    let config = signed.world.config.to_string_lossy().into_owned();
+    let (code, stdout, stderr) = as_configured(&alice, &["--config", &config, "check", "origin/main..HEAD"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("3 AI-assisted, 3 approved, 0 refused"), "{stdout}");
+}
