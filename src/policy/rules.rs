@@ -8,7 +8,6 @@
 //! [`ChangeSource`]; a rule only tallies them. Line counts are asked for
 //! only for the files a line condition looks at.
 
-use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
@@ -438,11 +437,6 @@ pub fn approvals_phrase(count: usize, signed: bool) -> String {
         let _ = write!(out, "{count} {kind}s");
     }
     out
-}
-
-/// The display form of a path, for messages (lossy for non-UTF-8 names).
-pub fn display_path(path: &[u8]) -> Cow<'_, str> {
-    String::from_utf8_lossy(path)
 }
 
 #[cfg(test)]
