@@ -234,7 +234,7 @@ pub fn run(config: Option<&Path>, args: &CheckArgs) -> Result<ExitCode, Failure>
     let dir = args.repo.clone().unwrap_or_else(|| ".".into());
     let (_config, gate) = load_gate_for(config, Some(&dir))?;
     let mut repo = GitRepo::discover(&dir)?;
-    repo.children_first();
+    repo.topological_revisions(true);
     let scope = gate.rule_scope(args.refname.as_deref());
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());

@@ -59,8 +59,6 @@ enum Ordering {
     Date,
     /// Children before parents, always.
     Topological,
-    /// Children before parents from the commit-graph; date order without one.
-    ChildrenFirst,
 }
 
 /// An open repository.
@@ -539,20 +537,10 @@ impl GitRepo {
     }
 
     /// Makes [`GitRepo::walk_revisions`] list children before parents, as a
-    /// push is judged (a signed merge must be seen before what it brings in),
-    /// always: for rewriting history, which must meet every parent first.
+    /// push is judged: a signed merge must be seen before what it brings in,
+    /// and rewriting history must meet every parent first.
     pub fn topological_revisions(&mut self, on: bool) {
         self.ordering = if on { Ordering::Topological } else { Ordering::Date };
-    }
-
-    /// Makes [`GitRepo::walk_revisions`] list children before parents where
-    /// the commit-graph makes that cheap; without one, in git log's date
-    /// order (children first unless committer dates are skewed), which
-    /// reads each commit once. For `check`, whose order only decides
-    /// whether a signed merge is seen before what it brings in (skew can
-    /// then only refuse, never accept).
-    pub fn children_first(&mut self) {
-        self.ordering = Ordering::ChildrenFirst;
     }
 
     /// The change id of one commit (see [`patch_id`]).
@@ -777,15 +765,13 @@ impl GitRepo {
         }
         let ids = |oids: Vec<Oid>| -> Vec<_> { oids.iter().filter_map(|oid| crate::git::history::object_id(oid.as_bytes())).collect() };
         let history = self.history()?;
-        // Children first: from the commit-graph when there is one; without
-        // one, a topological order would need every commit read before the
-        // first is judged (and read again to judge it), so the walk takes
-        // git log's date order, children first unless committer dates are
-        // skewed, and hands each commit's bytes on as it reads them.
+        // Children first must be exact: which commits a signed merge
+        // approves depends on meeting every child before its parents, and
+        // committer dates can be skewed on purpose. (A date-ordered walk
+        // hands each commit's bytes on as it reads them.)
         let order = match self.ordering {
             Ordering::Topological => Order::Topological,
-            Ordering::ChildrenFirst if history.has_graph() => Order::Topological,
-            Ordering::ChildrenFirst | Ordering::Date => Order::Date,
+            Ordering::Date => Order::Date,
         };
         let walk = history.walk(&ids(tips), &ids(hidden), order)?.with_notes(self.notes_trees(&[]));
         let (change_ids, stop) = (self.change_ids(), Stop::never());
