@@ -330,9 +330,14 @@ impl History {
         let stop = AtomicBool::new(false);
         // The store the workers' diffs read trees and blobs from, and its
         // generation (commits are read through the repository's kept store).
+        // Opened when a worker first diffs: a walk without rules opens none.
         let fresh = || open_store(&self.objects_dir).unwrap_or_else(|_| self.objects.clone());
-        let stores = Mutex::new((0usize, fresh()));
-        let current = || stores.lock().map_or((0, self.objects.clone()), |guard| (guard.0, guard.1.clone()));
+        let stores: Mutex<Option<(usize, Arc<gix_odb::Store>)>> = Mutex::new(None);
+        let current = || {
+            let mut guard = stores.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let (generation, store) = guard.get_or_insert_with(|| (0, fresh()));
+            (*generation, Arc::clone(store))
+        };
         std::thread::scope(|scope| {
             for _ in 0..workers {
                 let (queue, done, stop, notes, current) = (&queue, done.clone(), &stop, &notes, &current);
@@ -394,9 +399,9 @@ impl History {
                     }
                     sent += 1;
                     if sent % RECYCLE_CHUNKS == 0 {
-                        let store = fresh();
-                        if let Ok(mut guard) = stores.lock() {
-                            *guard = (guard.0 + 1, store);
+                        let mut guard = stores.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                        if let Some((generation, _)) = *guard {
+                            *guard = Some((generation + 1, fresh()));
                         }
                     }
                     while let Ok((seq, read)) = results.try_recv() {

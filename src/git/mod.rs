@@ -52,20 +52,12 @@ pub enum Tip {
     NotACommit(&'static str),
 }
 
-/// How [`GitRepo::walk_revisions`] orders commits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Ordering {
-    /// `git rev-list`'s date order.
-    Date,
-    /// Children before parents, always.
-    Topological,
-}
-
 /// An open repository.
 pub struct GitRepo {
     repo: Repository,
-    /// How [`GitRepo::walk_revisions`] orders commits.
-    ordering: Ordering,
+    /// Whether [`GitRepo::walk_revisions`] lists children before parents
+    /// (as pushes are judged) instead of in `git rev-list`'s date order.
+    topological: bool,
     /// The push's quarantine (also added to `repo` as an alternate).
     quarantine: Option<PathBuf>,
     /// The history reader, opened by the first walk.
@@ -533,14 +525,14 @@ impl GitRepo {
     }
 
     fn new(repo: Repository, quarantine: Option<PathBuf>) -> GitRepo {
-        GitRepo { repo, ordering: Ordering::Date, quarantine, history: std::cell::OnceCell::new() }
+        GitRepo { repo, topological: false, quarantine, history: std::cell::OnceCell::new() }
     }
 
     /// Makes [`GitRepo::walk_revisions`] list children before parents, as a
     /// push is judged: a signed merge must be seen before what it brings in,
     /// and rewriting history must meet every parent first.
     pub fn topological_revisions(&mut self, on: bool) {
-        self.ordering = if on { Ordering::Topological } else { Ordering::Date };
+        self.topological = on;
     }
 
     /// The change id of one commit (see [`patch_id`]).
@@ -769,10 +761,7 @@ impl GitRepo {
         // approves depends on meeting every child before its parents, and
         // committer dates can be skewed on purpose. (A date-ordered walk
         // hands each commit's bytes on as it reads them.)
-        let order = match self.ordering {
-            Ordering::Topological => Order::Topological,
-            Ordering::Date => Order::Date,
-        };
+        let order = if self.topological { Order::Topological } else { Order::Date };
         let walk = history.walk(&ids(tips), &ids(hidden), order)?.with_notes(self.notes_trees(&[]));
         let (change_ids, stop) = (self.change_ids(), Stop::never());
         let work = |facts, reader: &mut crate::git::history::Reader| work(facts, &mut Changes { reader, ids: &change_ids, stop: &stop });

@@ -1018,27 +1018,11 @@ active = false
     /// Blast-radius rules over a change given as a table.
     mod rules {
         use super::*;
-        use crate::policy::rules::{EntryKind, FileChange, Lines};
+        use crate::policy::rules::{EntryKind, Table};
 
-        struct Deletes(usize);
-
-        impl ChangeSource for Deletes {
-            fn change_id(&mut self, _: &str) -> Option<String> {
-                None
-            }
-            fn changed_files(
-                &mut self,
-                _: &CommitFacts,
-                lines_for: &dyn Fn(&[u8]) -> bool,
-                visit: &mut dyn FnMut(&FileChange<'_>),
-            ) -> Result<(), String> {
-                for n in 0..self.0 {
-                    let path = format!("infra/{n}.tf");
-                    let lines = lines_for(path.as_bytes()).then_some(Lines { added: 0, deleted: 10 });
-                    visit(&FileChange { path: path.as_bytes(), old: Some(EntryKind::File), new: None, lines });
-                }
-                Ok(())
-            }
+        /// `n` files deleted under `infra/`, 10 lines each.
+        fn deletes(n: usize) -> Table {
+            Table::of((0..n).map(|n| (format!("infra/{n}.tf"), Some(EntryKind::File), None, Some((0, 10)))))
         }
 
         fn gate_with(rules: &str) -> Gate {
@@ -1048,7 +1032,7 @@ active = false
 
         fn judge(gate: &Gate, author: &str, lines: &[&str], deleted: usize) -> (Verdict, Vec<Code>, Vec<bool>) {
             let message = format!("Change things\n\n{}\n", lines.join("\n"));
-            let report = gate.evaluate_in(commit(author, &message), RuleScope::ALL, &mut Deletes(deleted));
+            let report = gate.evaluate_in(commit(author, &message), RuleScope::ALL, &mut deletes(deleted));
             (report.verdict, report.reasons.iter().map(|r| r.code).collect(), report.rules.iter().map(|r| r.satisfied).collect())
         }
 
@@ -1064,7 +1048,7 @@ active = false
             assert_eq!(judge(&gate, DEV, &[AI, ALICE, SAM], 3), (Verdict::Approved, vec![], vec![true]));
             // Not AI-assisted: the rule does not look.
             assert_eq!(judge(&gate, DEV, &[], 30), (Verdict::NotAi, vec![], vec![]));
-            let report = gate.evaluate_in(commit(DEV, &format!("Drop infra\n\n{AI}\n{ALICE}\n")), RuleScope::ALL, &mut Deletes(41));
+            let report = gate.evaluate_in(commit(DEV, &format!("Drop infra\n\n{AI}\n{ALICE}\n")), RuleScope::ALL, &mut deletes(41));
             assert_eq!(
                 report.reasons[0].message,
                 "rule \"infra\" (Infra needs staff): deletes 41 files matching infra (infra/0.tf, infra/1.tf, …; rule: 3 or more); needs an approval by an engineer of level staff or above; has none"

@@ -472,28 +472,6 @@ mod tests {
         insta::assert_snapshot!(push_text(&decision, &wording(&gate)));
     }
 
-    /// A change to a rule's paths, given as a table.
-    struct Infra;
-
-    impl crate::policy::rules::ChangeSource for Infra {
-        fn change_id(&mut self, _: &str) -> Option<String> {
-            None
-        }
-        fn changed_files(
-            &mut self,
-            _: &CommitFacts,
-            _: &dyn Fn(&[u8]) -> bool,
-            visit: &mut dyn FnMut(&crate::policy::rules::FileChange<'_>),
-        ) -> Result<(), String> {
-            for n in 0..41 {
-                let path = format!("infra/prod/{n:02}.tf");
-                let old = Some(crate::policy::rules::EntryKind::File);
-                visit(&crate::policy::rules::FileChange { path: path.as_bytes(), old, new: None, lines: None });
-            }
-            Ok(())
-        }
-    }
-
     #[test]
     fn a_blast_radius_rule_and_a_rewrite() {
         let gate = gate_with(
@@ -505,7 +483,10 @@ mod tests {
         decision.refs[index].tip_commit = Some(commit(3, Some(2), "").id);
         decision.refs[index].problems.push(crate::policy::gate::rewrite_refused("refs/heads/main", &"01".repeat(20), 4));
         let message = "Delete and recreate the environment\n\nCo-Authored-By: Claude <noreply@anthropic.com>\n";
-        let report = gate.evaluate_in(commit(3, Some(2), message), crate::policy::rules::RuleScope::ALL, &mut Infra);
+        let mut infra = crate::policy::rules::Table::of(
+            (0..41).map(|n| (format!("infra/prod/{n:02}.tf"), Some(crate::policy::rules::EntryKind::File), None, None)),
+        );
+        let report = gate.evaluate_in(commit(3, Some(2), message), crate::policy::rules::RuleScope::ALL, &mut infra);
         decision.record(index, report);
         insta::assert_snapshot!(push_text(&decision, &wording(&gate)));
     }

@@ -439,6 +439,50 @@ pub fn approvals_phrase(count: usize, signed: bool) -> String {
     out
 }
 
+/// A commit's change given as a table, for tests of the rules and of what
+/// uses them: each file's path, what it was and is, and its lines (added,
+/// deleted) when it is text. It keeps the paths whose lines were asked for.
+#[cfg(test)]
+pub(crate) struct Table {
+    rows: Vec<(String, Option<EntryKind>, Option<EntryKind>, Option<(u64, u64)>)>,
+    /// The paths `lines_for` accepted, in order.
+    pub(crate) asked: Vec<String>,
+}
+
+#[cfg(test)]
+impl Table {
+    /// The table of `rows`.
+    pub(crate) fn of<P: Into<String>>(
+        rows: impl IntoIterator<Item = (P, Option<EntryKind>, Option<EntryKind>, Option<(u64, u64)>)>,
+    ) -> Table {
+        Table { rows: rows.into_iter().map(|(path, old, new, lines)| (path.into(), old, new, lines)).collect(), asked: Vec::new() }
+    }
+}
+
+#[cfg(test)]
+impl ChangeSource for Table {
+    fn change_id(&mut self, _: &str) -> Option<String> {
+        None
+    }
+
+    fn changed_files(
+        &mut self,
+        _: &CommitFacts,
+        lines_for: &dyn Fn(&[u8]) -> bool,
+        visit: &mut dyn FnMut(&FileChange<'_>),
+    ) -> Result<(), String> {
+        for (path, old, new, counted) in &self.rows {
+            let wanted = lines_for(path.as_bytes());
+            if wanted {
+                self.asked.push(path.clone());
+            }
+            let lines = counted.filter(|_| wanted).map(|(added, deleted)| Lines { added, deleted });
+            visit(&FileChange { path: path.as_bytes(), old: *old, new: *new, lines });
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -457,31 +501,6 @@ mod tests {
             when,
             needs: Requirement { min_approver_level: None, required_approvals: 1, approvers: vec![] },
             at: (1, 1),
-        }
-    }
-
-    /// One row: path, old, new, lines (added, deleted) when text.
-    type Row = (&'static str, Option<EntryKind>, Option<EntryKind>, Option<(u64, u64)>);
-
-    /// A change as a table.
-    struct Table(Vec<Row>);
-
-    impl ChangeSource for Table {
-        fn change_id(&mut self, _: &str) -> Option<String> {
-            None
-        }
-
-        fn changed_files(
-            &mut self,
-            _: &CommitFacts,
-            lines_for: &dyn Fn(&[u8]) -> bool,
-            visit: &mut dyn FnMut(&FileChange<'_>),
-        ) -> Result<(), String> {
-            for (path, old, new, counted) in &self.0 {
-                let lines = counted.filter(|_| lines_for(path.as_bytes())).map(|(added, deleted)| Lines { added, deleted });
-                visit(&FileChange { path: path.as_bytes(), old: *old, new: *new, lines });
-            }
-            Ok(())
         }
     }
 
@@ -521,7 +540,7 @@ mod tests {
     fn conditions_hold_together_and_paths_narrow_the_counts() {
         let deletes = |min| Conditions { paths: Some(paths(&["infra/**"])), min_deleted_files: Some(min), ..Conditions::default() };
         let table = || {
-            Table(vec![
+            Table::of(vec![
                 ("infra/a.tf", Some(File), None, Some((0, 10))),
                 ("infra/b.tf", Some(File), None, Some((0, 5))),
                 ("src/c.rs", Some(File), None, Some((0, 100))),
@@ -548,7 +567,7 @@ mod tests {
     fn renames_binaries_modes_submodules_and_empty_commits() {
         // A rename is a deletion and an addition (no rename detection): it
         // matches on either path and counts as a deleted file.
-        let rename = || Table(vec![("infra/old.tf", Some(File), None, Some((0, 3))), ("app/new.tf", None, Some(File), Some((3, 0)))]);
+        let rename = || Table::of(vec![("infra/old.tf", Some(File), None, Some((0, 3))), ("app/new.tf", None, Some(File), Some((3, 0)))]);
         let under = |p: &[&str]| Conditions { paths: Some(paths(p)), ..Conditions::default() };
         assert!(matched(under(&["infra"]), rename()).is_some());
         assert!(matched(under(&["app/**"]), rename()).is_some());
@@ -556,18 +575,18 @@ mod tests {
         assert!(matched(Conditions { min_changed_lines: Some(6), ..Conditions::default() }, rename()).is_some());
 
         // A binary file counts as a file, not as lines.
-        let binary = || Table(vec![("logo.png", Some(File), None, None)]);
+        let binary = || Table::of(vec![("logo.png", Some(File), None, None)]);
         assert!(matched(Conditions { min_deleted_files: Some(1), ..Conditions::default() }, binary()).is_some());
         assert_eq!(matched(Conditions { min_deleted_lines: Some(1), ..Conditions::default() }, binary()), None);
 
         // The executable bit, both ways; a new executable file is not a mode change.
         let exec = Conditions { executable_change: true, ..Conditions::default() };
-        let flipped = Table(vec![("run.sh", Some(File), Some(Executable), Some((0, 0)))]);
+        let flipped = Table::of(vec![("run.sh", Some(File), Some(Executable), Some((0, 0)))]);
         assert_eq!(matched(exec.clone(), flipped), Some(vec!["makes run.sh executable".to_owned()]));
-        let cleared = Table(vec![("run.sh", Some(Executable), Some(File), Some((0, 0)))]);
+        let cleared = Table::of(vec![("run.sh", Some(Executable), Some(File), Some((0, 0)))]);
         assert_eq!(matched(exec.clone(), cleared), Some(vec!["makes run.sh no longer executable".to_owned()]));
-        assert_eq!(matched(exec.clone(), Table(vec![("new.sh", None, Some(Executable), Some((1, 0)))])), None);
-        assert_eq!(matched(exec, Table(vec![("a.rs", Some(File), Some(File), Some((1, 1)))])), None);
+        assert_eq!(matched(exec.clone(), Table::of(vec![("new.sh", None, Some(Executable), Some((1, 0)))])), None);
+        assert_eq!(matched(exec, Table::of(vec![("a.rs", Some(File), Some(File), Some((1, 1)))])), None);
 
         // A submodule added, moved or removed.
         let sub = Conditions { submodule_change: true, ..Conditions::default() };
@@ -575,11 +594,11 @@ mod tests {
             [(None, Some(Submodule)), (Some(Submodule), Some(Submodule)), (Some(Submodule), None), (Some(File), Some(Submodule))]
         {
             assert_eq!(
-                matched(sub.clone(), Table(vec![("vendor/lib", old, new, None)])),
+                matched(sub.clone(), Table::of(vec![("vendor/lib", old, new, None)])),
                 Some(vec!["changes submodule vendor/lib".to_owned()])
             );
         }
-        assert_eq!(matched(sub, Table(vec![("vendor/lib", Some(File), Some(File), Some((1, 0)))])), None);
+        assert_eq!(matched(sub, Table::of(vec![("vendor/lib", Some(File), Some(File), Some((1, 0)))])), None);
 
         // An empty commit changes nothing: no condition on its change holds.
         for when in [
@@ -587,10 +606,13 @@ mod tests {
             Conditions { min_deleted_files: Some(1), ..Conditions::default() },
             Conditions { min_changed_lines: Some(1), ..Conditions::default() },
         ] {
-            assert_eq!(matched(when, Table(vec![])), None);
+            assert_eq!(matched(when, Table::of(Vec::<(&str, _, _, _)>::new())), None);
         }
         // A rule with no condition applies to every commit it looks at.
-        assert_eq!(matched(Conditions::default(), Table(vec![])), Some(vec!["an AI-assisted commit".to_owned()]));
+        assert_eq!(
+            matched(Conditions::default(), Table::of(Vec::<(&str, _, _, _)>::new())),
+            Some(vec!["an AI-assisted commit".to_owned()])
+        );
     }
 
     #[test]
@@ -603,32 +625,14 @@ mod tests {
 
     #[test]
     fn lines_are_counted_only_where_a_condition_looks() {
-        struct Asked(Vec<String>);
-        impl ChangeSource for Asked {
-            fn change_id(&mut self, _: &str) -> Option<String> {
-                None
-            }
-            fn changed_files(
-                &mut self,
-                _: &CommitFacts,
-                lines_for: &dyn Fn(&[u8]) -> bool,
-                _: &mut dyn FnMut(&FileChange<'_>),
-            ) -> Result<(), String> {
-                for path in ["infra/a.tf", "src/b.rs"] {
-                    if lines_for(path.as_bytes()) {
-                        self.0.push(path.to_owned());
-                    }
-                }
-                Ok(())
-            }
-        }
         let rules = [
             rule(Conditions { paths: Some(paths(&["infra"])), min_changed_lines: Some(1), ..Conditions::default() }),
             rule(Conditions { paths: Some(paths(&["src"])), ..Conditions::default() }),
         ];
-        let mut asked = Asked(Vec::new());
+        let mut asked =
+            Table::of([("infra/a.tf", Some(File), Some(File), Some((1, 1))), ("src/b.rs", Some(File), Some(File), Some((1, 1)))]);
         matching(&rules, &[0, 1], &CommitFacts::default(), &mut asked);
-        assert_eq!(asked.0, ["infra/a.tf"]);
+        assert_eq!(asked.asked, ["infra/a.tf"]);
     }
 
     #[test]
