@@ -729,6 +729,26 @@ approvers = ["Alice@corp.example", "bob@corp.example"]
     }
 
     #[test]
+    fn reads_a_roster_kept_in_git_and_reports_malformed_ones() {
+        let config = parse("[server]\nroster = \"git:admin.git#refs/heads/main:people/roster.toml\"\n").expect("git roster");
+        let source = config.server.roster_git.expect("read as git");
+        assert_eq!(source.repository, PathBuf::from("/etc/sg/admin.git"));
+        assert_eq!((source.refname.as_str(), source.path.as_str()), ("refs/heads/main", "people/roster.toml"));
+        for (text, expected) in [
+            ("git:/srv/admin.git", "names no ref"),
+            ("git:/srv/admin.git#refs/heads/main", "names no file"),
+            ("git:/srv/admin.git#main:roster.toml", "`main` is not a full ref name"),
+            ("git:/srv/admin.git#refs/heads/main:../roster.toml", "is not a file's path in the tree"),
+        ] {
+            let problems = parse(&format!("[server]\nroster = {text:?}\n")).expect_err(text);
+            assert!(
+                problems.len() == 1 && problems[0].contains(expected) && problems[0].starts_with("/etc/sg/signoff-gate.toml:2:10: "),
+                "{problems:?}"
+            );
+        }
+    }
+
+    #[test]
     fn reports_every_problem_in_a_rule() {
         let problems = parse(
             r#"[policy]

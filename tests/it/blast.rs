@@ -457,3 +457,27 @@ fn the_shipped_example_rules_pass_roster_check() {
     }
     assert!(stdout.contains("rule \"infrastructure\": applies: changes 1 file matching infra/**"), "{stdout}");
 }
+
+#[test]
+fn moving_files_out_of_a_rules_paths_is_deleting_them_there() {
+    let signed = world("");
+    let work = &signed.world.work;
+    let files: Vec<(String, Option<String>)> = (0..4).map(|n| (format!("infra/net{n}.tf"), Some(format!("network {n}\n")))).collect();
+    commit_files(work, &files.iter().map(|(p, c)| (p.as_str(), c.clone())).collect::<Vec<_>>(), "Add the network\n");
+    assert!(push(&signed).accepted);
+    // A rename is what git shows; the gate reads a deletion under infra/ and an addition elsewhere.
+    std::fs::create_dir_all(work.join("attic")).expect("attic");
+    for (path, _) in &files {
+        run_git(work, &["mv", path, &path.replace("infra/", "attic/")]);
+    }
+    std::fs::write(work.join(".git/MSG"), format!("Tidy up the tree\n\n{CLAUDE}\n")).expect("message");
+    run_git(work, &["commit", "--quiet", "-F", ".git/MSG"]);
+    sign_head(&signed, &[(ALICE, "alice")]);
+    let pushed = push(&signed);
+    assert!(!pushed.accepted, "{}", pushed.remote);
+    assert!(
+        pushed.remote.contains("rule-unmet: rule \"infrastructure\" (Infrastructure deletions need a principal who owns it): deletes 4 files matching infra/**, **/*.tf"),
+        "{}",
+        pushed.remote
+    );
+}
