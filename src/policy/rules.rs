@@ -439,12 +439,16 @@ pub fn approvals_phrase(count: usize, signed: bool) -> String {
     out
 }
 
+/// One file of a [`Table`]: its path, what it was and is, and its lines
+/// (added, deleted) when it is text.
+#[cfg(test)]
+type Row = (String, Option<EntryKind>, Option<EntryKind>, Option<(u64, u64)>);
+
 /// A commit's change given as a table, for tests of the rules and of what
-/// uses them: each file's path, what it was and is, and its lines (added,
-/// deleted) when it is text. It keeps the paths whose lines were asked for.
+/// uses them. It keeps the paths whose lines were asked for.
 #[cfg(test)]
 pub(crate) struct Table {
-    rows: Vec<(String, Option<EntryKind>, Option<EntryKind>, Option<(u64, u64)>)>,
+    rows: Vec<Row>,
     /// The paths `lines_for` accepted, in order.
     pub(crate) asked: Vec<String>,
 }
