@@ -11,6 +11,7 @@
 //! bench/run --only attacks   # the 2 MB message and the 1,000-ref rows only
 //! bench/run --only rules    # the blast-radius rule rows only
 //! bench/run --only pushes   # the one-commit push rows only (server and in-process hook)
+//! bench/run --only graphless # `check HEAD` over 100k commits without a commit-graph
 //! ```
 
 use std::fmt::Write as _;
@@ -51,6 +52,8 @@ struct Options {
     only_rules: bool,
     /// Only the one-commit push rows (`--only pushes`).
     only_pushes: bool,
+    /// Only the row without a commit-graph (`--only graphless`).
+    only_graphless: bool,
     runs: usize,
     binary: PathBuf,
 }
@@ -65,6 +68,7 @@ fn options() -> Result<Options> {
         only_attacks: false,
         only_rules: false,
         only_pushes: false,
+        only_graphless: false,
         runs: 7,
         binary: profile.join("signoff-gate"),
     };
@@ -80,14 +84,15 @@ fn options() -> Result<Options> {
                 Some("attacks") => options.only_attacks = true,
                 Some("rules") => options.only_rules = true,
                 Some("pushes") => options.only_pushes = true,
-                other => return Err(format!("--only takes `signed`, `attacks`, `rules` or `pushes`, not {other:?}")),
+                Some("graphless") => options.only_graphless = true,
+                other => return Err(format!("--only takes `signed`, `attacks`, `rules`, `pushes` or `graphless`, not {other:?}")),
             },
             "--runs" => options.runs = args.next().and_then(|n| n.parse().ok()).ok_or("--runs needs a number")?,
             "--binary" => options.binary = PathBuf::from(args.next().ok_or("--binary needs a path")?),
             "--generate-only" => options.generate_only = Some(PathBuf::from(args.next().ok_or("--generate-only needs a folder")?)),
             other => {
                 return Err(format!(
-                    "unknown argument {other:?}; expected --quick, --only signed|attacks|rules|pushes, --runs N, --binary PATH, --generate-only DIR"
+                    "unknown argument {other:?}; expected --quick, --only signed|attacks|rules|pushes|graphless, --runs N, --binary PATH, --generate-only DIR"
                 ));
             }
         }
@@ -485,6 +490,16 @@ fn run() -> Result<()> {
         generate(&root.join("history-1000.git"), 1_000, 0x5eed + 1_000, "refs/heads/import")?;
         let server = Server::start(&options.binary, dir.path(), &root, "server")?;
         rows.extend(small_pushes(&options, dir.path(), &root, &server)?);
+        print_table(&rows);
+        return Ok(());
+    }
+    if options.only_graphless {
+        let size = *sizes.last().unwrap_or(&1_000);
+        let bare = root.join(format!("history-{size}.git"));
+        generate(&bare, size, 0x5eed + size as u64, "refs/heads/import")?;
+        // Writes the configuration the row reads.
+        let _server = Server::start(&options.binary, dir.path(), &root, "server")?;
+        rows.push(without_graph(&options, size, &bare, &dir.path().join("server.toml"))?);
         print_table(&rows);
         return Ok(());
     }

@@ -249,14 +249,34 @@ impl History {
         let tips: Vec<u32> = tips.iter().map(|id| nodes.intern(*id)).collect();
         let hidden: Vec<u32> = hidden.iter().map(|id| nodes.intern(*id)).collect();
         let limited = !hidden.is_empty();
+        if order == Order::Topological && !limited && self.graph.is_none() {
+            // Without a commit-graph every commit must be read to learn the
+            // order; the walk is painted as it is drained, so the commits
+            // are judged while it goes on (see [`History::drain`]).
+            nodes.kept = Some(Kept::default());
+            let mut paint = Paint { heap: BinaryHeap::new(), seq: 0, visible_only: 0, outside_graph: 0 };
+            for &tip in &tips {
+                nodes.mark(&mut paint, tip, VISIBLE)?;
+            }
+            let mode = Mode::Painting(Painting { paint, read: Vec::new(), taken: 0 });
+            return Ok(Walk { nodes, mode, notes: Vec::new(), judge_unordered: false });
+        }
+        if order == Order::Topological {
+            // The commits read (outside the commit-graph) to learn the
+            // order are handed on, as `git log --topo-order` keeps them: a
+            // repository without a graph has each commit inflated once.
+            nodes.kept = Some(Kept::default());
+        }
         if limited || order == Order::Topological {
             nodes.paint(&tips, &hidden)?;
         }
         let mode = match order {
             Order::Topological => {
-                let listed = nodes.topological();
+                let mut kept = nodes.kept.take().unwrap_or_default();
+                let listed: Vec<Read> = nodes.topological().into_iter().map(|n| (nodes.nodes[index(n)].id, kept.take(n))).collect();
                 // Only the list is needed from here on: give the rest back
-                // before the commits are read.
+                // (hidden commits' text too) before the commits are read.
+                drop(kept);
                 nodes.nodes = Vec::new();
                 nodes.index = HashMap::new();
                 nodes.parents = Vec::new();
@@ -264,7 +284,7 @@ impl History {
             }
             Order::Date => {
                 // Commits read from here on are handed to the readers.
-                nodes.kept = Some(HashMap::new());
+                nodes.kept = Some(Kept::default());
                 let mut dated = Dated { heap: BinaryHeap::new(), seq: 0, limited };
                 for tip in tips {
                     if dated.admits(&nodes, tip) {
@@ -274,16 +294,48 @@ impl History {
                 Mode::Dated(dated)
             }
         };
-        Ok(Walk { nodes, mode, notes: Vec::new() })
+        Ok(Walk { nodes, mode, notes: Vec::new(), judge_unordered: false })
     }
 
     /// Hands `work(facts)` of each commit `walk` yields to `visit`, in walk
     /// order, until `visit` breaks. A short walk is read right here; a long
     /// one is read on worker threads (one per core, each with its own
     /// reader), in chunks of [`CHUNK`] commits, while this thread walks.
+    ///
+    /// A topological walk without a commit-graph learns its order only
+    /// once every commit is read: its commits are judged in the order they
+    /// are read, while the walk goes on, and their results handed to
+    /// `visit` in topological order at the end (a few hundred bytes held
+    /// per commit, not the commits).
     pub fn drain<T: Send>(
         &self,
         mut walk: Walk<'_>,
+        work: &(impl Fn(CommitFacts, &mut Reader) -> T + Sync),
+        visit: &mut impl FnMut(T) -> ControlFlow<()>,
+    ) -> Result<(), GitError> {
+        if !matches!(walk.mode, Mode::Painting(_)) {
+            return self.drain_in_order(&mut walk, work, visit);
+        }
+        walk.judge_unordered = true;
+        let mut results = Vec::new();
+        self.drain_in_order(&mut walk, work, &mut |item| {
+            results.push(Some(item));
+            ControlFlow::Continue(())
+        })?;
+        for position in walk.painted_order() {
+            if let Some(item) = results.get_mut(position).and_then(Option::take)
+                && visit(item).is_break()
+            {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// [`History::drain`] in the order the walk yields.
+    fn drain_in_order<T: Send>(
+        &self,
+        walk: &mut Walk<'_>,
         work: &(impl Fn(CommitFacts, &mut Reader) -> T + Sync),
         visit: &mut impl FnMut(T) -> ControlFlow<()>,
     ) -> Result<(), GitError> {
@@ -297,23 +349,26 @@ impl History {
         if first.len() < CHUNK {
             // The walk is over: read these few right here.
             let notes = std::mem::take(&mut walk.notes);
-            let mut reader = walk.nodes.reader;
+            let reader = &mut walk.nodes.reader;
             for (id, bytes) in first {
                 let facts = reader.facts_read(&id, bytes.as_deref(), &notes)?;
-                if visit(work(facts, &mut reader)).is_break() {
+                if visit(work(facts, reader)).is_break() {
                     break;
                 }
             }
             return Ok(());
         }
-        let workers = std::thread::available_parallelism().map_or(1, usize::from).clamp(1, 8);
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        // A painting walk keeps this thread busy reading every commit: it
+        // leaves a core to it.
+        let workers = if walk.judge_unordered { cores.saturating_sub(1) } else { cores }.clamp(1, 8);
         self.drain_in_parallel(first, walk, workers, work, visit)
     }
 
     fn drain_in_parallel<T: Send>(
         &self,
         first: Vec<Read>,
-        mut walk: Walk<'_>,
+        walk: &mut Walk<'_>,
         workers: usize,
         work: &(impl Fn(CommitFacts, &mut Reader) -> T + Sync),
         visit: &mut impl FnMut(T) -> ControlFlow<()>,
@@ -969,6 +1024,31 @@ fn signed_payload(data: &[u8], header: &[u8]) -> Option<CommitSignature> {
 /// (first) author, the committer, other headers (of which only `encoding`
 /// matters), a blank line, then the message.
 fn parse_commit(data: &[u8]) -> Result<RawCommit<'_>, &'static str> {
+    let (head, mut rest) = parse_head(data)?;
+    let mut encoding = None;
+    while !rest.is_empty() && rest[0] != b'\n' {
+        let end = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+        if let Some(label) = rest[..end].strip_prefix(b"encoding ") {
+            // git reads the first `encoding` header.
+            encoding = encoding.or(Some(c_string(label)));
+        }
+        rest = rest.get(end + 1..).unwrap_or_default();
+    }
+    let message = c_string(rest.get(1..).unwrap_or_default());
+    let Head { tree, parents, author, committer } = head;
+    Ok(RawCommit { tree, parents, author, committer, encoding, message })
+}
+
+/// A commit's lines up to its committer: what a walk needs.
+struct Head<'a> {
+    tree: ObjectId,
+    parents: Vec<ObjectId>,
+    author: Signature<'a>,
+    committer: Signature<'a>,
+}
+
+/// The start of [`parse_commit`], and the rest after the committer line.
+fn parse_head(data: &[u8]) -> Result<(Head<'_>, &[u8]), &'static str> {
     let (tree, mut rest) = id_header(data, b"tree ").ok_or("no tree line")?;
     let mut parents = Vec::new();
     while let Some((parent, after)) = id_header(rest, b"parent ") {
@@ -982,18 +1062,7 @@ fn parse_commit(data: &[u8]) -> Result<RawCommit<'_>, &'static str> {
         rest = signature_line(rest, b"author ")?.1;
     }
     let (committer, after) = signature_line(rest, b"committer ")?;
-    rest = after;
-    let mut encoding = None;
-    while !rest.is_empty() && rest[0] != b'\n' {
-        let end = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
-        if let Some(label) = rest[..end].strip_prefix(b"encoding ") {
-            // git reads the first `encoding` header.
-            encoding = encoding.or(Some(c_string(label)));
-        }
-        rest = rest.get(end + 1..).unwrap_or_default();
-    }
-    let message = c_string(rest.get(1..).unwrap_or_default());
-    Ok(RawCommit { tree, parents, author, committer, encoding, message })
+    Ok((Head { tree, parents, author, committer }, after))
 }
 
 // ---------------------------------------------------------------- walking
@@ -1036,11 +1105,44 @@ struct Nodes<'h> {
     index: HashMap<ObjectId, u32>,
     parents: Vec<u32>,
     stop: Stop,
-    /// The raw commits read to learn their parents, kept (by node) until
-    /// the walk yields them, when a date-ordered walk hands them on: a
-    /// commit outside the commit-graph is then inflated once, not twice.
-    kept: Option<HashMap<u32, Vec<u8>>>,
+    /// The raw commits read to learn their parents, kept until the walk
+    /// yields them, when the walk hands them on: a commit outside the
+    /// commit-graph is then inflated once, not twice.
+    kept: Option<Kept>,
 }
+
+/// Raw commits by node, at most [`KEPT_BYTES`] of them: past that, commits
+/// are read again when yielded.
+#[derive(Default)]
+struct Kept {
+    commits: Vec<Option<Vec<u8>>>,
+    bytes: usize,
+}
+
+impl Kept {
+    fn keep(&mut self, n: u32, commit: &[u8]) {
+        if self.bytes + commit.len() > KEPT_BYTES {
+            return;
+        }
+        if self.commits.len() <= index(n) {
+            self.commits.resize(index(n) + 1, None);
+        }
+        self.bytes += commit.len();
+        self.commits[index(n)] = Some(commit.to_vec());
+    }
+
+    fn take(&mut self, n: u32) -> Option<Vec<u8>> {
+        let commit = self.commits.get_mut(index(n))?.take()?;
+        self.bytes -= commit.len();
+        Some(commit)
+    }
+}
+
+/// The most commit text a walk keeps between learning a commit's parents
+/// and yielding it. A topological walk without a commit-graph reads its
+/// whole range before it yields the first commit; what does not fit is
+/// read a second time (`git commit-graph write` spares both).
+const KEPT_BYTES: usize = 96 << 20;
 
 fn index(n: u32) -> usize {
     n as usize
@@ -1083,12 +1185,13 @@ impl Nodes<'_> {
             }
         } else {
             let bytes = self.reader.commit(&id)?;
-            let commit = parse_commit(bytes).map_err(|reason| GitError::BadCommit { id: id.to_string(), reason })?;
+            // The rest is read where the commit is judged.
+            let (commit, _) = parse_head(bytes).map_err(|reason| GitError::BadCommit { id: id.to_string(), reason })?;
             time = commit.committer.time;
             generation = 0;
             parents = commit.parents;
             if let Some(kept) = self.kept.as_mut() {
-                kept.insert(n, bytes.to_vec());
+                kept.keep(n, bytes);
             }
         }
         if history.shallow.contains(&id) {
@@ -1207,7 +1310,7 @@ impl Nodes<'_> {
 
     /// The only-VISIBLE commits, children before parents (Kahn's algorithm;
     /// among the ready ones newest date first, ties in the order met).
-    fn topological(&self) -> Vec<ObjectId> {
+    fn topological(&self) -> Vec<u32> {
         let wanted = |flags: u8| flags & (VISIBLE | HIDDEN) == VISIBLE;
         let mut children = vec![0u32; self.nodes.len()];
         for node in self.nodes.iter().filter(|node| wanted(node.flags)) {
@@ -1227,7 +1330,7 @@ impl Nodes<'_> {
         let mut out = Vec::new();
         while let Some((_, _, n)) = ready.pop() {
             let node = &self.nodes[n];
-            out.push(node.id);
+            out.push(u32::try_from(n).unwrap_or(u32::MAX));
             let (start, count) = node.parents;
             for &parent in &self.parents[index(start)..index(start + count)] {
                 let p = index(parent);
@@ -1281,7 +1384,7 @@ impl Dated {
 
     fn next(&mut self, nodes: &mut Nodes<'_>) -> Option<Result<Read, GitError>> {
         let (_, _, n) = self.heap.pop()?;
-        let bytes = nodes.kept.as_mut().and_then(|kept| kept.remove(&n));
+        let bytes = nodes.kept.as_mut().and_then(|kept| kept.take(n));
         for p in nodes.parents_of(n) {
             let parent = nodes.parents[p];
             if self.admits(nodes, parent)
@@ -1296,8 +1399,42 @@ impl Dated {
 }
 
 enum Mode {
-    Listed(std::vec::IntoIter<ObjectId>),
+    Listed(std::vec::IntoIter<Read>),
     Dated(Dated),
+    Painting(Painting),
+}
+
+/// A topological walk without a commit-graph and without hidden commits,
+/// read as it is painted: newest date first, so a parent can come before
+/// one of its children under clock skew; [`Walk::painted_order`] gives the
+/// topological order once all are read.
+struct Painting {
+    paint: Paint,
+    /// The commits in the order they were yielded.
+    read: Vec<u32>,
+    taken: u32,
+}
+
+impl Painting {
+    fn next(&mut self, nodes: &mut Nodes<'_>) -> Option<Result<(u32, Read), GitError>> {
+        self.taken = self.taken.wrapping_add(1);
+        if self.taken % 1024 == 0 && nodes.stop.now() {
+            self.paint.heap.clear();
+            return Some(Err(GitError::Stopped));
+        }
+        let (_, _, _, n) = self.paint.heap.pop()?;
+        nodes.nodes[index(n)].flags &= !QUEUED;
+        for p in nodes.parents_of(n) {
+            let parent = nodes.parents[p];
+            if let Err(error) = nodes.mark(&mut self.paint, parent, VISIBLE) {
+                self.paint.heap.clear();
+                return Some(Err(error));
+            }
+        }
+        let bytes = nodes.kept.as_mut().and_then(|kept| kept.take(n));
+        self.read.push(n);
+        Some(Ok((n, (nodes.nodes[index(n)].id, bytes))))
+    }
 }
 
 /// The commits of a walk, as [`History::walk`] set it up.
@@ -1306,6 +1443,9 @@ pub struct Walk<'h> {
     mode: Mode,
     /// Notes trees (and their refs) whose notes each commit gets.
     notes: Vec<(String, ObjectId)>,
+    /// A painting walk yields commits as it reads them, for
+    /// [`History::drain`] to judge before it knows their order.
+    judge_unordered: bool,
 }
 
 impl Walk<'_> {
@@ -1320,10 +1460,41 @@ impl Walk<'_> {
 impl Walk<'_> {
     /// The next commit, with its raw bytes when the walk read them anyway.
     fn next_read(&mut self) -> Option<Result<Read, GitError>> {
-        match &mut self.mode {
-            Mode::Listed(ids) => ids.next().map(|id| Ok((id, None))),
-            Mode::Dated(dated) => dated.next(&mut self.nodes),
+        if let Mode::Painting(painting) = &mut self.mode {
+            if self.judge_unordered {
+                return painting.next(&mut self.nodes).map(|item| item.map(|(_, read)| read));
+            }
+            // Read it all, then yield it in order.
+            let mut read = HashMap::new();
+            while let Some(item) = painting.next(&mut self.nodes) {
+                match item {
+                    Ok((n, (_, bytes))) => drop(read.insert(n, bytes)),
+                    Err(error) => {
+                        self.mode = Mode::Listed(Vec::new().into_iter());
+                        return Some(Err(error));
+                    }
+                }
+            }
+            let listed: Vec<Read> =
+                self.nodes.topological().into_iter().map(|n| (self.nodes.nodes[index(n)].id, read.remove(&n).flatten())).collect();
+            self.mode = Mode::Listed(listed.into_iter());
         }
+        match &mut self.mode {
+            Mode::Listed(listed) => listed.next().map(Ok),
+            Mode::Dated(dated) => dated.next(&mut self.nodes),
+            Mode::Painting(_) => None,
+        }
+    }
+
+    /// For a painted walk read to its end: the positions (in the order
+    /// commits were yielded) of its commits in topological order.
+    fn painted_order(&self) -> Vec<usize> {
+        let Mode::Painting(painting) = &self.mode else { return Vec::new() };
+        let mut position = vec![usize::MAX; self.nodes.nodes.len()];
+        for (i, &n) in painting.read.iter().enumerate() {
+            position[index(n)] = i;
+        }
+        self.nodes.topological().into_iter().map(|n| position[index(n)]).filter(|&p| p != usize::MAX).collect()
     }
 }
 

@@ -395,6 +395,7 @@ async fn pre_receive_handler(State(state): State<AppState>, request: Request) ->
         checked = response.checked,
         refused = response.refused,
         outcome,
+        elapsed_ms = started.elapsed().as_millis() as u64,
         "push decided"
     );
     let mut answer = Json(response).into_response();

@@ -143,6 +143,70 @@ fn check_walks_what_git_rev_list_walks_with_and_without_a_commit_graph() {
     compare_all(&bare, "stale commit-graph");
 }
 
+/// Commit ids in the order `check` judges them: children before parents.
+fn ours_topological(dir: &Path, specs: &[String]) -> Vec<String> {
+    let mut repo = GitRepo::discover(dir).expect("open");
+    repo.topological_revisions(true);
+    let mut ids = Vec::new();
+    repo.walk_revisions(
+        specs,
+        |facts, _| facts.id,
+        |id| {
+            ids.push(id);
+            ControlFlow::Continue(())
+        },
+    )
+    .expect("walk");
+    ids
+}
+
+/// `ids` hold what `git rev-list` lists, each once, and no commit comes
+/// after one of its parents.
+fn assert_topological(bare: &Path, specs: &[String], ids: &[String], state: &str) {
+    let mut expected = rev_list(bare, specs);
+    let mut sorted = ids.to_vec();
+    expected.sort();
+    sorted.sort();
+    assert_eq!(sorted, expected, "{state}: check {specs:?} must judge what git rev-list lists");
+    let position: std::collections::HashMap<&str, usize> = ids.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
+    let parents_args: Vec<String> =
+        ["--parents".to_owned(), "--no-walk=unsorted".to_owned()].into_iter().chain(ids.iter().cloned()).collect();
+    for line in rev_list(bare, &parents_args) {
+        let mut fields = line.split(' ');
+        let child = fields.next().expect("id");
+        for parent in fields {
+            if let (Some(c), Some(p)) = (position.get(child), position.get(parent)) {
+                assert!(c < p, "{state}: {child} is judged after its parent {parent}");
+            }
+        }
+    }
+}
+
+/// Without a commit-graph, `check` judges commits while it reads them (in
+/// date order, which clock skew breaks) and hands them on children first:
+/// the same commits and order constraints as with a graph.
+#[test]
+fn check_judges_children_before_parents_with_and_without_a_commit_graph() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bare = dir.path().join("tangle.git");
+    run_git(dir.path(), &["init", "--quiet", "--bare", "tangle.git"]);
+    let mut rng = Lcg(0x7090);
+    grow(&bare, &mut rng, 0, 900);
+    let every = [vec!["b0".to_owned()], vec!["b1".to_owned(), "b2".to_owned(), "b3".to_owned()], vec!["b0".to_owned(), "^b1".to_owned()]];
+    let mut skewed = 0;
+    for specs in &every {
+        let ids = ours_topological(&bare, specs);
+        assert_topological(&bare, specs, &ids, "no commit-graph");
+        // The tangle must have a parent dated after a child, or this shows nothing.
+        skewed += usize::from(rev_list(&bare, specs) != rev_list(&bare, &[vec!["--topo-order".to_owned()], specs.clone()].concat()));
+    }
+    assert!(skewed > 0, "the history has no clock skew that date order gets wrong");
+    run_git(&bare, &["commit-graph", "write", "--reachable"]);
+    for specs in &every {
+        assert_topological(&bare, specs, &ours_topological(&bare, specs), "full commit-graph");
+    }
+}
+
 #[test]
 fn a_push_walks_exactly_what_the_protected_refs_do_not_have() {
     let dir = tempfile::tempdir().expect("tempdir");
