@@ -13,7 +13,7 @@ use std::process::{Command, ExitCode, Stdio};
 
 use crate::cmd::{Failure, load_gate_for};
 use crate::git::{ChangeStats, GitRepo};
-use crate::policy::approval::{NAMESPACE, armored_body, folded_signature, statement, with_trailer_lines};
+use crate::policy::approval::{NAMESPACE, armored_body, folded_approval, statement_at, with_trailer_lines};
 use crate::policy::gate::{CommitReport, Gate, Verdict};
 use crate::policy::roster::{Engineer, SigningKey};
 use crate::policy::rules::RuleScope;
@@ -174,11 +174,18 @@ pub fn run(config: Option<&Path>, args: &ApproveArgs) -> Result<ExitCode, Failur
     let mut lines: HashMap<String, String> = HashMap::new();
     for report in &theirs {
         let change = repo.change_id(&report.commit.id)?;
-        let armored = sign(&signer, &statement(&approver.email, &change))?;
+        // The signing time is part of what is signed (format v2).
+        let now = crate::git::unix_now();
+        let armored = sign(&signer, &statement_at(&approver.email, &change, now))?;
         let body =
             armored_body(&armored).ok_or_else(|| Failure::Approve("ssh-keygen printed something that is not an SSH signature".into()))?;
-        let line =
-            format!("{}: {} <{}>\n{}", gate.policy.approval_trailer, approver.name, approver.email, folded_signature(&change, &body));
+        let line = format!(
+            "{}: {} <{}>\n{}",
+            gate.policy.approval_trailer,
+            approver.name,
+            approver.email,
+            folded_approval(&change, Some(now), &body)
+        );
         lines.insert(report.commit.id.clone(), line);
     }
     let mut out = std::io::stdout().lock();
@@ -430,11 +437,16 @@ fn merge(repo: &GitRepo, signer: &Signer, approver: &Engineer, branch: &str, tip
             return Err(error);
         }
     };
-    let armored = sign(signer, &statement(&approver.email, &change))?;
+    let now = crate::git::unix_now();
+    let armored = sign(signer, &statement_at(&approver.email, &change, now))?;
     let body =
         armored_body(&armored).ok_or_else(|| Failure::Approve("ssh-keygen printed something that is not an SSH signature".into()))?;
-    let message =
-        format!("Merge {branch} (approved)\n\n{trailer}: {} <{}>\n{}", approver.name, approver.email, folded_signature(&change, &body));
+    let message = format!(
+        "Merge {branch} (approved)\n\n{trailer}: {} <{}>\n{}",
+        approver.name,
+        approver.email,
+        folded_approval(&change, Some(now), &body)
+    );
     let file = tempfile::NamedTempFile::new().map_err(Failure::io("cannot write the merge message"))?;
     std::fs::write(file.path(), message).map_err(Failure::io("cannot write the merge message"))?;
     let committed = git(&["commit", "--quiet", "--no-verify", "-S", "--cleanup=verbatim", "-F", &file.path().to_string_lossy()]);

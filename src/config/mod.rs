@@ -315,6 +315,9 @@ struct RawPolicy {
     allow_replace_refs: Option<Spanned<bool>>,
     require_declaration: Option<Spanned<bool>>,
     allow_rewrite: Option<Spanned<rules::RawAllowRewrite>>,
+    max_review_rate: Option<Spanned<String>>,
+    review_window: Option<Spanned<String>>,
+    max_approval_age: Option<Spanned<String>>,
     /// `[[policy.rule]]`: read table by table (see `rules::read_rules`).
     #[serde(rename = "rule")]
     _rule: Option<IgnoredAny>,
@@ -557,6 +560,23 @@ fn read_policy(collector: &mut Collector<'_>, raw: RawPolicy, rules: Vec<(std::o
             plus_addressing.push(name);
         }
     }
+    let mut duration = |raw: Option<Spanned<String>>, key: &str| -> Option<i64> {
+        let raw = raw?;
+        crate::policy::rate::parse_duration(raw.get_ref())
+            .map_err(|message| collector.at_span(&raw.span(), format!("`{key}`: {message}")))
+            .ok()
+    };
+    let review_window = duration(raw.review_window, "review_window");
+    let max_approval_age = duration(raw.max_approval_age, "max_approval_age");
+    let review_rate = raw.max_review_rate.and_then(|rate| {
+        crate::policy::rate::parse_rate(rate.get_ref())
+            .map_err(|message| collector.at_span(&rate.span(), format!("`max_review_rate`: {message}")))
+            .ok()
+    });
+    let review_rate = review_rate.map(|lines_per_hour| crate::policy::rate::ReviewRate {
+        lines_per_hour,
+        window_seconds: review_window.unwrap_or(crate::policy::rate::DEFAULT_WINDOW_SECONDS),
+    });
     PolicyConfig {
         protected_refs,
         approval_trailer,
@@ -571,6 +591,8 @@ fn read_policy(collector: &mut Collector<'_>, raw: RawPolicy, rules: Vec<(std::o
         plus_addressing,
         allow_rewrite: rules::read_allow_rewrite(collector, raw.allow_rewrite),
         rules: rules::read_rules(collector, rules),
+        review_rate,
+        max_approval_age,
     }
 }
 
@@ -853,7 +875,7 @@ x = 1
                 "/etc/sg/signoff-gate.toml:4:14: `repo_roots`: invalid type: string \"/srv/git\", expected a sequence",
                 "/etc/sg/signoff-gate.toml:5:20: `deadline_seconds`: invalid type: string \"soon\", expected f64",
                 "/etc/sg/signoff-gate.toml:8:22: `required_approvals`: invalid type: string \"one\", expected i64",
-                "/etc/sg/signoff-gate.toml:10:1: unknown key `unknown` in [policy]; expected one of `protected_refs`, `approval_trailer`, `min_approver_level`, `required_approvals`, `help`, `mode`, `approvals`, `plus_addressing`, `allow_replace_refs`, `require_declaration`, `allow_rewrite`, `rule`",
+                "/etc/sg/signoff-gate.toml:10:1: unknown key `unknown` in [policy]; expected one of `protected_refs`, `approval_trailer`, `min_approver_level`, `required_approvals`, `help`, `mode`, `approvals`, `plus_addressing`, `allow_replace_refs`, `require_declaration`, `allow_rewrite`, `max_review_rate`, `review_window`, `max_approval_age`, `rule`",
                 "/etc/sg/signoff-gate.toml:11:38: `protected_refs`: invalid type: integer `3`, expected a string",
                 "/etc/sg/signoff-gate.toml:14:11: `builtin`: invalid type: string \"yes\", expected a boolean",
                 "/etc/sg/signoff-gate.toml:15:24: disclosure trailer `AI Assisted` is not a trailer key (letters, digits and `-`)",

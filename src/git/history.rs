@@ -656,6 +656,8 @@ fn facts_of(id: &ObjectId, bytes: &[u8]) -> Result<CommitFacts, GitError> {
         parent_ids: commit.parents.iter().map(ObjectId::to_string).collect(),
         author,
         committer,
+        author_time: commit.author.time,
+        committer_time: commit.committer.time,
         message,
         unreadable_encoding,
         other_readings,

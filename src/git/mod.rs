@@ -272,11 +272,23 @@ pub struct Changes<'a> {
     reader: &'a mut crate::git::history::Reader,
     ids: &'a ChangeIds,
     stop: &'a Stop,
+    /// When the walk started (seconds since 1970): signing times are
+    /// checked against it.
+    now: i64,
+}
+
+/// Now, in seconds since 1970.
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 impl crate::policy::rules::ChangeSource for Changes<'_> {
     fn change_id(&mut self, commit: &str) -> Option<String> {
         if self.stop.now() { None } else { self.ids.change_id_or_log(commit) }
+    }
+
+    fn now(&self) -> Option<i64> {
+        Some(self.now)
     }
 
     fn changed_files(
@@ -681,7 +693,8 @@ impl GitRepo {
         let walk = history.walk_until(&[new], &hidden, Order::Topological, stop)?.with_notes(notes.to_vec());
         let mut stopped = false;
         let ids = self.change_ids();
-        let work = |facts, reader: &mut crate::git::history::Reader| work(facts, &mut Changes { reader, ids: &ids, stop });
+        let now = unix_now();
+        let work = |facts, reader: &mut crate::git::history::Reader| work(facts, &mut Changes { reader, ids: &ids, stop, now });
         history.drain(walk, &work, &mut |item| {
             if stop.now() {
                 stopped = true;
@@ -764,8 +777,48 @@ impl GitRepo {
         let order = if self.topological { Order::Topological } else { Order::Date };
         let walk = history.walk(&ids(tips), &ids(hidden), order)?.with_notes(self.notes_trees(&[]));
         let (change_ids, stop) = (self.change_ids(), Stop::never());
-        let work = |facts, reader: &mut crate::git::history::Reader| work(facts, &mut Changes { reader, ids: &change_ids, stop: &stop });
+        let now = unix_now();
+        let work =
+            |facts, reader: &mut crate::git::history::Reader| work(facts, &mut Changes { reader, ids: &change_ids, stop: &stop, now });
         history.drain(walk, &work, &mut visit)
+    }
+
+    /// Hands `work` of the commits on the protected refs committed at or
+    /// after `since` (seconds since 1970), newest first in date order, at
+    /// most `limit` of them, until `stop` says so: what was approved
+    /// recently. A commit dated before `since` ends the walk (as `git log
+    /// --since` stops), so history is read only as far as the window.
+    pub fn walk_recent<T: Send>(
+        &self,
+        protection: &Protection,
+        since: i64,
+        limit: usize,
+        stop: &Stop,
+        work: impl Fn(CommitFacts, &mut Changes<'_>) -> T + Sync,
+        mut visit: impl FnMut(T),
+    ) -> Result<(), GitError> {
+        let tips: Vec<_> = protection.tips.iter().filter_map(|oid| crate::git::history::object_id(oid.as_bytes())).collect();
+        if tips.is_empty() {
+            return Ok(());
+        }
+        let history = self.history()?;
+        let walk = history.walk_until(&tips, &[], Order::Date, stop)?;
+        let (change_ids, now) = (self.change_ids(), unix_now());
+        let work = |facts: CommitFacts, reader: &mut crate::git::history::Reader| {
+            let recent = facts.committer_time >= since;
+            recent.then(|| work(facts, &mut Changes { reader, ids: &change_ids, stop, now }))
+        };
+        let mut seen = 0;
+        history.drain(walk, &work, &mut |item| {
+            seen += 1;
+            match item {
+                Some(item) if seen <= limit && !stop.now() => {
+                    visit(item);
+                    ControlFlow::Continue(())
+                }
+                _ => ControlFlow::Break(()),
+            }
+        })
     }
 
     fn peel_commit(&self, oid: Oid) -> Option<Oid> {

@@ -7,14 +7,17 @@
 //!
 //! ```text
 //! Approved-by: Sam Senior <sam@corp.example>
-//!  change=3f1c…(the commit's `git patch-id --stable`)
+//!  change=3f1c…(the commit's change id)
+//!  time=1795000000(when it was signed, seconds since 1970)
 //!  sig=U1NIU0lH…(an SSHSIG, base64, over the statement below)
 //! ```
 //!
 //! The signature is `ssh-keygen -Y sign -n signoff-gate-approval` over the
-//! [`statement`]: the approver's email and the change. Rewording, adding
-//! trailers and a clean rebase keep the patch-id and so the approval; any
-//! change to the diff breaks it.
+//! [`statement_at`]: the approver's email, the change and the signing time
+//! (format v2). Approvals of format v1 ([`statement`]: no `time=`, no time
+//! in the statement) are still read; they carry no signing time. Rewording,
+//! adding trailers and a clean rebase keep the change id and so the
+//! approval; any change to the diff breaks it.
 
 use ssh_encoding::Decode;
 use ssh_encoding::base64::{Base64, Encoding};
@@ -32,8 +35,14 @@ pub const GIT_NAMESPACE: &str = "git";
 /// The first line of the signed statement; a later format gets a new one.
 const STATEMENT_V1: &str = "signoff-gate approval v1";
 
+/// The first line of a statement with its signing time.
+const STATEMENT_V2: &str = "signoff-gate approval v2";
+
 /// Where the change id starts in an approval trailer's value.
 const CHANGE_KEY: &str = "change=";
+
+/// Where the signing time starts in an approval trailer's value.
+const TIME_KEY: &str = "time=";
 
 /// Where the signature starts in an approval trailer's value.
 const SIG_KEY: &str = "sig=";
@@ -44,6 +53,21 @@ pub fn statement(email: &str, change_id: &str) -> String {
     format!("{STATEMENT_V1}\napprover {}\nchange {change_id}\n", email.trim().to_ascii_lowercase())
 }
 
+/// The text an approver signs (format v2): the format, their email
+/// (lowercase), the change they reviewed and when they signed (seconds
+/// since 1970, UTC), so the time cannot be changed after signing.
+pub fn statement_at(email: &str, change_id: &str, signed_at: i64) -> String {
+    format!("{STATEMENT_V2}\napprover {}\nchange {change_id}\ntime {signed_at}\n", email.trim().to_ascii_lowercase())
+}
+
+/// The statement an approval value claims: v2 with its time, else v1.
+fn statement_of(email: &str, change_id: &str, signed_at: Option<i64>) -> String {
+    match signed_at {
+        Some(time) => statement_at(email, change_id, time),
+        None => statement(email, change_id),
+    }
+}
+
 /// An approval trailer's value, split into who and the signature parts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApprovalValue<'a> {
@@ -51,21 +75,24 @@ pub struct ApprovalValue<'a> {
     pub who: &'a str,
     /// The change id the approver says they signed, if given.
     pub change: Option<&'a str>,
+    /// The signing time, when given (format v2); a `time=` that is not a
+    /// number makes the value malformed.
+    pub signed_at: Option<i64>,
     /// The signature's base64 (folding whitespace removed), if given.
     pub signature: Option<String>,
     /// Text after the approver that is neither a change nor a signature.
     pub malformed_tail: bool,
 }
 
-/// Splits an (unfolded) approval value: `who [change=HEX] [sig=BASE64…]`.
-/// One pass over the text, whatever it holds.
+/// Splits an (unfolded) approval value: `who [change=HEX] [time=SECONDS]
+/// [sig=BASE64…]`. One pass over the text, whatever it holds.
 pub fn split_value(value: &str) -> ApprovalValue<'_> {
     // The tail starts at the first whitespace-delimited word that begins
-    // with `change=` or `sig=`.
+    // with `change=`, `time=` or `sig=`.
     let mut tail_start = value.len();
     let mut previous_space = false;
     for (at, ch) in value.char_indices() {
-        if previous_space && !ch.is_whitespace() && (value[at..].starts_with(CHANGE_KEY) || value[at..].starts_with(SIG_KEY)) {
+        if previous_space && !ch.is_whitespace() && [CHANGE_KEY, TIME_KEY, SIG_KEY].iter().any(|key| value[at..].starts_with(key)) {
             tail_start = at;
             break;
         }
@@ -73,9 +100,17 @@ pub fn split_value(value: &str) -> ApprovalValue<'_> {
     }
     let who = value[..tail_start].trim();
     let mut tokens = value[tail_start..].split_whitespace().peekable();
-    let (mut change, mut signature, mut malformed_tail) = (None, None, false);
+    let (mut change, mut signed_at, mut signature, mut malformed_tail) = (None, None, None, false);
     if let Some(token) = tokens.next_if(|t| t.starts_with(CHANGE_KEY)) {
         change = Some(&token[CHANGE_KEY.len()..]);
+    }
+    if let Some(token) = tokens.next_if(|t| t.starts_with(TIME_KEY)) {
+        // Digits only (no sign, no `+`), as `approve` writes it.
+        let digits = &token[TIME_KEY.len()..];
+        match digits.parse::<i64>() {
+            Ok(time) if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) => signed_at = Some(time),
+            _ => malformed_tail = true,
+        }
     }
     if let Some(token) = tokens.next_if(|t| t.starts_with(SIG_KEY)) {
         let mut base64 = token[SIG_KEY.len()..].to_owned();
@@ -87,14 +122,20 @@ pub fn split_value(value: &str) -> ApprovalValue<'_> {
     if tokens.next().is_some() {
         malformed_tail = true;
     }
-    ApprovalValue { who, change, signature, malformed_tail }
+    ApprovalValue { who, change, signed_at, signature, malformed_tail }
 }
 
 /// The continuation lines that carry a signed approval, to follow
 /// `Approved-by: Name <email>` (each starts with a space, as git folds a
 /// trailer; base64 wrapped at 64 characters).
 pub fn folded_signature(change_id: &str, signature_base64: &str) -> String {
-    let mut text = format!(" {CHANGE_KEY}{change_id}\n {SIG_KEY}");
+    folded_approval(change_id, None, signature_base64)
+}
+
+/// [`folded_signature`] with the signing time of a v2 statement.
+pub fn folded_approval(change_id: &str, signed_at: Option<i64>, signature_base64: &str) -> String {
+    let time = signed_at.map(|time| format!(" {TIME_KEY}{time}\n")).unwrap_or_default();
+    let mut text = format!(" {CHANGE_KEY}{change_id}\n{time} {SIG_KEY}");
     let compact: String = signature_base64.split_whitespace().collect();
     for (index, chunk) in compact.as_bytes().chunks(64).enumerate() {
         if index > 0 {
@@ -174,14 +215,15 @@ fn signer_key<'r>(signature: &SshSig, engineer: &Engineer, roster: &'r Roster) -
 
 /// Checks a signed approval by `email` (which is `engineer`'s) of the
 /// commit's change, which `change_id` gives; it is asked only once the
-/// signature has been read and its key found to be `engineer`'s.
+/// signature has been read and its key found to be `engineer`'s. A valid
+/// approval gives its signing time (format v2; `None` for v1).
 pub fn verify_approval(
     value: &ApprovalValue<'_>,
     email: &str,
     engineer: &Engineer,
     roster: &Roster,
     change_id: &mut dyn FnMut() -> Option<String>,
-) -> Result<(), SignatureProblem> {
+) -> Result<Option<i64>, SignatureProblem> {
     let Some(base64) = &value.signature else {
         return Err(SignatureProblem::Unsigned);
     };
@@ -194,15 +236,15 @@ pub fn verify_approval(
     let Some(actual) = change_id() else {
         return Err(SignatureProblem::Invalid("the commit's change could not be read".to_owned()));
     };
-    if key.verify(NAMESPACE, statement(email, &actual).as_bytes(), &signature).is_ok() {
-        return Ok(());
+    if key.verify(NAMESPACE, statement_of(email, &actual, value.signed_at).as_bytes(), &signature).is_ok() {
+        return Ok(value.signed_at);
     }
     let is_change_id = |text: &str| text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit());
     match value.change {
         Some(signed)
             if signed != actual
                 && is_change_id(signed)
-                && key.verify(NAMESPACE, statement(email, signed).as_bytes(), &signature).is_ok() =>
+                && key.verify(NAMESPACE, statement_of(email, signed, value.signed_at).as_bytes(), &signature).is_ok() =>
         {
             Err(SignatureProblem::Stale { signed: signed.to_owned() })
         }

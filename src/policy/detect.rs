@@ -730,6 +730,8 @@ mod tests {
             id: "0".repeat(40),
             parent_ids: vec![],
             committer: author.clone(),
+            author_time: 0,
+            committer_time: 0,
             author,
             message: message.to_owned(),
             unreadable_encoding: None,

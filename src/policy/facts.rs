@@ -19,6 +19,11 @@ pub struct CommitFacts {
     pub author: Identity,
     /// The committer as recorded in the commit.
     pub committer: Identity,
+    /// The author date (seconds since 1970; 0 when unreadable).
+    pub author_time: i64,
+    /// The committer date (seconds since 1970; 0 when unreadable): for a
+    /// signed merge, when its approval was signed.
+    pub committer_time: i64,
     /// The whole message, decoded from the commit's declared encoding (UTF-8
     /// when none is declared; invalid bytes replaced).
     pub message: String,

@@ -11,6 +11,7 @@ use crate::policy::detect::{Detector, Marker};
 use crate::policy::facts::CommitFacts;
 use crate::policy::identity::{self, Identity};
 use crate::policy::outcome::Mode;
+use crate::policy::rate::ReviewRate;
 use crate::policy::refs::ProtectedRefs;
 use crate::policy::refs::RefUpdate;
 use crate::policy::roster::{Engineer, Roster};
@@ -51,7 +52,17 @@ pub struct PolicyConfig {
     /// The protected refs whose history a push may rewrite (a
     /// non-fast-forward update); none unless configured.
     pub allow_rewrite: Option<ProtectedRefs>,
+    /// The review-rate rule (`max_review_rate`, `review_window`); off
+    /// unless configured.
+    pub review_rate: Option<ReviewRate>,
+    /// How old a signed approval may be, in seconds (`max_approval_age`);
+    /// any age unless configured.
+    pub max_approval_age: Option<i64>,
 }
+
+/// How far in the future a signing time may be (the signer's clock may run
+/// ahead of the gate's), in seconds.
+pub const MAX_CLOCK_SKEW: i64 = 300;
 
 /// How approvals are proven.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -101,6 +112,13 @@ pub enum Code {
     ApprovalKeyUnknown,
     /// An approval signed with a key the roster lists for someone else.
     ApprovalKeyMismatch,
+    /// An approval whose signing time is in the future.
+    ApprovalFuture,
+    /// An approval signed longer ago than `max_approval_age`.
+    ApprovalExpired,
+    /// An approver signed off more changed lines than `max_review_rate`
+    /// allows in the time.
+    ReviewRateExceeded,
     /// A push deletes a protected ref.
     ProtectedRefDeletion,
     /// A protected ref would point at something that is not a commit.
@@ -139,6 +157,9 @@ impl Code {
             Code::ApprovalStale => "approval-stale",
             Code::ApprovalKeyUnknown => "approval-key-unknown",
             Code::ApprovalKeyMismatch => "approval-key-mismatch",
+            Code::ApprovalFuture => "approval-future",
+            Code::ApprovalExpired => "approval-expired",
+            Code::ReviewRateExceeded => "review-rate-exceeded",
             Code::ProtectedRefDeletion => "protected-ref-deletion",
             Code::NotACommit => "not-a-commit",
             Code::UnreadableMessage => "unreadable-message",
@@ -203,6 +224,17 @@ pub struct ApprovalCheck {
     /// The approving engineer's primary email, to count distinct approvers.
     #[serde(skip)]
     pub engineer: Option<String>,
+    /// When it was signed (seconds since 1970): a v2 approval's signed
+    /// time, or a signed merge's committer date.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signed_at: Option<i64>,
+    /// The approver's roster level.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<String>,
+    /// Whether a signed merge gives it (the merge's own report counts its
+    /// lines for the review rate).
+    #[serde(skip)]
+    pub from_merge: bool,
 }
 
 /// A signed merge commit that approves the commits it brings in.
@@ -214,6 +246,11 @@ pub struct MergeApproval {
     pub approver: String,
     /// The approver's primary email on the roster.
     pub email: String,
+    /// The merge's committer date, which its signature covers.
+    pub signed_at: i64,
+    /// Why its time does not count (in the future, or too old).
+    #[serde(skip)]
+    pub time_problem: Option<(Code, String)>,
 }
 
 /// Everything the policy decided about one commit.
@@ -239,6 +276,9 @@ pub struct CommitReport {
     /// The blast-radius rules that apply to the commit, and whether its
     /// approvals satisfy each.
     pub rules: Vec<RuleCheck>,
+    /// Changed lines against the first parent, when something needed them
+    /// (the review rate, the audit log).
+    pub lines: Option<u64>,
 }
 
 impl CommitReport {
@@ -457,6 +497,7 @@ impl Gate {
             .collect();
 
         let key = &self.policy.approval_trailer;
+        let now = source.now();
         let mut known = commit.change_id.clone().map(Some);
         let id = commit.id.clone();
         let mut get_change = || -> Option<String> {
@@ -500,9 +541,13 @@ impl Gate {
                     signed: value.signature.is_some(),
                     message: Some(format!("more than {MAX_APPROVALS_READ} approval lines; the rest are not read")),
                     engineer: None,
+                    signed_at: None,
+                    level: None,
+                    from_merge: false,
                 });
                 break;
             }
+            let mut signed_at = None;
             let identity = if value.malformed_tail { None } else { Identity::parse(value.who) };
             let engineer = identity.as_ref().and_then(|i| self.roster.engineer_by_email(&i.email));
             let problem = match (&identity, engineer) {
@@ -519,8 +564,13 @@ impl Gate {
                         if !check_signatures {
                             return None;
                         }
-                        let checked = approval::verify_approval(&value, &identity.email, engineer, &self.roster, &mut get_change);
-                        checked.err().map(|problem| signature_reason(problem, &line, engineer))
+                        match approval::verify_approval(&value, &identity.email, engineer, &self.roster, &mut get_change) {
+                            Ok(time) => {
+                                signed_at = time;
+                                time.and_then(|time| self.time_problem(time, now, &line))
+                            }
+                            Err(problem) => Some(signature_reason(problem, &line, engineer)),
+                        }
                     }),
             };
             approvals.push(ApprovalCheck {
@@ -532,10 +582,20 @@ impl Gate {
                 signed: value.signature.is_some(),
                 message: problem.map(|(_, message)| message),
                 engineer: engineer.map(|e| e.email.to_ascii_lowercase()),
+                signed_at,
+                level: engineer.map(|e| self.roster.level_name(e.level).to_owned()),
+                from_merge: false,
             });
         }
 
-        let merge_approval = self.merge_approval(&commit, &trailers, &mut get_change);
+        let merge_approval = self.merge_approval(&commit, &trailers, now, &mut get_change);
+        // The review rate counts the lines of what is approved: an
+        // AI-assisted commit's own, or all a signed merge brings in.
+        let lines = if self.policy.review_rate.is_some() && (ai || merge_approval.is_some()) && commit.judgeable() {
+            source.changed_lines(&commit)
+        } else {
+            None
+        };
         let mut report = CommitReport {
             commit,
             markers: detection.markers,
@@ -546,9 +606,37 @@ impl Gate {
             authors,
             declared_none: detection.declared_none,
             rules: rule_checks,
+            lines,
         };
         self.conclude(&mut report);
         report
+    }
+
+    /// Why a signing time does not count: in the future (beyond
+    /// [`MAX_CLOCK_SKEW`]) or older than `max_approval_age`. Unchecked
+    /// when the time of the check is unknown.
+    fn time_problem(&self, signed_at: i64, now: Option<i64>, line: &str) -> Option<(Code, String)> {
+        let now = now?;
+        let when = crate::policy::render::utc_time(signed_at);
+        if signed_at > now.saturating_add(MAX_CLOCK_SKEW) {
+            return Some((
+                Code::ApprovalFuture,
+                format!(
+                    "\"{line}\" is signed at {when}, in the future (the gate's clock reads {}); sign it again with a correct clock",
+                    crate::policy::render::utc_time(now)
+                ),
+            ));
+        }
+        let age = self.policy.max_approval_age?;
+        (now.saturating_sub(signed_at) > age).then(|| {
+            (
+                Code::ApprovalExpired,
+                format!(
+                    "\"{line}\" was signed at {when}, longer ago than policy.max_approval_age ({}) allows; ask for a fresh review",
+                    crate::policy::render::duration_phrase(age)
+                ),
+            )
+        })
     }
 
     /// What satisfies rule `index`, in words: "needs 2 signed approvals by
@@ -614,6 +702,7 @@ impl Gate {
         &self,
         commit: &CommitFacts,
         trailers: &[trailers::Trailer],
+        now: Option<i64>,
         get_change: &mut dyn FnMut() -> Option<String>,
     ) -> Option<MergeApproval> {
         let signature = commit.signature.as_ref().filter(|_| commit.is_merge())?;
@@ -633,10 +722,13 @@ impl Gate {
         }
         let approver = approver?;
         let signer = approval::commit_signer(signature, &self.roster).ok()?;
+        let line = format!("signed merge {}", crate::policy::facts::short_id(&commit.id));
         (signer.email == approver.email).then(|| MergeApproval {
             merge: commit.id.clone(),
             approver: signer.name.clone(),
             email: signer.email.to_ascii_lowercase(),
+            signed_at: commit.committer_time,
+            time_problem: self.time_problem(commit.committer_time, now, &line),
         })
     }
 
@@ -652,7 +744,7 @@ impl Gate {
                 Some(engineer) if own => {
                     Some((Code::SelfApproval, format!("{line}: {} is an author of this commit and cannot approve it", engineer.name)))
                 }
-                Some(engineer) => self.approver_problem(engineer, &line),
+                Some(engineer) => self.approver_problem(engineer, &line).or_else(|| merge.time_problem.clone()),
             };
             report.approvals.push(ApprovalCheck {
                 trailer: line,
@@ -663,6 +755,9 @@ impl Gate {
                 signed: true,
                 message: problem.map(|(_, message)| message),
                 engineer: Some(merge.email.clone()),
+                signed_at: Some(merge.signed_at),
+                level: engineer.map(|e| self.roster.level_name(e.level).to_owned()),
+                from_merge: true,
             });
         }
         self.conclude(report);
@@ -876,6 +971,8 @@ active = false
             id: "a".repeat(40),
             parent_ids: vec![],
             committer: author.clone(),
+            author_time: 0,
+            committer_time: 0,
             author,
             message: message.into(),
             unreadable_encoding: None,
@@ -1186,7 +1283,13 @@ active = false
         #[test]
         fn merge_approvals_count_once_and_not_for_authors() {
             let gate = gate();
-            let sam = MergeApproval { merge: "m".repeat(40), approver: "Sam Staff".into(), email: "sam@corp.example".into() };
+            let sam = MergeApproval {
+                merge: "m".repeat(40),
+                approver: "Sam Staff".into(),
+                email: "sam@corp.example".into(),
+                signed_at: 0,
+                time_problem: None,
+            };
             let mut report = gate.evaluate(commit(DEV, &format!("Change\n\n{AI}\n")));
             assert_eq!(report.verdict, Verdict::Rejected);
             gate.apply_merge_approvals(&mut report, std::slice::from_ref(&sam));

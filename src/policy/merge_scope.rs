@@ -76,7 +76,7 @@ mod tests {
     }
 
     fn approval(merge: &str) -> MergeApproval {
-        MergeApproval { merge: merge.into(), approver: "Sam".into(), email: "sam@corp.example".into() }
+        MergeApproval { merge: merge.into(), approver: "Sam".into(), email: "sam@corp.example".into(), signed_at: 0, time_problem: None }
     }
 
     /// The ids each commit is approved by, walking `walk` children first.

@@ -14,6 +14,7 @@
 //! - [`merge_scope`] which commits a signed merge approves.
 //! - [`decision`] gathers a whole push's verdicts with bounded memory.
 //! - [`outcome`] rules on a judged push: enforce, warn mode, break-glass.
+//! - [`rate`] the review-rate rule: no one signs faster than they can read.
 //! - [`render`] writes the text a pusher reads.
 //! - [`refs`] matches protected refs and classifies ref updates.
 //! - [`facts`] holds the plain commit facts the git edge hands over.
@@ -28,6 +29,7 @@ pub mod lookalike;
 pub mod merge_scope;
 pub mod notes;
 pub mod outcome;
+pub mod rate;
 pub mod refs;
 pub mod render;
 pub mod roster;

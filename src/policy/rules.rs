@@ -200,6 +200,20 @@ pub trait ChangeSource {
         lines_for: &dyn Fn(&[u8]) -> bool,
         visit: &mut dyn FnMut(&FileChange<'_>),
     ) -> Result<(), String>;
+
+    /// Now, in seconds since 1970, to check signing times against; `None`
+    /// where no time applies (they are then not checked).
+    fn now(&self) -> Option<i64> {
+        None
+    }
+
+    /// The lines `commit` adds and deletes against its first parent (a
+    /// binary file counts none), when its change can be read.
+    fn changed_lines(&mut self, commit: &CommitFacts) -> Option<u64> {
+        let mut lines = 0u64;
+        self.changed_files(commit, &|_| true, &mut |file| lines += file.lines.map_or(0, |l| l.added + l.deleted)).ok()?;
+        Some(lines)
+    }
 }
 
 /// A closure that gives change ids is a source without diffs.

@@ -25,6 +25,7 @@ use crate::policy::outcome::Mode;
 use crate::policy::outcome::Ruling;
 use crate::policy::outcome::{BreakGlass, Outcome};
 use crate::policy::refs::RefUpdate;
+use crate::policy::render::civil_from_days;
 use crate::service::wire::PreReceiveRequest;
 
 /// Where audit records go.
@@ -282,6 +283,12 @@ pub struct AuditCommit {
     pub refname: String,
     /// `Name <email>` of the author.
     pub author: String,
+    /// The author date (seconds since 1970).
+    pub author_time: i64,
+    /// Lines added and deleted against the first parent (binary files
+    /// count none), when they were read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lines: Option<u64>,
     /// The verdict.
     pub verdict: Verdict,
     /// The evidence of AI assistance.
@@ -305,6 +312,8 @@ impl AuditCommit {
             id: report.commit.id.clone(),
             refname: refname.to_owned(),
             author: report.commit.author.to_string(),
+            author_time: report.commit.author_time,
+            lines: report.lines,
             verdict: report.verdict,
             markers: report.markers.clone(),
             approvals: report.approvals.clone(),
@@ -335,21 +344,6 @@ fn rfc3339(time: SystemTime) -> String {
     let (days, rest) = (seconds / 86_400, seconds % 86_400);
     let (year, month, day) = civil_from_days(days);
     format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z", rest / 3600, rest % 3600 / 60, rest % 60, since.subsec_millis())
-}
-
-/// The proleptic Gregorian date of a day count since 1970-01-01 (Howard
-/// Hinnant's `civil_from_days`, for days on or after the epoch).
-fn civil_from_days(days: u64) -> (u64, u64, u64) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let day_of_era = z % 146_097;
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let shifted_month = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
-    let month = if shifted_month < 10 { shifted_month + 3 } else { shifted_month - 9 };
-    let year = year_of_era + era * 400 + u64::from(month <= 2);
-    (year, month, day)
 }
 
 #[cfg(test)]

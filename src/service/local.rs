@@ -64,7 +64,7 @@ pub fn decide(config: &Path, request: &PreReceiveRequest, budget: Duration) -> R
     let stop = Stop::at(started + budget, std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)));
     let audit = config.server.audit_log.as_ref().map(AuditLog::open).transpose().map_err(LocalError::Audit)?;
     let mut commits = Vec::new();
-    let decided = decide_until(&gate, &roots, &push, &stop, |refname, report| {
+    let decided = decide_until(&gate, &roots, &push, &stop, audit.is_some(), |refname, report| {
         if audit.is_some() {
             commits.push(AuditCommit::new(refname, report));
         }

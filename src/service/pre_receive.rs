@@ -9,6 +9,7 @@ use crate::git::{GitError, GitRepo, Stop, Tip, WithinPush};
 use crate::policy::decision::PushDecision;
 use crate::policy::gate::{Code, CommitReport, Gate, Reason, deletion_refused, not_a_commit, replace_ref_refused, rewrite_refused};
 use crate::policy::merge_scope::MergeScope;
+use crate::policy::rate::SignedApproval;
 use crate::policy::refs::{Change, RefUpdate, is_object_id, is_replace_ref, is_valid_refname};
 use crate::policy::roster::Roster;
 use crate::policy::rules::RuleScope;
@@ -137,18 +138,20 @@ pub fn decide_observed(
     push: &Push,
     observe: impl FnMut(&str, &CommitReport),
 ) -> Result<PushDecision, GitError> {
-    decide_until(gate, roots, push, &Stop::never(), observe)
+    decide_until(gate, roots, push, &Stop::never(), false, observe)
 }
 
 /// [`decide_observed`], giving up with [`GitError::Stopped`] when `stop`
 /// says so (the deadline passed, the client went away): the walk and the
 /// judging end soon after, and no change id is computed past it, so the
-/// permit the work holds comes back soon.
+/// permit the work holds comes back soon. With `lines`, every commit's
+/// report carries its changed lines (for the audit log).
 pub fn decide_until(
     gate: &Gate,
     roots: &[PathBuf],
     push: &Push,
     stop: &Stop,
+    lines: bool,
     mut observe: impl FnMut(&str, &CommitReport),
 ) -> Result<PushDecision, GitError> {
     let repo = GitRepo::open_for_push(&push.repository, push.quarantine.as_deref(), roots)?;
@@ -169,6 +172,9 @@ pub fn decide_until(
     let mut walked: Vec<(String, RuleScope)> = Vec::new();
     let covers = |judged: RuleScope, needed: RuleScope| needed.0 & !judged.0 == 0;
     let mut tips: std::collections::HashMap<String, Tip> = std::collections::HashMap::new();
+    // The push's signed approvals, for the review rate.
+    let mut signed: Vec<SignedApproval> = Vec::new();
+    let now = crate::git::unix_now();
     for (update, is_protected) in updates {
         // A replace ref changes what every branch shows (git log, git show,
         // git archive), without a commit entering any of them.
@@ -218,7 +224,15 @@ pub fn decide_until(
                     &commit,
                     &WithinPush { protection: &protection, walked: &hide, stop, notes: &notes },
                     // Workers judge nothing more once the walk must stop.
-                    |facts, changes| (!stop.now()).then(|| gate.evaluate_in(facts, scope, changes)),
+                    |facts, changes| {
+                        (!stop.now()).then(|| {
+                            let mut report = gate.evaluate_in(facts, scope, changes);
+                            if lines && report.lines.is_none() && report.commit.judgeable() {
+                                report.lines = crate::policy::rules::ChangeSource::changed_lines(changes, &report.commit);
+                            }
+                            report
+                        })
+                    },
                     |report| {
                         let Some(mut report) = report else { return };
                         let approving = merges.visit(&report.commit, report.merge_approval.as_ref());
@@ -226,6 +240,9 @@ pub fn decide_until(
                             gate.apply_merge_approvals(&mut report, &approving);
                         }
                         if !several || seen.insert((report.commit.id.clone(), scope)) {
+                            if gate.policy.review_rate.is_some() {
+                                signed.extend(signed_approvals(&report, Some(index), now));
+                            }
                             observe(&update.refname, &report);
                             decision.record(index, report);
                         }
@@ -235,5 +252,51 @@ pub fn decide_until(
             }
         }
     }
+    if let Some(rate) = &gate.policy.review_rate
+        && !signed.is_empty()
+    {
+        // With the approvals already on protected refs within the window.
+        let since = now - rate.window_seconds - crate::policy::gate::MAX_CLOCK_SKEW;
+        let judge = |facts, changes: &mut crate::git::Changes<'_>| gate.evaluate_in(facts, RuleScope(0), changes);
+        repo.walk_recent(&protection, since, RECENT_LIMIT, stop, judge, |report| signed.extend(signed_approvals(&report, None, now)))?;
+        for found in crate::policy::rate::exceeded(rate, now, &signed) {
+            for &index in &found.refs {
+                if let Some(entry) = decision.refs.get_mut(index) {
+                    entry.problems.push(crate::policy::rate::reason(&found, rate));
+                }
+            }
+        }
+    }
     Ok(decision)
+}
+
+/// The most commits on protected refs read for their approvals (the
+/// review rate's window); a busier window counts only its newest ones.
+const RECENT_LIMIT: usize = 10_000;
+
+/// The valid signed approvals in `report` as the review rate counts them:
+/// its own approvals (the commit's lines, at their signing time; an
+/// approval without one counts now) and, for a signed merge, the approval
+/// it gives (all it brings in, at its committer date). Approvals a merge
+/// gives other commits are counted once, with the merge.
+fn signed_approvals(report: &CommitReport, pushed: Option<usize>, now: i64) -> Vec<SignedApproval> {
+    let lines = report.lines.unwrap_or(0);
+    let mut found: Vec<SignedApproval> = report
+        .approvals
+        .iter()
+        .filter(|a| a.valid && a.signed && !a.from_merge)
+        .filter_map(|a| {
+            Some(SignedApproval {
+                email: a.engineer.clone()?,
+                name: a.approver.clone()?,
+                signed_at: a.signed_at.unwrap_or(now),
+                lines,
+                pushed,
+            })
+        })
+        .collect();
+    if let Some(merge) = report.merge_approval.as_ref().filter(|m| m.time_problem.is_none()) {
+        found.push(SignedApproval { email: merge.email.clone(), name: merge.approver.clone(), signed_at: merge.signed_at, lines, pushed });
+    }
+    found
 }

@@ -483,7 +483,7 @@ async fn decide(state: &AppState, push: Push, loaded: Arc<Loaded>) -> Result<(Pu
             // it: the cap is on work, not on waiting answers.
             let _permit = permit;
             let mut commits = Vec::new();
-            let decision = pre_receive::decide_until(&loaded.gate, &roots, &push, &stop, |refname, report| {
+            let decision = pre_receive::decide_until(&loaded.gate, &roots, &push, &stop, collect, |refname, report| {
                 if collect {
                     commits.push(AuditCommit::new(refname, report));
                 }

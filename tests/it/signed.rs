@@ -691,7 +691,7 @@ fn past_the_deadline_or_when_cancelled_the_decision_stops() {
         quarantine: None,
         updates: vec![RefUpdate { old: "0".repeat(40), new: approved, refname: "refs/heads/main".into() }],
     };
-    let decided = |stop: &Stop| decide_until(&gate, &roots, &push, stop, |_, _| {});
+    let decided = |stop: &Stop| decide_until(&gate, &roots, &push, stop, false, |_, _| {});
     assert!(decided(&Stop::never()).expect("decided").accepted());
     let now = std::time::Instant::now();
     let past = now.checked_sub(std::time::Duration::from_secs(1)).expect("a second ago");
