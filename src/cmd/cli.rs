@@ -11,6 +11,7 @@ use crate::cmd::approve::ApproveArgs;
 use crate::cmd::change_id::ChangeIdArgs;
 use crate::cmd::check::CheckArgs;
 use crate::cmd::install_hook::InstallHookArgs;
+use crate::cmd::report::ReportArgs;
 use crate::error_chain;
 
 /// Keeps AI-assisted commits off protected branches until a senior engineer
@@ -44,6 +45,8 @@ pub enum Command {
     Approve(ApproveArgs),
     /// Print the change id an approval of each commit signs.
     ChangeId(ChangeIdArgs),
+    /// Who approved how much, how fast and in what bursts; AI share per week; refusals and break-glass: over the audit log, or a history with `--repo DIR RANGE`.
+    Report(ReportArgs),
     /// Work with the roster.
     Roster {
         /// What to do with it.
@@ -129,6 +132,7 @@ fn dispatch(cli: Cli) -> ExitCode {
         Command::Check(args) => cmd::check::run(cli.config.as_deref(), &args),
         Command::Approve(args) => cmd::approve::run(cli.config.as_deref(), &args),
         Command::ChangeId(args) => cmd::change_id::run(&args),
+        Command::Report(args) => cmd::report::run(cli.config.as_deref(), &args),
         Command::Roster { command: RosterCommand::Check { path } } => cmd::roster::check(cli.config.as_deref(), path.as_deref()),
         Command::Roster { command: RosterCommand::List { approvers, path } } => {
             cmd::roster::list(cli.config.as_deref(), path.as_deref(), approvers)

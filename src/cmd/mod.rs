@@ -9,6 +9,7 @@ pub mod declare;
 pub mod demo;
 pub mod hook;
 pub mod install_hook;
+pub mod report;
 pub mod roster;
 pub mod serve;
 pub mod tools;
@@ -77,6 +78,9 @@ pub enum Failure {
     /// The demo saw something other than what it shows.
     #[error("demo: {0}")]
     Demo(String),
+    /// `report` could not read its input or write the report.
+    #[error(transparent)]
+    Report(#[from] crate::cmd::report::ReportError),
 }
 
 impl Failure {

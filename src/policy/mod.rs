@@ -32,6 +32,7 @@ pub mod outcome;
 pub mod rate;
 pub mod refs;
 pub mod render;
+pub mod report;
 pub mod roster;
 pub mod rules;
 pub mod trailers;
