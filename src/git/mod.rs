@@ -714,6 +714,12 @@ impl GitRepo {
         let Some(old) = Oid::from_str(old).ok().and_then(|oid| self.peel_commit(oid)) else { return Ok(None) };
         let new =
             Oid::from_str(new).ok().and_then(|oid| self.peel_commit(oid)).ok_or_else(|| GitError::MissingObject { id: new.to_owned() })?;
+        // A fast-forward drops nothing. Asked exactly first: without a
+        // commit-graph the count below stops by git's date heuristic, which
+        // a child dated before its parent misleads.
+        if old == new || self.repo.graph_descendant_of(new, old).unwrap_or(false) {
+            return Ok(Some(0));
+        }
         let id = |oid: Oid| crate::git::history::object_id(oid.as_bytes()).ok_or_else(|| GitError::MissingObject { id: oid.to_string() });
         let history = self.history()?;
         let mut count = 0;
@@ -783,15 +789,18 @@ impl GitRepo {
         history.drain(walk, &work, &mut visit)
     }
 
-    /// Hands `work` of the commits on the protected refs committed at or
-    /// after `since` (seconds since 1970), newest first in date order, at
-    /// most `limit` of them, until `stop` says so: what was approved
-    /// recently. A commit dated before `since` ends the walk (as `git log
-    /// --since` stops), so history is read only as far as the window.
+    /// Hands `work` of the newest commits on the protected refs, in date
+    /// order, to `visit`: at least `at_least` of them whatever their dates
+    /// (committer dates are the pusher's to set, so a few backdated commits
+    /// cannot end the walk), then on while they are committed at or after
+    /// `since` (seconds since 1970), at most `limit` in all, until `stop`
+    /// says so. What was approved recently is there.
+    #[allow(clippy::too_many_arguments)]
     pub fn walk_recent<T: Send>(
         &self,
         protection: &Protection,
         since: i64,
+        at_least: usize,
         limit: usize,
         stop: &Stop,
         work: impl Fn(CommitFacts, &mut Changes<'_>) -> T + Sync,
@@ -805,19 +814,17 @@ impl GitRepo {
         let walk = history.walk_until(&tips, &[], Order::Date, stop)?;
         let (change_ids, now) = (self.change_ids(), unix_now());
         let work = |facts: CommitFacts, reader: &mut crate::git::history::Reader| {
-            let recent = facts.committer_time >= since;
-            recent.then(|| work(facts, &mut Changes { reader, ids: &change_ids, stop, now }))
+            let time = facts.committer_time;
+            (time, work(facts, &mut Changes { reader, ids: &change_ids, stop, now }))
         };
         let mut seen = 0;
-        history.drain(walk, &work, &mut |item| {
+        history.drain(walk, &work, &mut |(time, item)| {
             seen += 1;
-            match item {
-                Some(item) if seen <= limit && !stop.now() => {
-                    visit(item);
-                    ControlFlow::Continue(())
-                }
-                _ => ControlFlow::Break(()),
+            if seen > limit || (seen > at_least && time < since) || stop.now() {
+                return ControlFlow::Break(());
             }
+            visit(item);
+            ControlFlow::Continue(())
         })
     }
 

@@ -309,6 +309,27 @@ mod tests {
     #[test]
     fn the_statement_names_the_approver_and_the_change() {
         assert_eq!(statement(" Sam@Corp.Example ", "ff00"), "signoff-gate approval v1\napprover sam@corp.example\nchange ff00\n");
+        assert_eq!(
+            statement_at("Sam@Corp.Example", "ff00", 1_795_000_000),
+            "signoff-gate approval v2\napprover sam@corp.example\nchange ff00\ntime 1795000000\n"
+        );
+    }
+
+    #[test]
+    fn a_signing_time_travels_between_the_change_and_the_signature() {
+        let folded = folded_approval("ff00", Some(1_795_000_000), "AAAA");
+        assert_eq!(folded, " change=ff00\n time=1795000000\n sig=AAAA\n");
+        let unfolded = format!("Sam <sam@corp.example>{}", folded.replace('\n', ""));
+        let value = split_value(&unfolded);
+        assert_eq!((value.change, value.signed_at, value.signature.as_deref()), (Some("ff00"), Some(1_795_000_000), Some("AAAA")));
+        assert!(!value.malformed_tail);
+        // A time that is not plain digits makes the value malformed (it cannot
+        // be what was signed).
+        for bad in ["time=-5", "time=+5", "time=5s", "time=", "time=99999999999999999999"] {
+            let text = format!("Sam <sam@corp.example> change=ff00 {bad} sig=AAAA");
+            assert!(split_value(&text).malformed_tail, "{bad}");
+        }
+        assert_eq!(folded_signature("ff00", "AAAA"), " change=ff00\n sig=AAAA\n");
     }
 
     #[test]

@@ -241,7 +241,7 @@ pub fn decide_until(
                         }
                         if !several || seen.insert((report.commit.id.clone(), scope)) {
                             if gate.policy.review_rate.is_some() {
-                                signed.extend(signed_approvals(&report, Some(index), now));
+                                signed.extend(signed_approvals(&report, Some(index), Some(now)));
                             }
                             observe(&update.refname, &report);
                             decision.record(index, report);
@@ -257,8 +257,18 @@ pub fn decide_until(
     {
         // With the approvals already on protected refs within the window.
         let since = now - rate.window_seconds - crate::policy::gate::MAX_CLOCK_SKEW;
-        let judge = |facts, changes: &mut crate::git::Changes<'_>| gate.evaluate_in(facts, RuleScope(0), changes);
-        repo.walk_recent(&protection, since, RECENT_LIMIT, stop, judge, |report| signed.extend(signed_approvals(&report, None, now)))?;
+        // Only commits that can carry an approval are judged (signatures,
+        // diffs); the rest are passed over.
+        let key = gate.policy.approval_trailer.to_ascii_lowercase();
+        let judge = |facts: crate::policy::facts::CommitFacts, changes: &mut crate::git::Changes<'_>| {
+            let may_approve = facts.signature.is_some() || facts.message.to_ascii_lowercase().contains(&key);
+            may_approve.then(|| gate.evaluate_in(facts, RuleScope(0), changes))
+        };
+        repo.walk_recent(&protection, since, RECENT_AT_LEAST, RECENT_LIMIT, stop, judge, |report| {
+            if let Some(report) = report {
+                signed.extend(signed_approvals(&report, None, None).into_iter().filter(|a| a.signed_at >= since));
+            }
+        })?;
         for found in crate::policy::rate::exceeded(rate, now, &signed) {
             for &index in &found.refs {
                 if let Some(entry) = decision.refs.get_mut(index) {
@@ -274,12 +284,16 @@ pub fn decide_until(
 /// review rate's window); a busier window counts only its newest ones.
 const RECENT_LIMIT: usize = 10_000;
 
+/// The commits on protected refs always read for their approvals, whatever
+/// their committer dates (which the pusher sets).
+const RECENT_AT_LEAST: usize = 1_000;
+
 /// The valid signed approvals in `report` as the review rate counts them:
-/// its own approvals (the commit's lines, at their signing time; an
-/// approval without one counts now) and, for a signed merge, the approval
-/// it gives (all it brings in, at its committer date). Approvals a merge
-/// gives other commits are counted once, with the merge.
-fn signed_approvals(report: &CommitReport, pushed: Option<usize>, now: i64) -> Vec<SignedApproval> {
+/// its own approvals (the commit's lines, at their signing time; one
+/// without a time, of format v1, at `undated`, or not at all) and, for a
+/// signed merge, the approval it gives (all it brings in, at its committer
+/// date). Approvals a merge gives other commits count once, with the merge.
+fn signed_approvals(report: &CommitReport, pushed: Option<usize>, undated: Option<i64>) -> Vec<SignedApproval> {
     let lines = report.lines.unwrap_or(0);
     let mut found: Vec<SignedApproval> = report
         .approvals
@@ -289,7 +303,7 @@ fn signed_approvals(report: &CommitReport, pushed: Option<usize>, now: i64) -> V
             Some(SignedApproval {
                 email: a.engineer.clone()?,
                 name: a.approver.clone()?,
-                signed_at: a.signed_at.unwrap_or(now),
+                signed_at: a.signed_at.or(undated)?,
                 lines,
                 pushed,
             })

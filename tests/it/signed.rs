@@ -160,7 +160,16 @@ pub(crate) fn change_id(dir: &Path, commit: &str) -> String {
 /// The approval lines for `commit` signed by `key` as `who`, made with the
 /// real ssh-keygen over `signoff-gate change-id`, independently of `approve`.
 pub(crate) fn signed_lines(dir: &Path, who: (&str, &str), key: &Path, change: &str) -> String {
-    let statement = format!("signoff-gate approval v1\napprover {}\nchange {change}\n", who.1);
+    signed_lines_at(dir, who, key, change, None)
+}
+
+/// [`signed_lines`] of format v2, signed at `at` (seconds since 1970), or
+/// of format v1 (no signing time) for `None`.
+pub(crate) fn signed_lines_at(dir: &Path, who: (&str, &str), key: &Path, change: &str, at: Option<i64>) -> String {
+    let statement = match at {
+        Some(at) => format!("signoff-gate approval v2\napprover {}\nchange {change}\ntime {at}\n", who.1),
+        None => format!("signoff-gate approval v1\napprover {}\nchange {change}\n", who.1),
+    };
     let mut child = Command::new("ssh-keygen")
         .args(["-Y", "sign", "-n", NAMESPACE, "-f"])
         .arg(key)
@@ -176,7 +185,8 @@ pub(crate) fn signed_lines(dir: &Path, who: (&str, &str), key: &Path, change: &s
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let armored = String::from_utf8_lossy(&output.stdout);
     let body: String = armored.lines().filter(|l| !l.starts_with("-----")).collect();
-    format!("Approved-by: {} <{}>\n change={change}\n sig={body}\n", who.0, who.1)
+    let time = at.map(|at| format!(" time={at}\n")).unwrap_or_default();
+    format!("Approved-by: {} <{}>\n change={change}\n{time} sig={body}\n", who.0, who.1)
 }
 
 /// Commits an AI-assisted change to `file` in `dir` with `message_tail`

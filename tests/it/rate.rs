@@ -1,0 +1,167 @@
+//! Signing times and the review-rate rule, with real pushes: approvals
+//! signed faster than anyone reads are refused (`review-rate-exceeded`),
+//! spread-out ones pass, history on main counts, break-glass overrides it
+//! (and the audit log says so), and future-dated or too-old signatures are
+//! refused.
+
+use std::path::Path;
+
+use crate::signed::{CLAUDE, Signed, change_id, seed, signed_lines_at};
+use crate::util::{ALICE, Pushed, git, run_git};
+
+const HOUR: i64 = 3600;
+
+fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs() as i64
+}
+
+/// A served world with `policy` added, Sam (staff) allowed to break the
+/// glass as the pusher `sam`, and decisions in `audit.jsonl`.
+fn world(policy: &str) -> Signed {
+    let mut signed = Signed::with_policy(policy);
+    let roster_path = signed.world.dir.path().join("roster.toml");
+    let roster = std::fs::read_to_string(&roster_path).expect("roster");
+    let roster = roster.replacen("level = \"staff\"\n", "level = \"staff\"\nlogins = [\"sam\"]\nbreak_glass = true\n", 1);
+    std::fs::write(&roster_path, roster).expect("roster");
+    let config = std::fs::read_to_string(&signed.world.config).expect("config");
+    std::fs::write(&signed.world.config, config.replace("[server]\n", "[server]\naudit_log = \"audit.jsonl\"\n")).expect("config");
+    run_git(&signed.world.bare, &["config", "receive.advertisePushOptions", "true"]);
+    signed.serve();
+    seed(&signed);
+    signed
+}
+
+/// Commits an AI-assisted file of `lines` new lines, then adds Alice's
+/// approval of its change signed at `at` (the real ssh-keygen, format v2).
+fn approved(signed: &Signed, file: &str, lines: usize, at: i64) -> String {
+    let work = &signed.world.work;
+    let content: String = (0..lines).map(|n| format!("{file} line {n}\n")).collect();
+    std::fs::write(work.join(file), content).expect("write");
+    run_git(work, &["add", file]);
+    let subject = format!("Add {file}\n\n{CLAUDE}\n");
+    commit_message(work, &subject, false);
+    let approval = signed_lines_at(work, ALICE, &signed.key("alice"), &change_id(work, "HEAD"), Some(at));
+    commit_message(work, &format!("{subject}{approval}"), true);
+    run_git(work, &["rev-parse", "HEAD"]).trim().to_owned()
+}
+
+fn commit_message(work: &Path, message: &str, amend: bool) {
+    let file = work.join(".git").join("MSG");
+    std::fs::write(&file, message).expect("message");
+    let mut args = vec!["commit", "--quiet", "-F", file.to_str().expect("utf-8")];
+    if amend {
+        args.push("--amend");
+    }
+    run_git(work, &args);
+}
+
+fn push(signed: &Signed, options: &[&str], user: &str) -> Pushed {
+    let mut command = git(&signed.world.work);
+    command.arg("push");
+    for option in options {
+        command.args(["-o", option]);
+    }
+    Pushed::from(command.args(["origin", "HEAD:refs/heads/main"]).env("REMOTE_USER", user).output().expect("git push"))
+}
+
+/// The audit log's records.
+fn audit(signed: &Signed) -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string(signed.world.dir.path().join("audit.jsonl")).expect("audit log");
+    text.lines().map(|line| serde_json::from_str(line).expect("a JSON line")).collect()
+}
+
+#[test]
+fn three_thousand_lines_signed_in_ten_minutes_are_refused_under_five_hundred_an_hour_and_pass_without_the_rule() {
+    let signed = world("max_review_rate = \"500 lines/hour\"\nreview_window = \"1 hour\"");
+    let start = now() - 600;
+    for k in 0..6 {
+        approved(&signed, &format!("part{k}.txt"), 500, start + k * 120);
+    }
+    let pushed = push(&signed, &[], "dev");
+    assert!(!pushed.accepted, "{}", pushed.remote);
+    assert!(
+        pushed.remote.contains("refs/heads/main: review-rate-exceeded: Alice Senior signed approvals of 3,000 changed lines between "),
+        "{}",
+        pushed.remote
+    );
+    assert!(
+        pushed.remote.contains("(10 minutes); policy.max_review_rate allows 500 lines/hour (at most 500 lines within 1 hour)"),
+        "{}",
+        pushed.remote
+    );
+    // Each commit on its own is validly approved: the refusal is the rate.
+    assert!(!pushed.remote.contains("approval-"), "{}", pushed.remote);
+
+    // Break-glass by someone the roster allows lets it through, and the
+    // audit log records that it was the rate that was overridden.
+    let pushed = push(&signed, &["signoff-gate.break-glass=release blocker, reviewed in a meeting"], "sam");
+    assert!(pushed.accepted, "{}", pushed.remote);
+    let records = audit(&signed);
+    let last = records.last().expect("a record");
+    assert_eq!(last["outcome"], "break-glass", "{last}");
+    assert!(last.to_string().contains("review-rate-exceeded"), "{last}");
+    let commit = &last["commits"][0];
+    assert_eq!(commit["lines"], 500, "{commit}");
+    assert_eq!(commit["approvals"][0]["level"], "senior", "{commit}");
+    assert!(commit["approvals"][0]["signed_at"].as_i64().is_some_and(|at| at >= start), "{commit}");
+
+    // The same approvals without the rule: accepted.
+    let again = world("");
+    for k in 0..6 {
+        approved(&again, &format!("part{k}.txt"), 500, start + k * 120);
+    }
+    let pushed = push(&again, &[], "dev");
+    assert!(
+        pushed.accepted,
+        "{}\n{}",
+        pushed.remote,
+        run_git(&again.world.work, &["log", "--graph", "--oneline", "--all", "--format=%h %cI %s"])
+    );
+}
+
+#[test]
+fn approvals_spread_over_the_window_pass_and_those_on_main_count_against_the_next_push() {
+    let signed = world("max_review_rate = \"500 lines/hour\"\nreview_window = \"4 hours\"");
+    let now = now();
+    // 400 lines an hour for four hours: reading keeps up.
+    for k in 0..4 {
+        approved(&signed, &format!("spread{k}.txt"), 400, now - 3 * HOUR + k * HOUR);
+    }
+    let pushed = push(&signed, &[], "dev");
+    assert!(pushed.accepted, "{}", pushed.remote);
+    // 1,700 lines now would fit a full budget (2,000) but not what is left
+    // after the approvals already on main.
+    approved(&signed, "big.txt", 1700, now);
+    let pushed = push(&signed, &[], "dev");
+    assert!(!pushed.accepted, "{}", pushed.remote);
+    assert!(
+        pushed.remote.contains("review-rate-exceeded: Alice Senior signed approvals of 3,300 changed lines between "),
+        "{}",
+        pushed.remote
+    );
+    assert!(pushed.remote.contains(", 1,700 of them in this push;"), "{}", pushed.remote);
+}
+
+#[test]
+fn future_dated_and_too_old_signatures_are_refused() {
+    let signed = world("max_approval_age = \"1 day\"");
+    let work = signed.world.work.clone();
+    approved(&signed, "later.txt", 3, now() + HOUR);
+    let pushed = push(&signed, &[], "dev");
+    assert!(!pushed.accepted, "{}", pushed.remote);
+    assert!(pushed.remote.contains("approval-future"), "{}", pushed.remote);
+    assert!(pushed.remote.contains("in the future"), "{}", pushed.remote);
+
+    run_git(&work, &["reset", "--quiet", "--hard", "origin/main"]);
+    approved(&signed, "stale.txt", 3, now() - 2 * 86_400);
+    let pushed = push(&signed, &[], "dev");
+    assert!(!pushed.accepted, "{}", pushed.remote);
+    assert!(pushed.remote.contains("approval-expired"), "{}", pushed.remote);
+    assert!(pushed.remote.contains("longer ago than policy.max_approval_age (1 day) allows"), "{}", pushed.remote);
+
+    // A fresh signature passes.
+    run_git(&work, &["reset", "--quiet", "--hard", "origin/main"]);
+    approved(&signed, "fresh.txt", 3, now() - 60);
+    let pushed = push(&signed, &[], "dev");
+    assert!(pushed.accepted, "{}", pushed.remote);
+}
