@@ -206,24 +206,11 @@ fn audit_json(refname: &str, report: &CommitReport) -> Vec<u8> {
     })
 }
 
-/// Lines added and deleted against the first parent, as `git diff
-/// --numstat` counts them (binary files: 0); `None` when the change cannot
-/// be read.
-fn changed_lines(changes: &mut Changes<'_>, commit: &CommitFacts) -> Option<u64> {
-    let mut total = 0u64;
-    changes
-        .changed_files(commit, &|_| true, &mut |file| {
-            if let Some(lines) = file.lines {
-                total += lines.added + lines.deleted;
-            }
-        })
-        .ok()
-        .map(|()| total)
-}
-
 fn walk_one(gate: &Gate, scope: RuleScope, refname: &str, facts: CommitFacts, changes: &mut Changes<'_>) -> Walked {
     let report = gate.evaluate_in(facts, scope, changes);
-    let lines = changed_lines(changes, &report.commit);
+    // Every commit's lines count towards its week's share, so the walk
+    // reads them where the gate did not already need them.
+    let lines = report.lines.or_else(|| changes.changed_lines(&report.commit));
     let (id, parent_ids, merge) = (report.commit.id.clone(), report.commit.parent_ids.clone(), report.merge_approval.clone());
     let done = if report.wants_approval() { Err(Box::new(report)) } else { Ok(audit_json(refname, &report)) };
     Walked { id, parent_ids, merge, lines, done }

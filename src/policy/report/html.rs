@@ -17,10 +17,10 @@ const STYLE: &str = "
 body{font:15px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;color:#1d2430;background:#fff;margin:2rem auto;max-width:1100px;padding:0 1.5rem}
 h1{font-size:1.6rem;margin:0 0 .3rem}h2{font-size:1.2rem;margin:2rem 0 .6rem;border-bottom:1px solid #d8dde6;padding-bottom:.2rem}h3{font-size:1rem;margin:1.4rem 0 .4rem}
 p.meta{color:#4a5568;margin:.2rem 0}
-table{border-collapse:collapse;margin:.4rem 0 1rem;font-variant-numeric:tabular-nums}
-th,td{padding:.25rem .6rem;border-bottom:1px solid #e6e9ef;text-align:right;white-space:nowrap}
+div.wide{overflow-x:auto}table{border-collapse:collapse;margin:.4rem 0 1rem;font-variant-numeric:tabular-nums;font-size:.93rem}
+th,td{padding:.25rem .5rem;border-bottom:1px solid #e6e9ef;text-align:right;white-space:nowrap}th{white-space:normal;vertical-align:bottom}td.level{text-align:left}small{color:#6b7585}
 th{background:#f3f5f8;font-weight:600}th:first-child,td:first-child{text-align:left}
-td.name{max-width:22rem;overflow:hidden;text-overflow:ellipsis}
+td.name span{display:inline-block;max-width:15rem;overflow:hidden;text-overflow:ellipsis;vertical-align:bottom}
 .summary{display:flex;flex-wrap:wrap;gap:.6rem;padding:0;list-style:none}
 .summary li{background:#f3f5f8;border-radius:6px;padding:.4rem .8rem}.summary b{font-size:1.15rem;display:block}
 svg.chart{display:block;margin:.4rem 0 1rem;background:#fbfcfd;border:1px solid #e6e9ef;border-radius:6px}
@@ -107,17 +107,17 @@ fn approvers(out: &mut String, report: &Report) {
         return;
     }
     out.push_str(
-        "<table class=\"approvers\">\n<thead><tr><th>approver</th><th>level</th><th>approvals</th><th>AI commits</th><th>lines approved</th>\
+        "<div class=\"wide\"><table class=\"approvers\">\n<thead><tr><th>approver</th><th>level</th><th>approvals</th><th>AI commits</th><th>lines approved</th>\
          <th>median lines</th><th>largest</th><th>median to approval</th><th>under 5 min</th><th>most lines in 60 min</th></tr></thead>\n<tbody>\n",
     );
     for approver in &report.approvers {
         let burst = match &approver.burst_start {
-            Some(start) => format!("{} <span class=\"meta\">from {}</span>", approver.burst_lines_60_minutes, escape(start)),
+            Some(start) => format!("{}<br><small>from {}</small>", approver.burst_lines_60_minutes, escape(start)),
             None => "-".to_owned(),
         };
         let _ = writeln!(
             out,
-            "<tr><td class=\"name\" title=\"{name}\">{name}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{burst}</td></tr>",
+            "<tr><td class=\"name\" title=\"{name}\"><span>{name}</span></td><td class=\"level\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{burst}</td></tr>",
             escape(approver.level.as_deref().unwrap_or("-")),
             approver.approvals,
             approver.ai_commits,
@@ -129,7 +129,7 @@ fn approvers(out: &mut String, report: &Report) {
             name = escape(&approver.approver),
         );
     }
-    out.push_str("</tbody>\n</table>\n");
+    out.push_str("</tbody>\n</table></div>\n");
 }
 
 /// A horizontal bar chart, one bar per `(label, value)`, scaled to the
@@ -186,7 +186,7 @@ fn weekly(out: &mut String, repository: &RepositoryReport) {
         out.push_str("<p class=\"empty\">No dated commits.</p>\n");
         return;
     }
-    let (left, right, top, bottom, height) = (56.0, 24.0, 16.0, 56.0, 280.0);
+    let (left, right, top, bottom, height) = (56.0, 44.0, 16.0, 56.0, 280.0);
     let (plot_width, plot_height) = (WIDTH - left - right, height - top - bottom);
     let count = repository.weeks.len();
     let x = |index: usize| if count == 1 { left + plot_width / 2.0 } else { left + plot_width * index as f64 / (count - 1) as f64 };

@@ -93,9 +93,9 @@ pub fn render(report: &Report) -> String {
                 .collect();
             table(&mut out, &header, &rows, 1);
         }
-        if report.repositories.len() > 1 {
-            out.push_str("  refusals by code:\n");
-            codes(&mut out, &repository.refusals_by_code);
+        if report.repositories.len() > 1 && !repository.refusals_by_code.is_empty() {
+            let each: Vec<String> = repository.refusals_by_code.iter().map(|c| format!("{} ({})", clean(&c.code), c.count)).collect();
+            let _ = writeln!(out, "  refusals: {}", each.join(", "));
         }
     }
 
@@ -119,7 +119,7 @@ pub fn render(report: &Report) -> String {
     }
     if report.approvals_without_author_time > 0 {
         notes.push(format!(
-            "{} approval{} of commits without an author date (not in times to approval)",
+            "{} approval{} without the commit's author date (not in times to approval)",
             report.approvals_without_author_time,
             plural(report.approvals_without_author_time)
         ));
