@@ -14,6 +14,13 @@ use crate::policy::outcome::Outcome;
 const BUCKETS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];
 const OUTCOMES: [Outcome; 4] = [Outcome::Accepted, Outcome::Refused, Outcome::Warned, Outcome::BreakGlass];
 
+/// Upper bounds of the approved-lines histogram's buckets, in lines.
+const LINE_BUCKETS: [u64; 10] = [10, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 50_000];
+
+/// The most distinct approver levels counted (the roster names them; more
+/// share the label `other`).
+const MAX_LEVELS: usize = 16;
+
 /// What the service counts.
 #[derive(Debug, Default)]
 pub struct Metrics {
@@ -29,6 +36,42 @@ pub struct Metrics {
     /// Pre-receive latency: cumulative bucket counts, then +Inf.
     latency_buckets: [AtomicU64; BUCKETS.len() + 1],
     latency_sum_micros: AtomicU64,
+    /// Valid approvals in decided pushes, by the approver's roster level.
+    approvals: Mutex<BTreeMap<String, u64>>,
+    /// Changed lines per valid approval, where they were read: cumulative
+    /// bucket counts, then +Inf.
+    line_buckets: [AtomicU64; LINE_BUCKETS.len() + 1],
+    lines_sum: AtomicU64,
+    /// Refusals by stable code: refused commits' reasons and ref updates'
+    /// problems.
+    refusals: Mutex<BTreeMap<&'static str, u64>>,
+}
+
+/// What one push's commits add to the metrics, gathered while it is
+/// decided.
+#[derive(Debug, Default)]
+pub struct Tally {
+    /// The level of each valid approval.
+    levels: Vec<String>,
+    /// The changed lines of each valid approval whose commit's lines were read.
+    lines: Vec<u64>,
+    /// The code of each reason of each refused commit.
+    codes: Vec<&'static str>,
+}
+
+impl Tally {
+    /// Counts one judged commit.
+    pub fn commit(&mut self, report: &crate::policy::gate::CommitReport) {
+        for approval in report.approvals.iter().filter(|a| a.valid) {
+            self.levels.push(approval.level.clone().unwrap_or_else(|| "unknown".to_owned()));
+            if let Some(lines) = report.lines {
+                self.lines.push(lines);
+            }
+        }
+        if report.verdict == crate::policy::gate::Verdict::Rejected {
+            self.codes.extend(report.reasons.iter().map(|reason| reason.code.as_str()));
+        }
+    }
 }
 
 /// Values read elsewhere at scrape time.
@@ -82,6 +125,27 @@ impl Metrics {
         self.commits_refused.fetch_add(count(refused), Ordering::Relaxed);
     }
 
+    /// Counts a decided push's approvals and refusals: `tally` from its
+    /// commits, `problems` the codes of its ref updates' problems.
+    pub fn tally(&self, tally: Tally, problems: impl IntoIterator<Item = &'static str>) {
+        {
+            let mut approvals = self.approvals.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            for level in tally.levels {
+                let label = if approvals.contains_key(&level) || approvals.len() < MAX_LEVELS { level } else { "other".to_owned() };
+                *approvals.entry(label).or_default() += 1;
+            }
+        }
+        for lines in tally.lines {
+            let bucket = LINE_BUCKETS.iter().position(|bound| lines <= *bound).unwrap_or(LINE_BUCKETS.len());
+            self.line_buckets[bucket].fetch_add(1, Ordering::Relaxed);
+            self.lines_sum.fetch_add(lines, Ordering::Relaxed);
+        }
+        let mut refusals = self.refusals.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for code in tally.codes.into_iter().chain(problems) {
+            *refusals.entry(code).or_default() += 1;
+        }
+    }
+
     /// Counts a push the gate could not decide (it is refused).
     pub fn undecided(&self) {
         self.undecided.fetch_add(1, Ordering::Relaxed);
@@ -123,6 +187,36 @@ impl Metrics {
         let _ = writeln!(out, "signoff_gate_pre_receive_duration_seconds_sum {sum}");
         let _ = writeln!(out, "signoff_gate_pre_receive_duration_seconds_count {cumulative}");
 
+        family(&mut out, "approvals_total", "counter", "Valid approvals in decided pushes, by the approver's roster level.");
+        {
+            let approvals = self.approvals.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            for (level, count) in approvals.iter() {
+                let _ = writeln!(out, "signoff_gate_approvals_total{{level=\"{}\"}} {count}", label_value(level));
+            }
+        }
+        family(
+            &mut out,
+            "approved_lines",
+            "histogram",
+            "Changed lines per valid approval (read when the audit log or the review rate is on).",
+        );
+        let mut cumulative = 0;
+        for (bound, counter) in LINE_BUCKETS.iter().zip(&self.line_buckets) {
+            cumulative += load(counter);
+            let _ = writeln!(out, "signoff_gate_approved_lines_bucket{{le=\"{bound}\"}} {cumulative}");
+        }
+        cumulative += load(&self.line_buckets[LINE_BUCKETS.len()]);
+        let _ = writeln!(out, "signoff_gate_approved_lines_bucket{{le=\"+Inf\"}} {cumulative}");
+        let _ = writeln!(out, "signoff_gate_approved_lines_sum {}", load(&self.lines_sum));
+        let _ = writeln!(out, "signoff_gate_approved_lines_count {cumulative}");
+        family(&mut out, "refusals_total", "counter", "Refusals by stable code: refused commits' reasons and ref updates' problems.");
+        {
+            let refusals = self.refusals.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            for (code, count) in refusals.iter() {
+                let _ = writeln!(out, "signoff_gate_refusals_total{{code=\"{code}\"}} {count}");
+            }
+        }
+
         family(&mut out, "roster_reloads_total", "counter", "Successful reloads of the configuration and roster.");
         let _ = writeln!(out, "signoff_gate_roster_reloads_total {}", gauges.reloads);
         family(&mut out, "roster_reload_failures_total", "counter", "Reloads refused because the files do not validate.");
@@ -133,6 +227,12 @@ impl Metrics {
         let _ = writeln!(out, "signoff_gate_ready {}", u8::from(gauges.ready));
         out
     }
+}
+
+/// A label value as the text format needs it: backslash, quote and newline
+/// escaped.
+fn label_value(value: &str) -> String {
+    value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
 }
 
 /// The `# HELP` and `# TYPE` lines of one metric family.

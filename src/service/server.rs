@@ -30,7 +30,7 @@ use crate::policy::refs::RefUpdate;
 use crate::policy::render::{Wording, outcome_text};
 use crate::service::audit::{AuditCommit, AuditError, AuditLog, PushFacts};
 use crate::service::live::{Health, LiveGate, Loaded};
-use crate::service::metrics::{self, Gauges, Metrics};
+use crate::service::metrics::{self, Gauges, Metrics, Tally};
 use crate::service::pre_receive::{self, Push};
 use crate::service::wire::{self, ErrorResponse, PreReceiveRequest, PreReceiveResponse, WireRefOutcome};
 
@@ -343,7 +343,7 @@ async fn pre_receive_handler(State(state): State<AppState>, request: Request) ->
     let decided = decide(&state, push, Arc::clone(&loaded)).await;
     let gate = &loaded.gate;
     let audit = Audit { state: &state, request: &request, request_id: &request_id, loaded: &loaded, updates: &updates, started };
-    let (decision, commits) = match decided {
+    let (decision, commits, tally) = match decided {
         Ok(decided) => decided,
         Err(error) => {
             state.metrics.undecided();
@@ -360,6 +360,7 @@ async fn pre_receive_handler(State(state): State<AppState>, request: Request) ->
     }
     let ai: usize = decision.refs.iter().map(|r| r.ai_assisted).sum();
     state.metrics.decision(ruling.outcome, decision.checked_count(), ai, decision.refused_count());
+    state.metrics.tally(tally, decision.refs.iter().flat_map(|r| r.problems.iter().map(|p| p.code.as_str())));
 
     let wording = Wording::new(gate);
     let response = PreReceiveResponse {
@@ -462,8 +463,8 @@ async fn read_body(
 
 /// Decides `push` with the policy in `loaded` on a blocking thread, within
 /// the deadline and a permit; with every commit's audit record when the
-/// audit log is on.
-async fn decide(state: &AppState, push: Push, loaded: Arc<Loaded>) -> Result<(PushDecision, Vec<AuditCommit>), AppError> {
+/// audit log is on, and what its commits add to the metrics.
+async fn decide(state: &AppState, push: Push, loaded: Arc<Loaded>) -> Result<(PushDecision, Vec<AuditCommit>, Tally), AppError> {
     let roots = Arc::clone(&state.roots);
     let deadline = state.limits.deadline;
     let permits = Arc::clone(&state.permits);
@@ -483,13 +484,17 @@ async fn decide(state: &AppState, push: Push, loaded: Arc<Loaded>) -> Result<(Pu
             // it: the cap is on work, not on waiting answers.
             let _permit = permit;
             let mut commits = Vec::new();
+            let mut tally = Tally::default();
             let decision = pre_receive::decide_until(&loaded.gate, &roots, &push, &stop, collect, |refname, report| {
+                tally.commit(report);
                 if collect {
                     commits.push(AuditCommit::new(refname, report));
                 }
             })
             .and_then(|mut decision| pre_receive::guard_roster(&loaded.config, &roots, &push, &mut decision).map(|()| decision));
-            decision.map(|decision| (decision, commits)).map_err(|error| AppError::from_git(error, &push.repository.display().to_string()))
+            decision
+                .map(|decision| (decision, commits, tally))
+                .map_err(|error| AppError::from_git(error, &push.repository.display().to_string()))
         })
         .await
         .map_err(|error| AppError::Internal(format!("decision task failed: {error}")))?

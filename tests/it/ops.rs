@@ -246,6 +246,8 @@ fn break_glass_is_honoured_only_for_allowed_engineers_and_is_audited() {
     assert_eq!(value("signoff_gate_requests_total", Some(("endpoint", "pre-receive"))), 5.0);
     assert_eq!(value("signoff_gate_commits_checked_total", None), 5.0);
     assert_eq!(value("signoff_gate_roster_generation", None), 1.0);
+    // Each decided push with the unapproved commit counts its refusal.
+    assert_eq!(value("signoff_gate_refusals_total", Some(("code", "ai-unapproved"))), 4.0);
     assert_eq!(value("signoff_gate_ready", None), 1.0);
     let histogram = scrape.samples.iter().find(|s| s.metric == "signoff_gate_pre_receive_duration_seconds").expect("histogram");
     match &histogram.value {
@@ -410,4 +412,51 @@ fn the_systemd_unit_verifies() {
     let output = Command::new("systemd-analyze").arg("verify").arg(&path).output().expect("systemd-analyze");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success() && !stderr.contains("signoff-gate.service:"), "{stderr}");
+}
+
+/// Every metric the shipped Grafana dashboard queries is one the server
+/// exports (a renamed metric would leave a panel silently empty), and the
+/// dashboard has the panels the README promises.
+#[test]
+fn the_grafana_dashboard_queries_only_metrics_the_server_exports() {
+    let world = World::new();
+    let (child, address) = serve_tcp(&world, "", "");
+    let (status, text) = http(address, "GET", "/metrics", "");
+    assert_eq!(status, 200);
+    let mut exported = std::collections::BTreeSet::new();
+    for line in text.lines() {
+        let Some(rest) = line.strip_prefix("# TYPE ") else { continue };
+        let mut words = rest.split_whitespace();
+        let (Some(name), Some(kind)) = (words.next(), words.next()) else { continue };
+        exported.insert(name.to_owned());
+        if kind == "histogram" {
+            for suffix in ["_bucket", "_sum", "_count"] {
+                exported.insert(format!("{name}{suffix}"));
+            }
+        }
+    }
+    assert!(stop(child).success());
+
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("contrib/grafana-dashboard.json");
+    let dashboard: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).expect("dashboard")).expect("JSON");
+    let panels = dashboard["panels"].as_array().expect("panels");
+    let titles: Vec<&str> = panels.iter().filter_map(|p| p["title"].as_str()).collect();
+    for wanted in ["AI-assisted share", "Approvals by approver level", "Review rate", "Refusals by code"] {
+        assert!(titles.iter().any(|t| t.contains(wanted)), "no panel {wanted:?} in {titles:?}");
+    }
+    let mut queried = std::collections::BTreeSet::new();
+    for panel in panels {
+        for target in panel["targets"].as_array().expect("targets") {
+            let expr = target["expr"].as_str().expect("an expression");
+            let mut rest = expr;
+            while let Some(at) = rest.find("signoff_gate_") {
+                let name: String = rest[at..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+                rest = &rest[at + name.len()..];
+                queried.insert(name);
+            }
+        }
+    }
+    assert!(queried.len() >= 8, "the dashboard queries too little: {queried:?}");
+    let missing: Vec<&String> = queried.iter().filter(|name| !exported.contains(*name)).collect();
+    assert!(missing.is_empty(), "the dashboard queries metrics the server does not export: {missing:?}\nexported: {exported:?}");
 }

@@ -105,6 +105,22 @@ fn three_thousand_lines_signed_in_ten_minutes_are_refused_under_five_hundred_an_
     assert_eq!(commit["approvals"][0]["level"], "senior", "{commit}");
     assert!(commit["approvals"][0]["signed_at"].as_i64().is_some_and(|at| at >= start), "{commit}");
 
+    // The metrics count both pushes' approvals by level, their lines, and
+    // the refusals by code (the break-glass push was refused by the policy
+    // too, then let through).
+    let (status, text) = crate::util::http(signed.address(), "GET", "/metrics", "");
+    assert_eq!(status, 200);
+    for line in [
+        "signoff_gate_approvals_total{level=\"senior\"} 12",
+        "signoff_gate_approved_lines_bucket{le=\"250\"} 0",
+        "signoff_gate_approved_lines_bucket{le=\"500\"} 12",
+        "signoff_gate_approved_lines_sum 6000",
+        "signoff_gate_approved_lines_count 12",
+        "signoff_gate_refusals_total{code=\"review-rate-exceeded\"} 2",
+    ] {
+        assert!(text.lines().any(|l| l == line), "no {line:?} in\n{text}");
+    }
+
     // The same approvals without the rule: accepted.
     let again = world("");
     for k in 0..6 {

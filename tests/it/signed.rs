@@ -63,6 +63,12 @@ impl Signed {
         signed
     }
 
+    /// The running gate's address.
+    pub(crate) fn address(&self) -> std::net::SocketAddr {
+        let url = self.server.as_ref().expect("served").url();
+        url.trim_start_matches("http://").parse().expect("an address")
+    }
+
     pub(crate) fn key(&self, name: &str) -> PathBuf {
         self.keys.join(name)
     }
