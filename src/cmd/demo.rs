@@ -68,7 +68,10 @@ pub fn run() -> Result<ExitCode, Failure> {
     write(&scratch.join("roster.toml"), &roster(&alice, &bob))?;
     write(
         &config_file,
-        &format!("[server]\nlisten = \"127.0.0.1:0\"\nroster = \"roster.toml\"\nrepo_roots = [{:?}]\n", scratch.display().to_string()),
+        &format!(
+            "[server]\nlisten = \"127.0.0.1:0\"\nroster = \"roster.toml\"\nrepo_roots = [{:?}]\naudit_log = \"audit.jsonl\"\n",
+            scratch.display().to_string()
+        ),
     )?;
     let state = AppState::new(LiveGate::load(&config_file)?)?;
 
@@ -89,6 +92,9 @@ pub fn run() -> Result<ExitCode, Failure> {
         println!("  cd {}", scratch.join("work").display());
         println!("  git commit --allow-empty -m 'Try it' --trailer 'Co-authored-by: Cursor <cursoragent@cursor.com>'");
         println!("  git push origin main");
+        let audit = scratch.join("audit.jsonl");
+        println!("Every decision is in the audit log; as an accountability report (open report.html in a browser):");
+        println!("  signoff-gate report --audit-log {} --format html > report.html", audit.display());
         println!("Scratch repositories stay in {} (delete it when done).", scratch.display());
         match server.await {
             Ok(result) => result.map_err(Failure::io("the server failed"))?,

@@ -309,9 +309,16 @@ fn demo_shows_a_forged_approval_refused_and_a_signed_one_accepted() {
     assert!(transcript.contains("signoff-gate: made a signed merge of origin/review/retry approving 1 commit"), "{transcript}");
     assert!(transcript.contains("remote: signoff-gate: push refused: 1 AI-assisted commit"), "{transcript}");
     assert!(status.success(), "demo exits 0 on Ctrl-C: {status:?}");
-    if let Some(scratch) = scratch {
-        let _ = std::fs::remove_dir_all(scratch);
-    }
+    let scratch = scratch.expect("the demo names its scratch folder");
+    // Its audit log, as the demo says to read it: a page with charts of the
+    // pushes it made (the browser test in report.rs renders such pages).
+    let command = transcript.lines().find_map(|l| l.trim().strip_prefix("signoff-gate report ")).expect("the report command");
+    assert_eq!(command, format!("--audit-log {} --format html > report.html", scratch.join("audit.jsonl").display()));
+    let (code, html, stderr) = signoff_gate(&scratch, &["report", "--audit-log", "audit.jsonl", "--format", "html"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(html.starts_with("<!DOCTYPE html>") && html.contains("<svg"), "{html}");
+    assert!(html.contains("Alice Example"), "the approver of the demo's signed merge: {html}");
+    let _ = std::fs::remove_dir_all(scratch);
 }
 
 #[cfg(unix)]
