@@ -392,16 +392,24 @@ fn review_branch(signed: &Signed, own: bool) {
 /// git-signed when `sign`, its `Approved-by` for `approver` signed with
 /// `trailer_key` (over the merge's change) or typed when `None`.
 fn merge_review(dir: &Path, sign: bool, approver: (&str, &str), trailer_key: Option<&Path>) {
+    merge_review_at(dir, sign, approver, trailer_key, None);
+}
+
+/// [`merge_review`], committed at `date` (the merge's signing time) when given.
+fn merge_review_at(dir: &Path, sign: bool, approver: (&str, &str), trailer_key: Option<&Path>, date: Option<&str>) {
     let git_here = |args: &[&str]| {
-        let output = Command::new("git")
+        let mut command = Command::new("git");
+        command
             .current_dir(dir)
             .args(["-c", "gpg.format=ssh"])
             .args(args)
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("HOME", dir)
-            .output()
-            .expect("git");
+            .env("HOME", dir);
+        if let Some(date) = date {
+            command.env("GIT_COMMITTER_DATE", date);
+        }
+        let output = command.output().expect("git");
         assert!(output.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&output.stderr));
     };
     git_here(&["fetch", "--quiet", "origin"]);
@@ -451,6 +459,27 @@ fn a_signed_merge_approves_the_branch_it_brings_in() {
     let pushed = signed.push_from(&alice, "HEAD:main");
     assert!(pushed.accepted, "{}", pushed.remote);
     assert!(pushed.remote.contains("ok: 3 AI-assisted commits signed off"), "{}", pushed.remote);
+}
+
+/// A merge's signing time is its committer date, which git's signature
+/// covers: one dated in the future approves nothing.
+#[test]
+fn a_signed_merge_dated_in_the_future_approves_nothing() {
+    let mut signed = Signed::new();
+    signed.serve();
+    seed(&signed);
+    review_branch(&signed, false);
+    let alice = signed.clone_for("alice", ALICE, &signed.key("alice"));
+    let tomorrow = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs() + 86_400;
+    merge_review_at(&alice, true, ALICE, Some(&signed.key("alice")), Some(&format!("@{tomorrow} +0000")));
+    let pushed = signed.push_from(&alice, "HEAD:main");
+    assert!(!pushed.accepted, "{}", pushed.remote);
+    assert!(pushed.remote.contains("approval-future: \"signed merge "), "{}", pushed.remote);
+    assert!(pushed.remote.contains("in the future"), "{}", pushed.remote);
+    // Dated now, the same merge approves the branch.
+    merge_review(&alice, true, ALICE, Some(&signed.key("alice")));
+    let pushed = signed.push_from(&alice, "HEAD:main");
+    assert!(pushed.accepted, "{}", pushed.remote);
 }
 
 #[test]
