@@ -751,6 +751,26 @@ approvers = ["Alice@corp.example", "bob@corp.example"]
     }
 
     #[test]
+    fn reads_the_review_rate_and_approval_age_with_their_places() {
+        let config = parse("[policy]\nmax_review_rate = \"500 lines/hour\"\nmax_approval_age = \"90 days\"\n").expect("valid");
+        let rate = config.policy.review_rate.expect("a rate");
+        assert_eq!((rate.lines_per_hour, rate.window_seconds), (500, crate::policy::rate::DEFAULT_WINDOW_SECONDS));
+        assert_eq!(config.policy.max_approval_age, Some(90 * 86_400));
+        let config = parse("[policy]\nmax_review_rate = \"200 lines/h\"\nreview_window = \"8 hours\"\n").expect("valid");
+        assert_eq!(config.policy.review_rate.map(|r| (r.lines_per_hour, r.window_seconds)), Some((200, 8 * 3600)));
+        assert!(parse("[policy]\n").expect("valid").policy.review_rate.is_none());
+        let problems = parse("[policy]\nmax_review_rate = \"fast\"\nreview_window = \"a while\"\nmax_approval_age = 90\n").expect_err("invalid");
+        assert_eq!(
+            problems,
+            vec![
+                "/etc/sg/signoff-gate.toml:2:19: `max_review_rate`: \"fast\" is not a review rate; write e.g. \"500 lines/hour\"",
+                "/etc/sg/signoff-gate.toml:3:17: `review_window`: \"a while\" is not a duration; write e.g. \"4 hours\", \"90 days\" or \"30 minutes\"",
+                "/etc/sg/signoff-gate.toml:4:20: `max_approval_age`: invalid type: integer `90`, expected a string",
+            ]
+        );
+    }
+
+    #[test]
     fn reads_a_roster_kept_in_git_and_reports_malformed_ones() {
         let config = parse("[server]\nroster = \"git:admin.git#refs/heads/main:people/roster.toml\"\n").expect("git roster");
         let source = config.server.roster_git.expect("read as git");
