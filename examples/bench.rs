@@ -12,6 +12,7 @@
 //! bench/run --only rules    # the blast-radius rule rows only
 //! bench/run --only pushes   # the one-commit push rows only (server and in-process hook)
 //! bench/run --only graphless # `check HEAD` over 100k commits without a commit-graph
+//! bench/run --only report   # `report` over an audit log of 100,000 decisions
 //! ```
 
 use std::fmt::Write as _;
@@ -54,6 +55,8 @@ struct Options {
     only_pushes: bool,
     /// Only the row without a commit-graph (`--only graphless`).
     only_graphless: bool,
+    /// Only the accountability report row (`--only report`).
+    only_report: bool,
     runs: usize,
     binary: PathBuf,
 }
@@ -69,6 +72,7 @@ fn options() -> Result<Options> {
         only_rules: false,
         only_pushes: false,
         only_graphless: false,
+        only_report: false,
         runs: 7,
         binary: profile.join("signoff-gate"),
     };
@@ -85,14 +89,17 @@ fn options() -> Result<Options> {
                 Some("rules") => options.only_rules = true,
                 Some("pushes") => options.only_pushes = true,
                 Some("graphless") => options.only_graphless = true,
-                other => return Err(format!("--only takes `signed`, `attacks`, `rules`, `pushes` or `graphless`, not {other:?}")),
+                Some("report") => options.only_report = true,
+                other => {
+                    return Err(format!("--only takes `signed`, `attacks`, `rules`, `pushes`, `graphless` or `report`, not {other:?}"));
+                }
             },
             "--runs" => options.runs = args.next().and_then(|n| n.parse().ok()).ok_or("--runs needs a number")?,
             "--binary" => options.binary = PathBuf::from(args.next().ok_or("--binary needs a path")?),
             "--generate-only" => options.generate_only = Some(PathBuf::from(args.next().ok_or("--generate-only needs a folder")?)),
             other => {
                 return Err(format!(
-                    "unknown argument {other:?}; expected --quick, --only signed|attacks|rules|pushes|graphless, --runs N, --binary PATH, --generate-only DIR"
+                    "unknown argument {other:?}; expected --quick, --only signed|attacks|rules|pushes|graphless|report, --runs N, --binary PATH, --generate-only DIR"
                 ));
             }
         }
@@ -503,6 +510,11 @@ fn run() -> Result<()> {
         print_table(&rows);
         return Ok(());
     }
+    if options.only_report {
+        rows.push(report_row(&options, dir.path())?);
+        print_table(&rows);
+        return Ok(());
+    }
     if options.only_rules {
         let size = *sizes.last().unwrap_or(&1_000);
         let bare = root.join(format!("history-{size}.git"));
@@ -624,6 +636,9 @@ fn run() -> Result<()> {
 
     // 6. 50,000 refs.
     rows.extend(many_refs(&options, dir.path(), &root, &server)?);
+
+    // 9. The accountability report over a large audit log.
+    rows.push(report_row(&options, dir.path())?);
 
     // 4. Throughput.
     rows.push(throughput(&server, dir.path(), &root, if options.quick { 5 } else { 10 })?);
@@ -1209,6 +1224,159 @@ async fn healthz(address: SocketAddr) -> std::result::Result<(), String> {
     let mut response = Vec::new();
     stream.read_to_end(&mut response).await.map_err(|e| e.to_string())?;
     if response.starts_with(b"HTTP/1.1 200") { Ok(()) } else { Err("not 200".to_owned()) }
+}
+
+// ---------------------------------------------------------------- report
+
+/// Decisions in the generated audit log.
+const AUDIT_DECISIONS: usize = 100_000;
+
+/// Writes an audit log of `decisions` lines as the service writes them: 1–5
+/// commits each, about 10% AI-assisted (most with a signed approval, some
+/// refused), a refusal now and then, a few break-glass uses, a protected
+/// branch deleted once in a while; one decision every 30 s or so across
+/// five repositories. Returns (commits, bytes).
+fn write_audit_log(path: &Path, decisions: usize) -> Result<(usize, u64)> {
+    let file = std::fs::File::create(path).map_err(|e| e.to_string())?;
+    let mut out = std::io::BufWriter::new(file);
+    let mut rng = Rng(0xa0d1_7106);
+    let approvers = [
+        ("Alice Senior", "alice@corp.example", "senior"),
+        ("Sam Staff", "sam@corp.example", "staff"),
+        ("Pat Principal", "pat@corp.example", "principal"),
+    ];
+    let repositories = ["/srv/git/app.git", "/srv/git/api.git", "/srv/git/infra.git", "/srv/git/web.git", "/srv/git/docs.git"];
+    let mut time: i64 = 1_780_000_000;
+    let mut commits = 0usize;
+    let hex = |rng: &mut Rng| format!("{:016x}{:016x}{:08x}", rng.next(), rng.next(), rng.below(1 << 32));
+    for request in 0..decisions {
+        time += 5 + i64::try_from(rng.below(50)).unwrap_or(0);
+        let (days, rest) = (time.div_euclid(86_400), time.rem_euclid(86_400));
+        let (year, month, day) = civil(days);
+        let stamp =
+            format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z", rest / 3600, rest % 3600 / 60, rest % 60, rng.below(1000));
+        let repository = rng.pick(&repositories);
+        let deleting = rng.below(2000) == 0;
+        let count = 1 + rng.below(5);
+        let mut body = String::new();
+        let mut refused = 0;
+        for index in 0..count {
+            if deleting {
+                break;
+            }
+            commits += 1;
+            let author = rng.pick(&PEOPLE);
+            let lines = 1 + rng.below(400);
+            let authored = time - i64::try_from(rng.below(172_800)).unwrap_or(0);
+            let ai = rng.below(10) == 0;
+            let separator = if index == 0 { "" } else { "," };
+            if !ai {
+                let _ = write!(
+                    body,
+                    "{separator}{{\"id\":\"{}\",\"ref\":\"refs/heads/main\",\"author\":\"{}\",\"author_time\":{authored},\"lines\":{lines},\"verdict\":\"not-ai\"}}",
+                    hex(&mut rng),
+                    author.replace('"', "\\\""),
+                );
+                continue;
+            }
+            let markers = "\"markers\":[{\"tool\":\"Claude Code\",\"evidence\":\"Co-Authored-By: Claude <noreply@anthropic.com>\"}]";
+            if rng.below(8) == 0 {
+                refused += 1;
+                let _ = write!(
+                    body,
+                    "{separator}{{\"id\":\"{}\",\"ref\":\"refs/heads/main\",\"author\":\"{author}\",\"author_time\":{authored},\"lines\":{lines},\"verdict\":\"rejected\",{markers},\
+                     \"reasons\":[{{\"code\":\"ai-unapproved\",\"message\":\"no approval: needs a signed \\\"Approved-by:\\\" of an active engineer of level senior or above who is not an author\"}}]}}",
+                    hex(&mut rng),
+                );
+                continue;
+            }
+            let (name, email, level) = approvers[usize::try_from(rng.below(3)).unwrap_or(0)];
+            let signed_at = authored + 60 + i64::try_from(rng.below(7200)).unwrap_or(0);
+            let _ = write!(
+                body,
+                "{separator}{{\"id\":\"{}\",\"ref\":\"refs/heads/main\",\"author\":\"{author}\",\"author_time\":{authored},\"lines\":{lines},\"verdict\":\"approved\",{markers},\
+                 \"approvals\":[{{\"trailer\":\"Approved-by: {name} <{email}>\",\"email\":\"{email}\",\"approver\":\"{name}\",\"valid\":true,\"code\":null,\"signed\":true,\"signed_at\":{signed_at},\"level\":\"{level}\"}}]}}",
+                hex(&mut rng),
+            );
+        }
+        let glass = refused > 0 && rng.below(20) == 0;
+        let outcome = if deleting || (refused > 0 && !glass) {
+            "refused"
+        } else if glass {
+            "break-glass"
+        } else {
+            "accepted"
+        };
+        let problems = if deleting {
+            ",\"problems\":[{\"code\":\"protected-ref-delete\",\"message\":\"refs/heads/main is protected; deleting it is not allowed\"}]"
+        } else {
+            ""
+        };
+        let break_glass =
+            if glass { ",\"break_glass\":{\"reason\":\"prod is down\",\"engineer\":\"Alice Senior\",\"honoured\":true}" } else { "" };
+        let (old, new) = (hex(&mut rng), if deleting { ZERO.to_owned() } else { hex(&mut rng) });
+        writeln!(
+            out,
+            "{{\"time\":\"{stamp}\",\"request_id\":\"{request:x}-7\",\"repository\":\"{repository}\",\"pusher\":{{\"source\":\"REMOTE_USER\",\"name\":\"dev\"}},\"push_options\":[],\
+             \"mode\":\"enforce\",\"generation\":1,\"process\":\"18c2f3a9b0e1d2c3-4242\",\"outcome\":\"{outcome}\"{break_glass},\"checked\":{count},\"refused\":{refused},\
+             \"updates\":[{{\"ref\":\"refs/heads/main\",\"old\":\"{old}\",\"new\":\"{new}\",\"protected\":true{problems}}}],\"commits\":[{body}],\"duration_ms\":{}.{:03}}}",
+            rng.below(20),
+            rng.below(1000),
+        )
+        .map_err(|e| e.to_string())?;
+    }
+    out.flush().map_err(|e| e.to_string())?;
+    let bytes = std::fs::metadata(path).map_err(|e| e.to_string())?.len();
+    Ok((commits, bytes))
+}
+
+/// The calendar date of a day count since 1970-01-01 (Hinnant).
+fn civil(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z - era * 146_097;
+    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+    let month = if shifted_month < 10 { shifted_month + 3 } else { shifted_month - 9 };
+    (year_of_era + era * 400 + i64::from(month <= 2), month, day)
+}
+
+/// `report --audit-log FILE` (text) over 100,000 decisions, beside `wc -l`
+/// reading the same file.
+fn report_row(options: &Options, dir: &Path) -> Result<Row> {
+    let log = dir.join("audit.jsonl");
+    let started = Instant::now();
+    let (commits, bytes) = write_audit_log(&log, AUDIT_DECISIONS)?;
+    eprintln!(
+        "bench: wrote an audit log of {AUDIT_DECISIONS} decisions ({commits} commits, {:.0} MB) in {:.1} s",
+        bytes as f64 / 1e6,
+        started.elapsed().as_secs_f64()
+    );
+    // The log must read whole, or the row would time skipping lines.
+    let json =
+        Command::new(&options.binary).args(["report", "--format", "json", "--audit-log"]).arg(&log).output().map_err(|e| e.to_string())?;
+    let read: serde_json::Value = serde_json::from_slice(&json.stdout).map_err(|e| format!("report --format json: {e}"))?;
+    if read["decisions"].as_u64() != Some(AUDIT_DECISIONS as u64) || read["malformed_lines"].as_u64() != Some(0) {
+        return Err(format!(
+            "report read the generated log wrongly: {} decisions, {} malformed lines",
+            read["decisions"], read["malformed_lines"]
+        ));
+    }
+    let mut report = Command::new(&options.binary);
+    report.arg("report").arg("--audit-log").arg(&log);
+    let mut count = Command::new("wc");
+    count.arg("-l").arg(&log);
+    let (ours, wc) = side_by_side(options.runs.min(7), || timed(&mut report), || timed(&mut count))?;
+    Ok(Row {
+        what: format!("`report --audit-log` over {AUDIT_DECISIONS} decisions ({commits} commits, {:.0} MB)", bytes as f64 / 1e6),
+        measured: ms(ours),
+        against: format!("`wc -l` of the same file: {}", ms(wc)),
+        ratio: format!("{:.2}×", ratio(ours, wc)),
+        target: "≤ 1 s".to_owned(),
+        met: Some(ours <= Duration::from_millis(1000)),
+    })
 }
 
 fn print_table(rows: &[Row]) {

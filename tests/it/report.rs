@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::signed::{CLAUDE, Signed, change_id};
+use crate::signed::{CLAUDE, Signed, change_id, signed_lines_at};
 use crate::util::{ALICE, run_git, signoff_gate};
 
 /// An audit log written by hand: two repositories over two ISO weeks, a
@@ -185,28 +185,6 @@ fn the_configured_audit_log_is_the_default_and_its_absence_is_explained() {
 
 // ------------------------------------------------------------------ history
 
-/// The approval lines of format v2 for `change`, signed at `at` by `who`
-/// with `key` (the real ssh-keygen), as `approve` writes them.
-fn signed_at(dir: &Path, who: (&str, &str), key: &Path, change: &str, at: i64) -> String {
-    let statement = format!("signoff-gate approval v2\napprover {}\nchange {change}\ntime {at}\n", who.1);
-    let mut child = Command::new("ssh-keygen")
-        .args(["-Y", "sign", "-n", "signoff-gate-approval", "-f"])
-        .arg(key)
-        .current_dir(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("ssh-keygen");
-    use std::io::Write;
-    child.stdin.take().expect("stdin").write_all(statement.as_bytes()).expect("statement");
-    let output = child.wait_with_output().expect("signed");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let armored = String::from_utf8_lossy(&output.stdout);
-    let body: String = armored.lines().filter(|l| !l.starts_with("-----")).collect();
-    format!("Approved-by: {} <{}>\n change={change}\n time={at}\n sig={body}\n", who.0, who.1)
-}
-
 /// Commits `lines` new lines in `file` at `date` (author and committer);
 /// AI-assisted when `ai`; then, for each `(who, key, signed at)`, amends the
 /// message with that approval (the change, and so its id, stays the same).
@@ -235,7 +213,7 @@ fn commit_at(signed: &Signed, file: &str, lines: usize, date: &str, ai: bool, ap
     if !approvals.is_empty() {
         let change = change_id(work, "HEAD");
         for (who, key, at) in approvals {
-            message.push_str(&signed_at(work, *who, &signed.key(key), &change, *at));
+            message.push_str(&signed_lines_at(work, *who, &signed.key(key), &change, Some(*at)));
         }
         commit(&message, true);
     }
