@@ -115,10 +115,10 @@ struct Counts {
 impl Counts {
     fn add(&mut self, ai: bool, lines: u64) {
         self.commits += 1;
-        self.lines += lines;
+        self.lines = self.lines.saturating_add(lines);
         if ai {
             self.ai_commits += 1;
-            self.ai_lines += lines;
+            self.ai_lines = self.ai_lines.saturating_add(lines);
         }
     }
 }
@@ -135,9 +135,11 @@ impl Tally {
         if !self.repositories.contains_key(name) {
             self.repositories.insert(name.to_owned(), RepositoryTally::default());
         }
+        let Some(repository) = self.repositories.get_mut(name) else {
+            return;
+        };
         if let Some(outcome) = &record.outcome {
             self.decisions += 1;
-            let repository = self.repository(name);
             repository.decisions += 1;
             if outcome.as_str() == "break-glass" {
                 repository.break_glass_uses += 1;
@@ -145,17 +147,12 @@ impl Tally {
         }
         for update in &record.updates {
             for problem in &update.problems {
-                self.repository(name).refused(problem.code.as_ref().map(|c| c.as_str()));
+                repository.refused(problem.code.as_ref().map(|c| c.as_str()));
             }
         }
         for commit in &record.commits {
             self.add_commit(name, time, commit);
         }
-    }
-
-    fn repository(&mut self, name: &str) -> &mut RepositoryTally {
-        // `add` inserts every name before it asks for it.
-        self.repositories.entry(name.to_owned()).or_default()
     }
 
     fn saw_time(&mut self, time: i64) {
@@ -215,7 +212,7 @@ impl Tally {
                 }
             }
             tally.approvals += 1;
-            tally.lines += lines;
+            tally.lines = tally.lines.saturating_add(lines);
             tally.per_approval.push(lines);
             if ai {
                 tally.ai_commits += 1;
@@ -224,7 +221,7 @@ impl Tally {
                 Some(at) => {
                     tally.timed.push((at, lines));
                     match commit.author_time {
-                        Some(authored) => tally.delays.push(at - authored),
+                        Some(authored) => tally.delays.push(at.saturating_sub(authored)),
                         None => self.approvals_without_author_time += 1,
                     }
                 }
@@ -249,8 +246,8 @@ impl Tally {
             .map(|(name, tally)| {
                 totals.commits += tally.commits.commits;
                 totals.ai_commits += tally.commits.ai_commits;
-                totals.lines += tally.commits.lines;
-                totals.ai_lines += tally.commits.ai_lines;
+                totals.lines = totals.lines.saturating_add(tally.commits.lines);
+                totals.ai_lines = totals.ai_lines.saturating_add(tally.commits.ai_lines);
                 break_glass_uses += tally.break_glass_uses;
                 for (code, count) in &tally.refusals {
                     *all_refusals.entry(code.clone()).or_default() += count;
@@ -392,9 +389,10 @@ pub fn burst(timed: &mut [(i64, u64)], window: i64) -> (u64, Option<i64>) {
     timed.sort_unstable();
     let (mut best, mut best_start, mut sum, mut start) = (0u64, None, 0u64, 0usize);
     for end in 0..timed.len() {
-        sum += timed[end].1;
-        while timed[end].0 - timed[start].0 >= window {
-            sum -= timed[start].1;
+        // Saturating: a log can claim any numbers (the sum is then a bound).
+        sum = sum.saturating_add(timed[end].1);
+        while timed[end].0.saturating_sub(timed[start].0) >= window {
+            sum = sum.saturating_sub(timed[start].1);
             start += 1;
         }
         if best_start.is_none() || sum > best {
@@ -651,5 +649,21 @@ mod tests {
         assert_eq!(report.repositories[0].undated_commits, 1);
         assert_eq!(report.approvers[0].burst_lines_60_minutes, 0);
         assert_eq!(report.approvers[0].burst_start, None);
+    }
+
+    #[test]
+    fn numbers_no_log_should_hold_do_not_panic() {
+        let report = report(&[
+            r#"{"time":"9999-12-31T23:59:59Z","repository":"r","outcome":"accepted","commits":[
+                {"id":"a","verdict":"approved","author_time":-9223372036854775808,"lines":18446744073709551615,"approvals":[{"approver":"A","valid":true,"signed_at":9223372036854775807}]},
+                {"id":"b","verdict":"approved","author_time":9223372036854775807,"lines":18446744073709551615,"approvals":[{"approver":"A","valid":true,"signed_at":-9223372036854775808}]}]}"#,
+            r#"{"time":"not a time","outcome":"odd","commits":[{"verdict":"approved","approvals":[{"approver":"","valid":true}]}]}"#,
+            "{}",
+        ]);
+        assert_eq!(report.lines, u64::MAX);
+        assert_eq!(report.approvers.iter().map(|a| a.approvals).sum::<u64>(), 3);
+        let a = report.approvers.iter().find(|a| a.approver == "A").expect("A");
+        assert_eq!((a.burst_lines_60_minutes, a.timed_approvals), (u64::MAX, 2));
+        assert_eq!(report.repositories.iter().map(|r| r.repository.as_str()).collect::<Vec<_>>(), [UNNAMED_REPOSITORY, "r"]);
     }
 }
