@@ -62,6 +62,8 @@ pub struct GitRepo {
     quarantine: Option<PathBuf>,
     /// The history reader, opened by the first walk.
     history: std::cell::OnceCell<History>,
+    /// The repository as change ids read it (see [`open_for_diffs`]).
+    diffs: std::cell::OnceCell<Repository>,
 }
 
 /// `path` with `.` and `..` resolved lexically (no filesystem access).
@@ -228,6 +230,27 @@ fn add_alternate(repo: &Repository, objects: &Path) -> Result<(), GitError> {
     odb.add_disk_alternate(&objects.to_string_lossy()).map_err(git_error(format!("cannot read the quarantine {}", objects.display())))
 }
 
+/// The objects of the repository at `git_dir` (and of `quarantine`) as
+/// change ids read them: a repository of objects alone, without a working
+/// tree, an index or a config, so no `.gitattributes` (checked out, or in a
+/// clone's index, which libgit2 also reads) can make a senior's `approve`
+/// see another change than the gate sees in the bare repository. Binary
+/// files are told by their content alone.
+fn open_for_diffs(git_dir: &Path, quarantine: Option<&Path>) -> Result<Repository, GitError> {
+    let common =
+        Repository::open_ext(git_dir, RepositoryOpenFlags::NO_SEARCH | RepositoryOpenFlags::BARE, std::iter::empty::<&std::ffi::OsStr>())
+            .map(|repo| repo.commondir().to_owned())
+            .map_err(git_error(format!("cannot open {}", git_dir.display())))?;
+    let objects = common.join("objects");
+    let odb = git2::Odb::new().map_err(git_error("cannot make an object database"))?;
+    odb.add_disk_alternate(&objects.to_string_lossy()).map_err(git_error(format!("cannot read the objects in {}", objects.display())))?;
+    if let Some(quarantine) = quarantine {
+        odb.add_disk_alternate(&quarantine.to_string_lossy())
+            .map_err(git_error(format!("cannot read the quarantine {}", quarantine.display())))?;
+    }
+    Repository::from_odb(odb).map_err(git_error(format!("cannot open the objects of {}", git_dir.display())))
+}
+
 /// Change ids from any thread (see [`GitRepo::change_ids`]).
 pub struct ChangeIds {
     git_dir: PathBuf,
@@ -241,13 +264,7 @@ impl ChangeIds {
         let taken = self.pool.lock().ok().and_then(|mut pool| pool.pop());
         let repo = match taken {
             Some(repo) => repo,
-            None => {
-                let repo = Repository::open(&self.git_dir).map_err(git_error(format!("cannot open {}", self.git_dir.display())))?;
-                if let Some(quarantine) = &self.quarantine {
-                    add_alternate(&repo, quarantine)?;
-                }
-                repo
-            }
+            None => open_for_diffs(&self.git_dir, self.quarantine.as_deref())?,
         };
         let result = change_id_in(&repo, id);
         if let Ok(mut pool) = self.pool.lock() {
@@ -537,7 +554,7 @@ impl GitRepo {
     }
 
     fn new(repo: Repository, quarantine: Option<PathBuf>) -> GitRepo {
-        GitRepo { repo, topological: false, quarantine, history: std::cell::OnceCell::new() }
+        GitRepo { repo, topological: false, quarantine, history: std::cell::OnceCell::new(), diffs: std::cell::OnceCell::new() }
     }
 
     /// Makes [`GitRepo::walk_revisions`] list children before parents, as a
@@ -547,29 +564,37 @@ impl GitRepo {
         self.topological = on;
     }
 
+    /// The repository as change ids read it, opened once.
+    fn diffs(&self) -> Result<&Repository, GitError> {
+        if let Some(repo) = self.diffs.get() {
+            return Ok(repo);
+        }
+        let repo = open_for_diffs(self.repo.path(), self.quarantine.as_deref())?;
+        Ok(self.diffs.get_or_init(|| repo))
+    }
+
     /// The change id of one commit (see [`patch_id`]).
     pub fn change_id(&self, id: &str) -> Result<String, GitError> {
-        change_id_in(&self.repo, id)
+        change_id_in(self.diffs()?, id)
     }
 
     /// The change id and git's patch-id of one commit's change; `None` when
     /// it changes nothing.
     pub fn change_digests(&self, id: &str) -> Result<Option<patch_id::Digests>, GitError> {
-        let (old, new) = change_trees(&self.repo, id)?;
-        digests_of_trees(&self.repo, old.as_ref(), &new)
+        let repo = self.diffs()?;
+        let (old, new) = change_trees(repo, id)?;
+        digests_of_trees(repo, old.as_ref(), &new)
     }
 
     /// The change id between two trees (for a merge about to be made: its
     /// first parent's tree and the merged tree).
     pub fn change_id_between(&self, old_tree: &str, new_tree: &str) -> Result<String, GitError> {
+        let repo = self.diffs()?;
         let find = |id: &str| {
-            Oid::from_str(id)
-                .ok()
-                .and_then(|oid| self.repo.find_tree(oid).ok())
-                .ok_or_else(|| GitError::MissingObject { id: id.to_owned() })
+            Oid::from_str(id).ok().and_then(|oid| repo.find_tree(oid).ok()).ok_or_else(|| GitError::MissingObject { id: id.to_owned() })
         };
         let (old, new) = (find(old_tree)?, find(new_tree)?);
-        Ok(digests_of_trees(&self.repo, Some(&old), &new)?.map_or_else(|| patch_id::EMPTY_CHANGE.to_owned(), |d| d.change_id))
+        Ok(digests_of_trees(repo, Some(&old), &new)?.map_or_else(|| patch_id::EMPTY_CHANGE.to_owned(), |d| d.change_id))
     }
 
     /// Change ids ([`patch_id`]) on any thread: a pool of handles for

@@ -461,6 +461,43 @@ fn a_signed_merge_approves_the_branch_it_brings_in() {
     assert!(pushed.remote.contains("ok: 3 AI-assisted commits signed off"), "{}", pushed.remote);
 }
 
+/// A change id is the same wherever it is computed: `.gitattributes` that
+/// make a file binary for diffs (`-diff`, `binary`) are read by git and
+/// libgit2 in a clone (checked out, and from its index) but not in the
+/// bare repository the gate reads, so they must not count. An approval
+/// made with `approve` in such a clone is accepted at the gate.
+#[test]
+fn change_ids_do_not_depend_on_gitattributes_in_a_clone() {
+    let mut signed = Signed::new();
+    signed.serve();
+    seed(&signed);
+    let work = signed.world.work.clone();
+    std::fs::write(work.join(".gitattributes"), "*.dat -diff\n*.lock binary\n").expect("attributes");
+    std::fs::write(work.join("data.dat"), "one\n").expect("write");
+    std::fs::write(work.join("deps.lock"), "a = 1\n").expect("write");
+    run_git(&work, &["add", "."]);
+    run_git(&work, &["commit", "--quiet", "-m", "Data files"]);
+    assert!(signed.world.push("HEAD:refs/heads/main").accepted);
+    std::fs::write(work.join("data.dat"), "one\ntwo\n").expect("write");
+    std::fs::write(work.join("deps.lock"), "a = 2\n").expect("write");
+    run_git(&work, &["add", "data.dat", "deps.lock"]);
+    let commit = ai_commit(&work, "notes.txt", "notes\n", "Update data", "");
+    // git itself sees the change differently in the clone and in the bare repository.
+    let in_clone = run_git(&work, &["diff-tree", "-p", "HEAD~", "HEAD"]);
+    assert!(in_clone.contains("Binary files"), "{in_clone}");
+    assert!(signed.world.push("HEAD:refs/heads/review/data").accepted);
+    let in_bare = run_git(&signed.world.bare, &["diff-tree", "-p", &format!("{commit}~"), &commit]);
+    assert!(!in_bare.contains("Binary files"), "{in_bare}");
+    assert_eq!(change_id(&work, &commit), change_id(&signed.world.bare, &commit));
+
+    let alice = signed.clone_for("alice", ALICE, &signed.key("alice"));
+    run_git(&alice, &["checkout", "--quiet", "-b", "review", "origin/review/data"]);
+    let (code, stdout, stderr) = signed.approve(&alice, &["origin/main..HEAD"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let pushed = signed.push_from(&alice, "HEAD:main");
+    assert!(pushed.accepted, "{}", pushed.remote);
+}
+
 /// A merge's signing time is its committer date, which git's signature
 /// covers: one dated in the future approves nothing.
 #[test]
