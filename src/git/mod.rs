@@ -361,6 +361,18 @@ pub struct Protection {
     symref_chains: Vec<Vec<String>>,
 }
 
+/// How far [`GitRepo::walk_recent`] reads.
+#[derive(Debug, Clone, Copy)]
+pub struct Recent {
+    /// Commits dated before this (seconds since 1970) end the walk…
+    pub since: i64,
+    /// …once this many were read, whatever their dates: committer dates are
+    /// the pusher's to set, so a few backdated commits cannot end it.
+    pub at_least: usize,
+    /// The most commits read.
+    pub limit: usize,
+}
+
 /// What one walk of a push shares with the push's other walks.
 #[derive(Debug, Clone, Copy)]
 pub struct WithinPush<'a> {
@@ -815,22 +827,17 @@ impl GitRepo {
     }
 
     /// Hands `work` of the newest commits on the protected refs, in date
-    /// order, to `visit`: at least `at_least` of them whatever their dates
-    /// (committer dates are the pusher's to set, so a few backdated commits
-    /// cannot end the walk), then on while they are committed at or after
-    /// `since` (seconds since 1970), at most `limit` in all, until `stop`
-    /// says so. What was approved recently is there.
-    #[allow(clippy::too_many_arguments)]
+    /// order, to `visit`, as far as `recent` says, until `stop` says so:
+    /// what was approved recently is there.
     pub fn walk_recent<T: Send>(
         &self,
         protection: &Protection,
-        since: i64,
-        at_least: usize,
-        limit: usize,
+        recent: Recent,
         stop: &Stop,
         work: impl Fn(CommitFacts, &mut Changes<'_>) -> T + Sync,
         mut visit: impl FnMut(T),
     ) -> Result<(), GitError> {
+        let Recent { since, at_least, limit } = recent;
         let tips: Vec<_> = protection.tips.iter().filter_map(|oid| crate::git::history::object_id(oid.as_bytes())).collect();
         if tips.is_empty() {
             return Ok(());

@@ -264,7 +264,8 @@ pub fn decide_until(
             let may_approve = facts.signature.is_some() || facts.message.to_ascii_lowercase().contains(&key);
             may_approve.then(|| gate.evaluate_in(facts, RuleScope(0), changes))
         };
-        repo.walk_recent(&protection, since, RECENT_AT_LEAST, RECENT_LIMIT, stop, judge, |report| {
+        let recent = crate::git::Recent { since, at_least: RECENT_AT_LEAST, limit: RECENT_LIMIT };
+        repo.walk_recent(&protection, recent, stop, judge, |report| {
             if let Some(report) = report {
                 signed.extend(signed_approvals(&report, None, None).into_iter().filter(|a| a.signed_at >= since));
             }
