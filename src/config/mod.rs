@@ -759,7 +759,8 @@ approvers = ["Alice@corp.example", "bob@corp.example"]
         let config = parse("[policy]\nmax_review_rate = \"200 lines/h\"\nreview_window = \"8 hours\"\n").expect("valid");
         assert_eq!(config.policy.review_rate.map(|r| (r.lines_per_hour, r.window_seconds)), Some((200, 8 * 3600)));
         assert!(parse("[policy]\n").expect("valid").policy.review_rate.is_none());
-        let problems = parse("[policy]\nmax_review_rate = \"fast\"\nreview_window = \"a while\"\nmax_approval_age = 90\n").expect_err("invalid");
+        let problems =
+            parse("[policy]\nmax_review_rate = \"fast\"\nreview_window = \"a while\"\nmax_approval_age = 90\n").expect_err("invalid");
         assert_eq!(
             problems,
             vec![
