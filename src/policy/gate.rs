@@ -617,13 +617,13 @@ impl Gate {
     /// when the time of the check is unknown.
     fn time_problem(&self, signed_at: i64, now: Option<i64>, line: &str) -> Option<(Code, String)> {
         let now = now?;
-        let when = crate::policy::render::utc_time(signed_at);
+        let when = crate::policy::calendar::utc_time(signed_at);
         if signed_at > now.saturating_add(MAX_CLOCK_SKEW) {
             return Some((
                 Code::ApprovalFuture,
                 format!(
                     "\"{line}\" is signed at {when}, in the future (the gate's clock reads {}); sign it again with a correct clock",
-                    crate::policy::render::utc_time(now)
+                    crate::policy::calendar::utc_time(now)
                 ),
             ));
         }

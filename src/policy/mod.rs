@@ -15,11 +15,14 @@
 //! - [`decision`] gathers a whole push's verdicts with bounded memory.
 //! - [`outcome`] rules on a judged push: enforce, warn mode, break-glass.
 //! - [`rate`] the review-rate rule: no one signs faster than they can read.
+//! - [`report`] the accountability report: who approved how much, how fast.
+//! - [`calendar`] UTC dates and times, ISO weeks.
 //! - [`render`] writes the text a pusher reads.
 //! - [`refs`] matches protected refs and classifies ref updates.
 //! - [`facts`] holds the plain commit facts the git edge hands over.
 
 pub mod approval;
+pub mod calendar;
 pub mod decision;
 pub mod detect;
 pub mod facts;

@@ -176,7 +176,8 @@ pub fn exceeded(rate: &ReviewRate, now: i64, approvals: &[SignedApproval]) -> Ve
 /// The refusal for an approver who signed too fast: who, how many lines,
 /// over what time, and the configured rate.
 pub fn reason(found: &Exceeded, rate: &ReviewRate) -> crate::policy::gate::Reason {
-    use crate::policy::render::{duration_phrase, utc_time};
+    use crate::policy::calendar::utc_time;
+    use crate::policy::render::duration_phrase;
     use crate::policy::rules::thousands;
     let span = if found.from == found.to {
         format!("at {}", utc_time(found.to))

@@ -359,15 +359,6 @@ fn acceptance(decision: &PushDecision) -> String {
     format!("signoff-gate: ok: {approved} AI-assisted commit{} signed off ({}{more})\n", plural(approved), named.join(", "))
 }
 
-/// A time as a pusher reads it: `2026-11-25 09:30 UTC` (before 1970: the
-/// epoch).
-pub fn utc_time(seconds: i64) -> String {
-    let seconds = u64::try_from(seconds).unwrap_or(0);
-    let (days, rest) = (seconds / 86_400, seconds % 86_400);
-    let (year, month, day) = civil_from_days(days);
-    format!("{year:04}-{month:02}-{day:02} {:02}:{:02} UTC", rest / 3600, rest % 3600 / 60)
-}
-
 /// A span in the largest whole unit: `90 days`, `4 hours`, `30 minutes`.
 pub fn duration_phrase(seconds: i64) -> String {
     let unit = |n: i64, name: &str| format!("{n} {name}{}", if n == 1 { "" } else { "s" });
@@ -377,21 +368,6 @@ pub fn duration_phrase(seconds: i64) -> String {
         s if s >= 60 && s % 60 == 0 => unit(s / 60, "minute"),
         s => unit(s, "second"),
     }
-}
-
-/// The civil date (year, month, day) of a day count since 1970-01-01
-/// (Howard Hinnant's algorithm).
-pub fn civil_from_days(days: u64) -> (u64, u64, u64) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let day_of_era = z % 146_097;
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let shifted_month = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
-    let month = if shifted_month < 10 { shifted_month + 3 } else { shifted_month - 9 };
-    let year = year_of_era + era * 400 + u64::from(month <= 2);
-    (year, month, day)
 }
 
 fn plural(count: usize) -> &'static str {

@@ -17,6 +17,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::Serialize;
 
 use crate::config::AuditLog as AuditTarget;
+use crate::policy::calendar::civil_from_days;
 use crate::policy::decision::PushDecision;
 use crate::policy::detect::Marker;
 use crate::policy::gate::Gate;
@@ -25,7 +26,6 @@ use crate::policy::outcome::Mode;
 use crate::policy::outcome::Ruling;
 use crate::policy::outcome::{BreakGlass, Outcome};
 use crate::policy::refs::RefUpdate;
-use crate::policy::render::civil_from_days;
 use crate::service::wire::PreReceiveRequest;
 
 /// Where audit records go.
@@ -342,7 +342,7 @@ fn rfc3339(time: SystemTime) -> String {
     let since = time.duration_since(UNIX_EPOCH).unwrap_or_default();
     let seconds = since.as_secs();
     let (days, rest) = (seconds / 86_400, seconds % 86_400);
-    let (year, month, day) = civil_from_days(days);
+    let (year, month, day) = civil_from_days(i64::try_from(days).unwrap_or(i64::MAX / 86_400));
     format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z", rest / 3600, rest % 3600 / 60, rest % 60, since.subsec_millis())
 }
 

@@ -9,10 +9,8 @@
 //! that [`text`], [`html`] and JSON (its `Serialize`) render.
 //!
 //! - [`input`]: the records read, every field optional.
-//! - [`calendar`]: RFC 3339 times and ISO weeks.
 //! - [`text`], [`html`]: the renderings.
 
-pub mod calendar;
 pub mod html;
 pub mod input;
 pub mod text;
@@ -21,8 +19,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 
-use self::calendar::{IsoWeek, format_utc, parse_rfc3339};
 use self::input::{Commit, Record};
+use crate::policy::calendar::{IsoWeek, format_utc, parse_rfc3339};
 
 /// An approval signed this soon after the commit's author date counts as
 /// fast (seconds).

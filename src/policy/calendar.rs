@@ -1,5 +1,6 @@
-//! Calendar arithmetic for the report, in UTC on the proleptic Gregorian
-//! calendar: RFC 3339 times to Unix seconds and back, and ISO 8601 weeks.
+//! Calendar arithmetic in UTC on the proleptic Gregorian calendar: RFC 3339
+//! times to Unix seconds and back, the pusher's `2026-11-25 09:30 UTC`, and
+//! ISO 8601 weeks (for the report).
 
 use std::fmt;
 
@@ -95,6 +96,13 @@ pub fn format_utc(seconds: i64) -> String {
     format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rest / 3600, rest % 3600 / 60, rest % 60)
 }
 
+/// A time as a pusher reads it: `2026-11-25 09:30 UTC`.
+pub fn utc_time(seconds: i64) -> String {
+    let (days, rest) = (seconds.div_euclid(DAY), seconds.rem_euclid(DAY));
+    let (year, month, day) = civil_from_days(days);
+    format!("{year:04}-{month:02}-{day:02} {:02}:{:02} UTC", rest / 3600, rest % 3600 / 60)
+}
+
 /// An ISO 8601 week: weeks start on Monday, and week 1 of a year is the
 /// one that holds its first Thursday (so 2026-12-31 can be in 2027-W01,
 /// and 2027-01-01 in 2026-W53).
@@ -168,6 +176,8 @@ mod tests {
 
     #[test]
     fn formats_and_round_trips() {
+        assert_eq!(utc_time(1_795_000_000), "2026-11-18 11:06 UTC");
+        assert_eq!(utc_time(-60), "1969-12-31 23:59 UTC");
         assert_eq!(format_utc(0), "1970-01-01T00:00:00Z");
         assert_eq!(format_utc(-1), "1969-12-31T23:59:59Z");
         assert_eq!(format_utc(1_795_610_402), "2026-11-25T12:40:02Z");
