@@ -272,15 +272,14 @@ impl History {
         }
         let mode = match order {
             Order::Topological => {
-                let mut kept = nodes.kept.take().unwrap_or_default();
-                let listed: Vec<Read> = nodes.topological().into_iter().map(|n| (nodes.nodes[index(n)].id, kept.take(n))).collect();
+                let kept = nodes.kept.take().unwrap_or_default();
+                let listed = Listed::of(&nodes, nodes.topological(), kept);
                 // Only the list is needed from here on: give the rest back
                 // (hidden commits' text too) before the commits are read.
-                drop(kept);
                 nodes.nodes = Vec::new();
                 nodes.index = HashMap::new();
                 nodes.parents = Vec::new();
-                Mode::Listed(listed.into_iter())
+                Mode::Listed(listed)
             }
             Order::Date => {
                 // Commits read from here on are handed to the readers.
@@ -378,6 +377,10 @@ impl History {
         use std::sync::{Mutex, mpsc};
 
         type Done<T> = (usize, Result<Vec<T>, GitError>);
+        // Only a painting walk's thread reads commits itself: it is the
+        // walk that leaves a core to it (a diff it makes for a rule uses
+        // this thread's reader).
+        let caller_runs = walk.judge_unordered;
         let notes = std::mem::take(&mut walk.notes);
         let (jobs, queue) = mpsc::sync_channel::<(usize, Vec<Read>)>(workers * 4);
         let queue = Mutex::new(queue);
@@ -449,7 +452,28 @@ impl History {
             let mut chunk = first;
             loop {
                 if chunk.len() == CHUNK {
-                    if jobs.send((sent, std::mem::take(&mut chunk))).is_err() {
+                    let job = (sent, std::mem::take(&mut chunk));
+                    if caller_runs {
+                        // A painting walk: when the workers are behind,
+                        // this thread reads the chunk itself rather than
+                        // wait with a core idle.
+                        match jobs.try_send(job) {
+                            Ok(()) => {}
+                            Err(mpsc::TrySendError::Full((seq, ids))) => {
+                                let reader = &mut walk.nodes.reader;
+                                let read = ids
+                                    .iter()
+                                    .map(|(id, bytes)| {
+                                        let facts = reader.facts_read(id, bytes.as_deref(), &notes)?;
+                                        Ok(work(facts, reader))
+                                    })
+                                    .collect();
+                                pending.insert(seq, read);
+                                received += 1;
+                            }
+                            Err(mpsc::TrySendError::Disconnected(_)) => break,
+                        }
+                    } else if jobs.send(job).is_err() {
                         break;
                     }
                     sent += 1;
@@ -1400,8 +1424,30 @@ impl Dated {
     }
 }
 
+/// A walk worked out in advance: the ids in order, and the raw commits
+/// kept for them (by position; none at all when the commit-graph had
+/// every commit, so a long list costs an id per commit).
+#[derive(Default)]
+struct Listed {
+    ids: std::vec::IntoIter<ObjectId>,
+    bytes: std::vec::IntoIter<Option<Vec<u8>>>,
+}
+
+impl Listed {
+    fn of(nodes: &Nodes<'_>, order: Vec<u32>, mut kept: Kept) -> Listed {
+        let bytes: Vec<Option<Vec<u8>>> =
+            if kept.commits.iter().any(Option::is_some) { order.iter().map(|&n| kept.take(n)).collect() } else { Vec::new() };
+        let ids: Vec<ObjectId> = order.into_iter().map(|n| nodes.nodes[index(n)].id).collect();
+        Listed { ids: ids.into_iter(), bytes: bytes.into_iter() }
+    }
+
+    fn next(&mut self) -> Option<Read> {
+        Some((self.ids.next()?, self.bytes.next().flatten()))
+    }
+}
+
 enum Mode {
-    Listed(std::vec::IntoIter<Read>),
+    Listed(Listed),
     Dated(Dated),
     Painting(Painting),
 }
@@ -1467,19 +1513,18 @@ impl Walk<'_> {
                 return painting.next(&mut self.nodes).map(|item| item.map(|(_, read)| read));
             }
             // Read it all, then yield it in order.
-            let mut read = HashMap::new();
+            let mut read = Kept::default();
             while let Some(item) = painting.next(&mut self.nodes) {
                 match item {
-                    Ok((n, (_, bytes))) => drop(read.insert(n, bytes)),
+                    Ok((n, (_, Some(bytes)))) => read.keep(n, &bytes),
+                    Ok(_) => {}
                     Err(error) => {
-                        self.mode = Mode::Listed(Vec::new().into_iter());
+                        self.mode = Mode::Listed(Listed::default());
                         return Some(Err(error));
                     }
                 }
             }
-            let listed: Vec<Read> =
-                self.nodes.topological().into_iter().map(|n| (self.nodes.nodes[index(n)].id, read.remove(&n).flatten())).collect();
-            self.mode = Mode::Listed(listed.into_iter());
+            self.mode = Mode::Listed(Listed::of(&self.nodes, self.nodes.topological(), read));
         }
         match &mut self.mode {
             Mode::Listed(listed) => listed.next().map(Ok),
