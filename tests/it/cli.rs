@@ -318,6 +318,20 @@ fn demo_shows_a_forged_approval_refused_and_a_signed_one_accepted() {
     assert_eq!(code, 0, "{stderr}");
     assert!(html.starts_with("<!DOCTYPE html>") && html.contains("<svg"), "{html}");
     assert!(html.contains("Alice Example"), "the approver of the demo's signed merge: {html}");
+    // Opened in a real browser: a page with its charts.
+    let test = "demo_shows_a_forged_approval_refused_and_a_signed_one_accepted";
+    if let Some(chromium) = crate::report::chromium(test) {
+        let page = scratch.join("report.html");
+        std::fs::write(&page, &html).expect("page");
+        let dom = crate::report::headless(&chromium, &page, &["--dump-dom"]);
+        let approvers = dom.split("<svg class=\"chart approvers\"").nth(1).and_then(|s| s.split("</svg>").next()).expect("approver chart");
+        // Alice approved the two-line AI commit Dana pushed, by her signed merge.
+        assert_eq!(crate::report::data_values(approvers, "<rect class=\"bar\""), ["2"], "{dom}");
+        let refusals = dom.split("<svg class=\"chart refusals\"").nth(1).and_then(|s| s.split("</svg>").next()).expect("refusal chart");
+        // The unapproved push, and the one with a typed approval.
+        assert_eq!(crate::report::data_values(refusals, "<rect class=\"bar\""), ["1", "1"], "{dom}");
+        assert_eq!(dom.matches("<circle class=\"point").count(), 2, "one week: its commit share and its line share");
+    }
     let _ = std::fs::remove_dir_all(scratch);
 }
 

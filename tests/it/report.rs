@@ -312,7 +312,7 @@ fn target_dir() -> PathBuf {
 
 /// Chromium's path, or `None` when it is not installed and skipping was
 /// asked for by name (`SIGNOFF_GATE_SKIP_BROWSER=1`); otherwise the test fails.
-fn chromium(test: &str) -> Option<String> {
+pub(crate) fn chromium(test: &str) -> Option<String> {
     let found = Command::new("sh").args(["-c", "command -v chromium"]).output().ok().filter(|o| o.status.success());
     if let Some(output) = found {
         return Some(String::from_utf8_lossy(&output.stdout).trim().to_owned());
@@ -331,7 +331,7 @@ fn chromium(test: &str) -> Option<String> {
 /// Runs headless Chromium with `args` on `page`, in a process group of its
 /// own and a fresh profile, for at most a minute; the whole group is killed
 /// afterwards, so no browser process outlives the test. Returns stdout.
-fn headless(chromium: &str, page: &Path, args: &[&str]) -> String {
+pub(crate) fn headless(chromium: &str, page: &Path, args: &[&str]) -> String {
     use std::os::unix::process::CommandExt;
     let scratch = tempfile::tempdir().expect("tempdir");
     let stdout_path = scratch.path().join("stdout");
@@ -372,7 +372,7 @@ fn headless(chromium: &str, page: &Path, args: &[&str]) -> String {
 
 /// The `data-value` of every element whose start tag begins with `open`,
 /// in document order.
-fn data_values<'a>(dom: &'a str, open: &str) -> Vec<&'a str> {
+pub(crate) fn data_values<'a>(dom: &'a str, open: &str) -> Vec<&'a str> {
     dom.match_indices(open)
         .filter_map(|(at, _)| {
             let tag = &dom[at..at + dom[at..].find('>')?];
