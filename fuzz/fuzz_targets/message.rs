@@ -52,6 +52,8 @@ fuzz_target!(|data: &[u8]| {
         parent_ids: vec!["2".repeat(40)],
         author: author.clone(),
         committer: author,
+        author_time: 0,
+        committer_time: 0,
         message: message.to_owned(),
         unreadable_encoding: None,
         malformed: None,
