@@ -608,6 +608,11 @@ fn approve_rewrite_print_and_merge_with_the_key_in_ssh_agent() {
     let (code, stdout, stderr) = run(&["--key", &literal, "--print", "origin/main..origin/review/x"]);
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert_eq!(stdout.matches("Approved-by: Alice Senior <alice@corp.example>\n change=").count(), 3, "{stdout}");
+    // Each carries its signing time (format v2), now by this clock.
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs() as i64;
+    let times: Vec<i64> = stdout.lines().filter_map(|l| l.strip_prefix(" time=")).map(|t| t.parse().expect("seconds")).collect();
+    assert_eq!(times.len(), 3, "{stdout}");
+    assert!(times.iter().all(|t| (now - 300..=now).contains(t)), "{times:?} vs {now}");
 
     // Rewriting through the agent: `check` sees every commit approved.
     run_git(&alice, &["checkout", "--quiet", "-b", "review", "origin/review/x"]);
@@ -621,6 +626,8 @@ fn approve_rewrite_print_and_merge_with_the_key_in_ssh_agent() {
     let (code, stdout, stderr) = run(&["--merge", "origin/review/x"]);
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert!(stdout.contains("Now push it: git push origin HEAD:main"), "{stdout}");
+    let merge_message = run_git(&alice, &["log", "-1", "--format=%B"]);
+    assert!(merge_message.contains("\n time="), "the merge's approval carries its time too: {merge_message}");
     let pushed = signed.push_from(&alice, "HEAD:main");
     assert!(pushed.accepted, "{}", pushed.remote);
     assert!(pushed.remote.contains("ok: 3 AI-assisted commits signed off"), "{}", pushed.remote);
