@@ -181,3 +181,43 @@ fn future_dated_and_too_old_signatures_are_refused() {
     let pushed = push(&signed, &[], "dev");
     assert!(pushed.accepted, "{}", pushed.remote);
 }
+
+/// A branch approved with `signoff-gate approve --merge`, as a senior does
+/// it: the merge's signing time is now, and it spends all the lines it
+/// brings in.
+#[test]
+fn a_signed_merge_spends_all_the_lines_it_brings_in() {
+    let signed = world("max_review_rate = \"500 lines/hour\"\nreview_window = \"1 hour\"");
+    let work = &signed.world.work;
+    let branch = |name: &str, lines: usize| {
+        run_git(work, &["checkout", "--quiet", "-B", name, "origin/main"]);
+        for k in 0..3 {
+            let file = format!("{name}-{k}.txt");
+            let content: String = (0..lines).map(|n| format!("{name} {k} line {n}\n")).collect();
+            std::fs::write(work.join(&file), content).expect("write");
+            run_git(work, &["add", &file]);
+            commit_message(work, &format!("Add {file}\n\n{CLAUDE}\n"), false);
+        }
+        let pushed = signed.world.push(&format!("HEAD:refs/heads/review/{name}"));
+        assert!(pushed.accepted, "{}", pushed.remote);
+    };
+    let alice = signed.clone_for("alice", ALICE, &signed.key("alice"));
+    let merge = |name: &str| {
+        run_git(&alice, &["fetch", "--quiet", "origin"]);
+        run_git(&alice, &["switch", "--quiet", "--detach", "origin/main"]);
+        let (code, stdout, stderr) = signed.approve(&alice, &["--merge", &format!("origin/review/{name}")]);
+        assert_eq!(code, 0, "{stdout}{stderr}");
+        signed.push_from(&alice, "HEAD:main")
+    };
+    // 3 × 100 lines: within the budget.
+    branch("small", 100);
+    let pushed = merge("small");
+    assert!(pushed.accepted, "{}", pushed.remote);
+    // 3 × 200 lines more, minutes later: the budget (500 lines, refilling
+    // at 500 an hour) cannot cover them.
+    branch("large", 200);
+    let pushed = merge("large");
+    assert!(!pushed.accepted, "{}", pushed.remote);
+    assert!(pushed.remote.contains("review-rate-exceeded: Alice Senior signed approvals of 900 changed lines "), "{}", pushed.remote);
+    assert!(pushed.remote.contains(", 600 of them in this push;"), "{}", pushed.remote);
+}

@@ -99,7 +99,7 @@ impl Signed {
     }
 
     /// A clone for `who` (`("Name", "email")`), signing with `key`.
-    fn clone_for(&self, folder: &str, who: (&str, &str), key: &Path) -> PathBuf {
+    pub(crate) fn clone_for(&self, folder: &str, who: (&str, &str), key: &Path) -> PathBuf {
         let base = self.world.dir.path();
         run_git(base, &["clone", "--quiet", self.world.bare.to_str().expect("utf-8"), folder]);
         let dir = base.join(folder);
@@ -110,7 +110,7 @@ impl Signed {
     }
 
     /// `signoff-gate approve ARGS…` in `dir`, as the person configured there.
-    fn approve(&self, dir: &Path, args: &[&str]) -> (i32, String, String) {
+    pub(crate) fn approve(&self, dir: &Path, args: &[&str]) -> (i32, String, String) {
         let config = self.world.config.to_string_lossy().into_owned();
         let mut all = vec!["--config", config.as_str(), "approve", "--yes"];
         all.extend_from_slice(args);
