@@ -283,8 +283,10 @@ pub struct AuditCommit {
     pub refname: String,
     /// `Name <email>` of the author.
     pub author: String,
-    /// The author date (seconds since 1970).
-    pub author_time: i64,
+    /// The author date (seconds since 1970); absent when it could not be
+    /// read (git's parser then says 0).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub author_time: Option<i64>,
     /// Lines added and deleted against the first parent (binary files
     /// count none), when they were read.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -312,7 +314,7 @@ impl AuditCommit {
             id: report.commit.id.clone(),
             refname: refname.to_owned(),
             author: report.commit.author.to_string(),
-            author_time: report.commit.author_time,
+            author_time: (report.commit.author_time != 0).then_some(report.commit.author_time),
             lines: report.lines,
             verdict: report.verdict,
             markers: report.markers.clone(),
