@@ -116,6 +116,9 @@ pub enum Code {
     ApprovalFuture,
     /// An approval signed longer ago than `max_approval_age`.
     ApprovalExpired,
+    /// An approval without a signing time (format v1) where the review
+    /// rate needs one.
+    ApprovalUndated,
     /// An approver signed off more changed lines than `max_review_rate`
     /// allows in the time.
     ReviewRateExceeded,
@@ -159,6 +162,7 @@ impl Code {
             Code::ApprovalKeyMismatch => "approval-key-mismatch",
             Code::ApprovalFuture => "approval-future",
             Code::ApprovalExpired => "approval-expired",
+            Code::ApprovalUndated => "approval-undated",
             Code::ReviewRateExceeded => "review-rate-exceeded",
             Code::ProtectedRefDeletion => "protected-ref-deletion",
             Code::NotACommit => "not-a-commit",
@@ -565,10 +569,19 @@ impl Gate {
                             return None;
                         }
                         match approval::verify_approval(&value, &identity.email, engineer, &self.roster, &mut get_change) {
-                            Ok(time) => {
-                                signed_at = time;
-                                time.and_then(|time| self.time_problem(time, now, &line))
+                            Ok(Some(time)) => {
+                                signed_at = Some(time);
+                                self.time_problem(time, now, &line)
                             }
+                            // An approval of format v1 cannot be placed in
+                            // time, so the review rate could not weigh it.
+                            Ok(None) if self.policy.review_rate.is_some() => Some((
+                                Code::ApprovalUndated,
+                                format!(
+                                    "\"{line}\" carries no signing time, which policy.max_review_rate needs; sign it again with signoff-gate approve"
+                                ),
+                            )),
+                            Ok(None) => None,
                             Err(problem) => Some(signature_reason(problem, &line, engineer)),
                         }
                     }),

@@ -241,7 +241,7 @@ pub fn decide_until(
                         }
                         if !several || seen.insert((report.commit.id.clone(), scope)) {
                             if gate.policy.review_rate.is_some() {
-                                signed.extend(signed_approvals(&report, Some(index), Some(now)));
+                                signed.extend(signed_approvals(&report, Some(index)));
                             }
                             observe(&update.refname, &report);
                             decision.record(index, report);
@@ -267,7 +267,7 @@ pub fn decide_until(
         let recent = crate::git::Recent { since, at_least: RECENT_AT_LEAST, limit: RECENT_LIMIT };
         repo.walk_recent(&protection, recent, stop, judge, |report| {
             if let Some(report) = report {
-                signed.extend(signed_approvals(&report, None, None).into_iter().filter(|a| a.signed_at >= since));
+                signed.extend(signed_approvals(&report, None).into_iter().filter(|a| a.signed_at >= since));
             }
         })?;
         for found in crate::policy::rate::exceeded(rate, now, &signed) {
@@ -290,24 +290,18 @@ const RECENT_LIMIT: usize = 10_000;
 const RECENT_AT_LEAST: usize = 1_000;
 
 /// The valid signed approvals in `report` as the review rate counts them:
-/// its own approvals (the commit's lines, at their signing time; one
-/// without a time, of format v1, at `undated`, or not at all) and, for a
-/// signed merge, the approval it gives (all it brings in, at its committer
-/// date). Approvals a merge gives other commits count once, with the merge.
-fn signed_approvals(report: &CommitReport, pushed: Option<usize>, undated: Option<i64>) -> Vec<SignedApproval> {
+/// its own approvals (the commit's lines, at their signing time; with the
+/// rate on, a valid signed approval has one) and, for a signed merge, the
+/// approval it gives (all it brings in, at its committer date). Approvals a
+/// merge gives other commits count once, with the merge.
+fn signed_approvals(report: &CommitReport, pushed: Option<usize>) -> Vec<SignedApproval> {
     let lines = report.lines.unwrap_or(0);
     let mut found: Vec<SignedApproval> = report
         .approvals
         .iter()
         .filter(|a| a.valid && a.signed && !a.from_merge)
         .filter_map(|a| {
-            Some(SignedApproval {
-                email: a.engineer.clone()?,
-                name: a.approver.clone()?,
-                signed_at: a.signed_at.or(undated)?,
-                lines,
-                pushed,
-            })
+            Some(SignedApproval { email: a.engineer.clone()?, name: a.approver.clone()?, signed_at: a.signed_at?, lines, pushed })
         })
         .collect();
     if let Some(merge) = report.merge_approval.as_ref().filter(|m| m.time_problem.is_none()) {

@@ -34,13 +34,18 @@ fn world(policy: &str) -> Signed {
 /// Commits an AI-assisted file of `lines` new lines, then adds Alice's
 /// approval of its change signed at `at` (the real ssh-keygen, format v2).
 fn approved(signed: &Signed, file: &str, lines: usize, at: i64) -> String {
+    approved_as(signed, file, lines, Some(at))
+}
+
+/// [`approved`], of format v1 (no signing time) for `None`.
+fn approved_as(signed: &Signed, file: &str, lines: usize, at: Option<i64>) -> String {
     let work = &signed.world.work;
     let content: String = (0..lines).map(|n| format!("{file} line {n}\n")).collect();
     std::fs::write(work.join(file), content).expect("write");
     run_git(work, &["add", file]);
     let subject = format!("Add {file}\n\n{CLAUDE}\n");
     commit_message(work, &subject, false);
-    let approval = signed_lines_at(work, ALICE, &signed.key("alice"), &change_id(work, "HEAD"), Some(at));
+    let approval = signed_lines_at(work, ALICE, &signed.key("alice"), &change_id(work, "HEAD"), at);
     commit_message(work, &format!("{subject}{approval}"), true);
     run_git(work, &["rev-parse", "HEAD"]).trim().to_owned()
 }
@@ -220,4 +225,24 @@ fn a_signed_merge_spends_all_the_lines_it_brings_in() {
     assert!(!pushed.accepted, "{}", pushed.remote);
     assert!(pushed.remote.contains("review-rate-exceeded: Alice Senior signed approvals of 900 changed lines "), "{}", pushed.remote);
     assert!(pushed.remote.contains(", 600 of them in this push;"), "{}", pushed.remote);
+}
+
+/// Approvals without a signing time (format v1) cannot be weighed: with the
+/// rule on they are refused, in any number, so pushing many small batches
+/// of them cannot slip past it; without the rule they still count.
+#[test]
+fn undated_approvals_cannot_slip_past_the_review_rate() {
+    let signed = world("max_review_rate = \"500 lines/hour\"");
+    for k in 0..3 {
+        approved_as(&signed, &format!("old{k}.txt"), 10, None);
+    }
+    let pushed = push(&signed, &[], "dev");
+    assert!(!pushed.accepted, "{}", pushed.remote);
+    assert!(pushed.remote.contains("approval-undated"), "{}", pushed.remote);
+    assert!(pushed.remote.contains("carries no signing time, which policy.max_review_rate needs"), "{}", pushed.remote);
+
+    let without = world("");
+    approved_as(&without, "old.txt", 10, None);
+    let pushed = push(&without, &[], "dev");
+    assert!(pushed.accepted, "{}", pushed.remote);
 }
