@@ -1252,7 +1252,7 @@ fn write_audit_log(path: &Path, decisions: usize) -> Result<(usize, u64)> {
     for request in 0..decisions {
         time += 5 + i64::try_from(rng.below(50)).unwrap_or(0);
         let (days, rest) = (time.div_euclid(86_400), time.rem_euclid(86_400));
-        let (year, month, day) = civil(days);
+        let (year, month, day) = signoff_gate::policy::calendar::civil_from_days(days);
         let stamp =
             format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z", rest / 3600, rest % 3600 / 60, rest % 60, rng.below(1000));
         let repository = rng.pick(&repositories);
@@ -1328,19 +1328,6 @@ fn write_audit_log(path: &Path, decisions: usize) -> Result<(usize, u64)> {
     out.flush().map_err(|e| e.to_string())?;
     let bytes = std::fs::metadata(path).map_err(|e| e.to_string())?.len();
     Ok((commits, bytes))
-}
-
-/// The calendar date of a day count since 1970-01-01 (Hinnant).
-fn civil(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z - era * 146_097;
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let shifted_month = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
-    let month = if shifted_month < 10 { shifted_month + 3 } else { shifted_month - 9 };
-    (year_of_era + era * 400 + i64::from(month <= 2), month, day)
 }
 
 /// `report --audit-log FILE` (text) over 100,000 decisions, beside `wc -l`

@@ -77,9 +77,16 @@ fn grow(bare: &Path, rng: &mut Lcg, first: u64, count: u64) {
     fast_import(bare, &stream);
 }
 
-/// Commit ids as `check` would walk them.
+/// Commit ids as `walk_revisions` lists them in `git rev-list`'s order.
 fn ours(dir: &Path, specs: &[String]) -> Vec<String> {
-    let repo = GitRepo::discover(dir).expect("open");
+    walked(dir, specs, false)
+}
+
+/// Commit ids as `walk_revisions` lists them, children first when
+/// `topological` (as `check` judges them).
+fn walked(dir: &Path, specs: &[String], topological: bool) -> Vec<String> {
+    let mut repo = GitRepo::discover(dir).expect("open");
+    repo.topological_revisions(topological);
     let mut ids = Vec::new();
     repo.walk_revisions(
         specs,
@@ -143,23 +150,6 @@ fn check_walks_what_git_rev_list_walks_with_and_without_a_commit_graph() {
     compare_all(&bare, "stale commit-graph");
 }
 
-/// Commit ids in the order `check` judges them: children before parents.
-fn ours_topological(dir: &Path, specs: &[String]) -> Vec<String> {
-    let mut repo = GitRepo::discover(dir).expect("open");
-    repo.topological_revisions(true);
-    let mut ids = Vec::new();
-    repo.walk_revisions(
-        specs,
-        |facts, _| facts.id,
-        |id| {
-            ids.push(id);
-            ControlFlow::Continue(())
-        },
-    )
-    .expect("walk");
-    ids
-}
-
 /// `ids` hold what `git rev-list` lists, each once, and no commit comes
 /// after one of its parents.
 fn assert_topological(bare: &Path, specs: &[String], ids: &[String], state: &str) {
@@ -195,7 +185,7 @@ fn check_judges_children_before_parents_with_and_without_a_commit_graph() {
     let every = [vec!["b0".to_owned()], vec!["b1".to_owned(), "b2".to_owned(), "b3".to_owned()], vec!["b0".to_owned(), "^b1".to_owned()]];
     let mut skewed = 0;
     for specs in &every {
-        let ids = ours_topological(&bare, specs);
+        let ids = walked(&bare, specs, true);
         assert_topological(&bare, specs, &ids, "no commit-graph");
         // The tangle must have a parent dated after a child, or this shows nothing.
         skewed += usize::from(rev_list(&bare, specs) != rev_list(&bare, &[vec!["--topo-order".to_owned()], specs.clone()].concat()));
@@ -203,7 +193,7 @@ fn check_judges_children_before_parents_with_and_without_a_commit_graph() {
     assert!(skewed > 0, "the history has no clock skew that date order gets wrong");
     run_git(&bare, &["commit-graph", "write", "--reachable"]);
     for specs in &every {
-        assert_topological(&bare, specs, &ours_topological(&bare, specs), "full commit-graph");
+        assert_topological(&bare, specs, &walked(&bare, specs, true), "full commit-graph");
     }
 }
 
