@@ -230,17 +230,13 @@ fn add_alternate(repo: &Repository, objects: &Path) -> Result<(), GitError> {
     odb.add_disk_alternate(&objects.to_string_lossy()).map_err(git_error(format!("cannot read the quarantine {}", objects.display())))
 }
 
-/// The objects of the repository at `git_dir` (and of `quarantine`) as
-/// change ids read them: a repository of objects alone, without a working
+/// The objects of the repository whose common folder is `common` (and of
+/// `quarantine`) as change ids read them: a repository of objects alone, without a working
 /// tree, an index or a config, so no `.gitattributes` (checked out, or in a
 /// clone's index, which libgit2 also reads) can make a senior's `approve`
 /// see another change than the gate sees in the bare repository. Binary
 /// files are told by their content alone.
-fn open_for_diffs(git_dir: &Path, quarantine: Option<&Path>) -> Result<Repository, GitError> {
-    let common =
-        Repository::open_ext(git_dir, RepositoryOpenFlags::NO_SEARCH | RepositoryOpenFlags::BARE, std::iter::empty::<&std::ffi::OsStr>())
-            .map(|repo| repo.commondir().to_owned())
-            .map_err(git_error(format!("cannot open {}", git_dir.display())))?;
+fn open_for_diffs(common: &Path, quarantine: Option<&Path>) -> Result<Repository, GitError> {
     let objects = common.join("objects");
     let odb = git2::Odb::new().map_err(git_error("cannot make an object database"))?;
     odb.add_disk_alternate(&objects.to_string_lossy()).map_err(git_error(format!("cannot read the objects in {}", objects.display())))?;
@@ -248,12 +244,13 @@ fn open_for_diffs(git_dir: &Path, quarantine: Option<&Path>) -> Result<Repositor
         odb.add_disk_alternate(&quarantine.to_string_lossy())
             .map_err(git_error(format!("cannot read the quarantine {}", quarantine.display())))?;
     }
-    Repository::from_odb(odb).map_err(git_error(format!("cannot open the objects of {}", git_dir.display())))
+    Repository::from_odb(odb).map_err(git_error(format!("cannot open the objects of {}", common.display())))
 }
 
 /// Change ids from any thread (see [`GitRepo::change_ids`]).
 pub struct ChangeIds {
-    git_dir: PathBuf,
+    /// The repository's common folder (its objects are under it).
+    common: PathBuf,
     quarantine: Option<PathBuf>,
     pool: std::sync::Mutex<Vec<Repository>>,
 }
@@ -264,7 +261,7 @@ impl ChangeIds {
         let taken = self.pool.lock().ok().and_then(|mut pool| pool.pop());
         let repo = match taken {
             Some(repo) => repo,
-            None => open_for_diffs(&self.git_dir, self.quarantine.as_deref())?,
+            None => open_for_diffs(&self.common, self.quarantine.as_deref())?,
         };
         let result = change_id_in(&repo, id);
         if let Ok(mut pool) = self.pool.lock() {
@@ -581,7 +578,7 @@ impl GitRepo {
         if let Some(repo) = self.diffs.get() {
             return Ok(repo);
         }
-        let repo = open_for_diffs(self.repo.path(), self.quarantine.as_deref())?;
+        let repo = open_for_diffs(self.repo.commondir(), self.quarantine.as_deref())?;
         Ok(self.diffs.get_or_init(|| repo))
     }
 
@@ -613,7 +610,7 @@ impl GitRepo {
     /// worker threads (a `Repository` cannot be shared), opened as needed
     /// and kept for as long as the returned value lives.
     pub fn change_ids(&self) -> ChangeIds {
-        ChangeIds { git_dir: self.repo.path().to_owned(), quarantine: self.quarantine.clone(), pool: std::sync::Mutex::new(Vec::new()) }
+        ChangeIds { common: self.repo.commondir().to_owned(), quarantine: self.quarantine.clone(), pool: std::sync::Mutex::new(Vec::new()) }
     }
 
     /// The history reader, opened once.
