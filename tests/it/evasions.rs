@@ -465,7 +465,7 @@ fn a_push_past_its_deadline_gives_back_its_turn() {
 
     // A history far too long to decide in half a second.
     let mut stream = Vec::new();
-    let count = 16;
+    let count = 48;
     for k in 1..=count {
         let prose: String = (0..25_000).map(|n| format!("Line {n} of change {k}: what changed and why.\n")).collect();
         let text = format!("Change {k}\n\n{prose}\n{CLAUDE}\n");
