@@ -153,6 +153,10 @@ fn approvals_spread_over_the_window_pass_and_those_on_main_count_against_the_nex
     // 1,700 lines now would fit a full budget (2,000) but not what is left
     // after the approvals already on main.
     approved(&signed, "big.txt", 1700, now);
+    // Another protected ref is no way around it: main's approvals count there too.
+    let pushed = Pushed::from(git(&signed.world.work).args(["push", "origin", "HEAD:refs/heads/release/next"]).output().expect("git push"));
+    assert!(!pushed.accepted, "{}", pushed.remote);
+    assert!(pushed.remote.contains("refs/heads/release/next: review-rate-exceeded"), "{}", pushed.remote);
     let pushed = push(&signed, &[], "dev");
     assert!(!pushed.accepted, "{}", pushed.remote);
     assert!(
