@@ -296,8 +296,10 @@ impl History {
         Ok(Walk { nodes, mode, notes: Vec::new(), judge_unordered: false })
     }
 
-    /// Hands `work(facts)` of each commit `walk` yields to `visit`, in walk
-    /// order, until `visit` breaks. A short walk is read right here; a long
+    /// Hands what `work` makes of each commit `walk` yields to `visit`, in
+    /// walk order, until `visit` breaks. `work` is given a [`Chunk`] of
+    /// commits at a time (so it can check their signatures as one batch),
+    /// and gives one result for each. A short walk is read right here; a long
     /// one is read on worker threads (one per core, each with its own
     /// reader), in chunks of [`CHUNK`] commits, while this thread walks.
     ///
@@ -309,7 +311,7 @@ impl History {
     pub fn drain<T: Send>(
         &self,
         mut walk: Walk<'_>,
-        work: &(impl Fn(CommitFacts, &mut Reader) -> T + Sync),
+        work: &(impl Fn(&mut Chunk<'_>) -> Result<Vec<T>, GitError> + Sync),
         visit: &mut impl FnMut(T) -> ControlFlow<()>,
     ) -> Result<(), GitError> {
         if !matches!(walk.mode, Mode::Painting(_)) {
@@ -335,7 +337,7 @@ impl History {
     fn drain_in_order<T: Send>(
         &self,
         walk: &mut Walk<'_>,
-        work: &(impl Fn(CommitFacts, &mut Reader) -> T + Sync),
+        work: &(impl Fn(&mut Chunk<'_>) -> Result<Vec<T>, GitError> + Sync),
         visit: &mut impl FnMut(T) -> ControlFlow<()>,
     ) -> Result<(), GitError> {
         let mut first = Vec::with_capacity(CHUNK);
@@ -349,9 +351,8 @@ impl History {
             // The walk is over: read these few right here.
             let notes = std::mem::take(&mut walk.notes);
             let reader = &mut walk.nodes.reader;
-            for (id, bytes) in first {
-                let facts = reader.facts_read(&id, bytes.as_deref(), &notes)?;
-                if visit(work(facts, reader)).is_break() {
+            for item in reader.judge(&first, &notes, work)? {
+                if visit(item).is_break() {
                     break;
                 }
             }
@@ -369,7 +370,7 @@ impl History {
         first: Vec<Read>,
         walk: &mut Walk<'_>,
         workers: usize,
-        work: &(impl Fn(CommitFacts, &mut Reader) -> T + Sync),
+        work: &(impl Fn(&mut Chunk<'_>) -> Result<Vec<T>, GitError> + Sync),
         visit: &mut impl FnMut(T) -> ControlFlow<()>,
     ) -> Result<(), GitError> {
         use std::collections::BTreeMap;
@@ -418,13 +419,7 @@ impl History {
                                 reader = self.reader_on(&store);
                             }
                         }
-                        let read = ids
-                            .iter()
-                            .map(|(id, bytes)| {
-                                let facts = reader.facts_read(id, bytes.as_deref(), notes)?;
-                                Ok(work(facts, &mut reader))
-                            })
-                            .collect();
+                        let read = reader.judge(&ids, notes, work);
                         if done.send((seq, read)).is_err() {
                             return;
                         }
@@ -460,14 +455,7 @@ impl History {
                         match jobs.try_send(job) {
                             Ok(()) => {}
                             Err(mpsc::TrySendError::Full((seq, ids))) => {
-                                let reader = &mut walk.nodes.reader;
-                                let read = ids
-                                    .iter()
-                                    .map(|(id, bytes)| {
-                                        let facts = reader.facts_read(id, bytes.as_deref(), &notes)?;
-                                        Ok(work(facts, reader))
-                                    })
-                                    .collect();
+                                let read = walk.nodes.reader.judge(&ids, &notes, work);
                                 pending.insert(seq, read);
                                 received += 1;
                             }
@@ -526,6 +514,16 @@ impl History {
 }
 
 impl Reader {
+    /// `work` of a chunk of commits.
+    fn judge<T>(
+        &mut self,
+        items: &[Read],
+        notes: &[(String, ObjectId)],
+        work: &impl Fn(&mut Chunk<'_>) -> Result<Vec<T>, GitError>,
+    ) -> Result<Vec<T>, GitError> {
+        work(&mut Chunk { reader: self, items, notes, next: 0 })
+    }
+
     /// The raw bytes of commit `id` (the quarantine is looked in first).
     fn commit(&mut self, id: &ObjectId) -> Result<&[u8], GitError> {
         use gix_object::Find as _;
@@ -780,45 +778,13 @@ impl Reader {
         visit: &mut dyn FnMut(&FileChange<'_>),
         stop: &Stop,
     ) -> Result<(), GitError> {
-        let (tree, parent) = {
-            let bytes = self.commit(id)?;
-            let commit = parse_commit(bytes).map_err(|reason| GitError::BadCommit { id: id.to_string(), reason })?;
-            (commit.tree, commit.parents.first().copied())
-        };
-        let parent_tree = match parent {
-            Some(parent) => {
-                let bytes = self.commit(&parent)?;
-                Some(parse_commit(bytes).map_err(|reason| GitError::BadCommit { id: parent.to_string(), reason })?.tree)
-            }
-            None => None,
-        };
+        let (parent_tree, tree) = self.change_trees(id)?;
+        let records = self.tree_diff(parent_tree.as_ref(), &tree)?;
         let Reader { store, trees, quarantine, diff: buffers, .. } = self;
         let objects = Objects { objects: trees.get_or_insert_with(|| diff_handle(store)), quarantine: quarantine.as_ref() };
         let context = || format!("cannot diff commit {id}");
-        let tree_bytes = |tree: &ObjectId, buf: &mut Vec<u8>| -> Result<(), GitError> {
-            use gix_object::Find as _;
-            let data = objects.try_find(tree, buf).map_err(history_error(context()))?;
-            match data {
-                Some(data) if data.kind == gix_object::Kind::Tree => Ok(()),
-                _ => Err(GitError::MissingObject { id: tree.to_string() }),
-            }
-        };
-        buffers.old_tree.clear();
-        if let Some(parent_tree) = &parent_tree {
-            tree_bytes(parent_tree, &mut buffers.old_tree)?;
-        }
-        tree_bytes(&tree, &mut buffers.new_tree)?;
-        let mut recorder = gix_diff::tree::Recorder::default();
-        gix_diff::tree(
-            gix_object::TreeRefIter::from_bytes(&buffers.old_tree, gix_hash::Kind::Sha1),
-            gix_object::TreeRefIter::from_bytes(&buffers.new_tree, gix_hash::Kind::Sha1),
-            &mut buffers.state,
-            &objects,
-            &mut recorder,
-        )
-        .map_err(history_error(context()))?;
         use gix_diff::tree::recorder::Change;
-        for change in &recorder.records {
+        for change in &records {
             if stop.now() {
                 return Err(GitError::Stopped);
             }
@@ -840,11 +806,7 @@ impl Reader {
                 let blob = |side: Option<(gix_object::tree::EntryMode, &ObjectId)>, kind, buf: &mut Vec<u8>| -> Result<(), GitError> {
                     buf.clear();
                     if let (Some((_, oid)), true) = (side, text(kind)) {
-                        use gix_object::Find as _;
-                        match objects.try_find(oid, buf).map_err(history_error(context()))? {
-                            Some(data) if data.kind == gix_object::Kind::Blob => {}
-                            _ => return Err(GitError::MissingObject { id: oid.to_string() }),
-                        }
+                        objects.blob(oid, buf, context)?;
                     }
                     Ok(())
                 };
@@ -857,6 +819,199 @@ impl Reader {
             visit(&FileChange { path, old: old_kind, new: new_kind, lines });
         }
         Ok(())
+    }
+
+    /// The trees commit `id`'s change is between: its first parent's as
+    /// the object records it (none for a root commit; `info/grafts`, which
+    /// git's reading of a push ignores, is not read) and its own.
+    pub fn change_trees(&mut self, id: &ObjectId) -> Result<(Option<ObjectId>, ObjectId), GitError> {
+        let (tree, parent) = {
+            let bytes = self.commit(id)?;
+            let commit = parse_commit(bytes).map_err(|reason| GitError::BadCommit { id: id.to_string(), reason })?;
+            (commit.tree, commit.parents.first().copied())
+        };
+        let parent_tree = match parent {
+            Some(parent) => {
+                let bytes = self.commit(&parent)?;
+                Some(parse_commit(bytes).map_err(|reason| GitError::BadCommit { id: parent.to_string(), reason })?.tree)
+            }
+            None => None,
+        };
+        Ok((parent_tree, tree))
+    }
+
+    /// Every entry that differs between two trees (`None`: the empty tree),
+    /// trees among them, in no particular order.
+    fn tree_diff(&mut self, old: Option<&ObjectId>, new: &ObjectId) -> Result<Vec<gix_diff::tree::recorder::Change>, GitError> {
+        let Reader { store, trees, quarantine, diff: buffers, .. } = self;
+        let objects = Objects { objects: trees.get_or_insert_with(|| diff_handle(store)), quarantine: quarantine.as_ref() };
+        let context = || format!("cannot diff tree {new}");
+        let tree_bytes = |tree: &ObjectId, buf: &mut Vec<u8>| -> Result<(), GitError> {
+            use gix_object::Find as _;
+            let data = objects.try_find(tree, buf).map_err(history_error(context()))?;
+            match data {
+                Some(data) if data.kind == gix_object::Kind::Tree => Ok(()),
+                _ => Err(GitError::MissingObject { id: tree.to_string() }),
+            }
+        };
+        buffers.old_tree.clear();
+        if let Some(old) = old {
+            tree_bytes(old, &mut buffers.old_tree)?;
+        }
+        tree_bytes(new, &mut buffers.new_tree)?;
+        let mut recorder = gix_diff::tree::Recorder::default();
+        gix_diff::tree(
+            gix_object::TreeRefIter::from_bytes(&buffers.old_tree, gix_hash::Kind::Sha1),
+            gix_object::TreeRefIter::from_bytes(&buffers.new_tree, gix_hash::Kind::Sha1),
+            &mut buffers.state,
+            &objects,
+            &mut recorder,
+        )
+        .map_err(history_error(context()))?;
+        Ok(recorder.records)
+    }
+
+    /// Calls `visit` for each file that differs between two trees (`None`:
+    /// the empty tree), in the order `git diff-tree -p --no-renames` shows
+    /// them: by path, and a file whose type changed (a file, a link, a
+    /// submodule) as its deletion, then its addition. Each side comes with
+    /// what is compared line by line: a file's or link's bytes, a
+    /// submodule's `Subproject commit` line; a blob over `max_text` bytes
+    /// is compared by id alone, unread.
+    pub fn file_diffs(
+        &mut self,
+        old: Option<&ObjectId>,
+        new: &ObjectId,
+        max_text: u64,
+        visit: &mut dyn FnMut(&FileDiff<'_>) -> Result<(), GitError>,
+    ) -> Result<(), GitError> {
+        use gix_diff::tree::recorder::Change;
+        let records = self.tree_diff(old, new)?;
+        let mut files: Vec<(&[u8], Option<Side>, Option<Side>)> = Vec::with_capacity(records.len());
+        let file = |mode: gix_object::tree::EntryMode, id: &ObjectId| (!mode.is_tree()).then(|| (u32::from(mode.value()), *id));
+        for change in &records {
+            let (path, old, new) = match change {
+                Change::Addition { entry_mode, oid, path, .. } => (path, None, file(*entry_mode, oid)),
+                Change::Deletion { entry_mode, oid, path, .. } => (path, file(*entry_mode, oid), None),
+                Change::Modification { previous_entry_mode, previous_oid, entry_mode, oid, path } => {
+                    (path, file(*previous_entry_mode, previous_oid), file(*entry_mode, oid))
+                }
+            };
+            let path: &[u8] = path.as_ref();
+            match (old, new) {
+                (None, None) => {}
+                // git splits a change of type into a deletion and an addition.
+                (Some(before), Some(after)) if before.0 & MODE_TYPE != after.0 & MODE_TYPE => {
+                    files.push((path, Some(before), None));
+                    files.push((path, None, Some(after)));
+                }
+                (old, new) => files.push((path, old, new)),
+            }
+        }
+        // Stable: a split type change keeps its deletion first.
+        files.sort_by(|a, b| a.0.cmp(b.0));
+        let Reader { store, trees, quarantine, diff: buffers, .. } = self;
+        let objects = Objects { objects: trees.get_or_insert_with(|| diff_handle(store)), quarantine: quarantine.as_ref() };
+        let context = || format!("cannot diff tree {new}");
+        let text = |side: Option<Side>, buf: &mut Vec<u8>| -> Result<bool, GitError> {
+            buf.clear();
+            let Some((mode, id)) = side else { return Ok(true) };
+            if mode & MODE_TYPE == MODE_GITLINK {
+                buf.extend_from_slice(format!("Subproject commit {id}\n").as_bytes());
+                return Ok(true);
+            }
+            if objects.blob_size(&id, context)? > max_text {
+                return Ok(false);
+            }
+            objects.blob(&id, buf, context)?;
+            Ok(true)
+        };
+        for (path, old, new) in files {
+            let old_text = text(old, &mut buffers.old_blob)?;
+            let new_text = text(new, &mut buffers.new_blob)?;
+            let old = old.map(|(mode, id)| FileSide { mode, id, text: old_text.then_some(buffers.old_blob.as_slice()) });
+            let new = new.map(|(mode, id)| FileSide { mode, id, text: new_text.then_some(buffers.new_blob.as_slice()) });
+            visit(&FileDiff { path, old, new })?;
+        }
+        Ok(())
+    }
+}
+
+/// A chunk of commits handed to the work of a walk (see [`History::drain`]):
+/// their facts, read one at a time, and the reader their changes are read
+/// through.
+pub struct Chunk<'a> {
+    reader: &'a mut Reader,
+    items: &'a [Read],
+    notes: &'a [(String, ObjectId)],
+    next: usize,
+}
+
+impl Chunk<'_> {
+    /// The next commit's facts; `None` after the last.
+    pub fn next_facts(&mut self) -> Option<Result<CommitFacts, GitError>> {
+        let (id, bytes) = self.items.get(self.next)?;
+        self.next += 1;
+        Some(self.reader.facts_read(id, bytes.as_deref(), self.notes))
+    }
+
+    /// The reader to read the commits' changes through.
+    pub fn reader(&mut self) -> &mut Reader {
+        self.reader
+    }
+
+    /// Back before the first commit, to read them all again.
+    pub fn rewind(&mut self) {
+        self.next = 0;
+    }
+}
+
+/// A file's mode and id, on one side of a change.
+type Side = (u32, ObjectId);
+
+/// The type bits of a mode (`S_IFMT`), and a submodule's.
+const MODE_TYPE: u32 = 0o170_000;
+const MODE_GITLINK: u32 = 0o160_000;
+
+/// One side of a file's change, as the change id reads it.
+pub struct FileSide<'a> {
+    /// The mode as the tree records it.
+    pub mode: u32,
+    pub id: ObjectId,
+    /// What is compared line by line; `None` for a blob too large to read.
+    pub text: Option<&'a [u8]>,
+}
+
+/// A file that differs between two trees (see [`Reader::file_diffs`]).
+pub struct FileDiff<'a> {
+    pub path: &'a [u8],
+    /// `None`: the file is added.
+    pub old: Option<FileSide<'a>>,
+    /// `None`: the file is deleted.
+    pub new: Option<FileSide<'a>>,
+}
+
+impl Objects<'_> {
+    /// Reads blob `id` into `buf`.
+    fn blob(&self, id: &ObjectId, buf: &mut Vec<u8>, context: impl Fn() -> String) -> Result<(), GitError> {
+        use gix_object::Find as _;
+        match self.try_find(id, buf).map_err(history_error(context()))? {
+            Some(data) if data.kind == gix_object::Kind::Blob => Ok(()),
+            _ => Err(GitError::MissingObject { id: id.to_string() }),
+        }
+    }
+
+    /// The size of blob `id`, read from its header.
+    fn blob_size(&self, id: &ObjectId, context: impl Fn() -> String) -> Result<u64, GitError> {
+        use gix_object::FindHeader as _;
+        let header = match self.quarantine.filter(|quarantine| gix_object::Exists::exists(*quarantine, id)) {
+            Some(quarantine) => quarantine.try_header(id),
+            None => self.objects.try_header(id),
+        };
+        match header.map_err(history_error(context()))? {
+            Some(header) if header.kind == gix_object::Kind::Blob => Ok(header.size),
+            _ => Err(GitError::MissingObject { id: id.to_string() }),
+        }
     }
 }
 

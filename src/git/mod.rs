@@ -62,8 +62,6 @@ pub struct GitRepo {
     quarantine: Option<PathBuf>,
     /// The history reader, opened by the first walk.
     history: std::cell::OnceCell<History>,
-    /// The repository as change ids read it (see [`open_for_diffs`]).
-    diffs: std::cell::OnceCell<Repository>,
 }
 
 /// `path` with `.` and `..` resolved lexically (no filesystem access).
@@ -230,65 +228,56 @@ fn add_alternate(repo: &Repository, objects: &Path) -> Result<(), GitError> {
     odb.add_disk_alternate(&objects.to_string_lossy()).map_err(git_error(format!("cannot read the quarantine {}", objects.display())))
 }
 
-/// The objects of the repository whose common folder is `common` (and of
-/// `quarantine`) as change ids read them: a repository of objects alone, without a working
-/// tree, an index or a config, so no `.gitattributes` (checked out, or in a
-/// clone's index, which libgit2 also reads) can make a senior's `approve`
-/// see another change than the gate sees in the bare repository. Binary
-/// files are told by their content alone.
-fn open_for_diffs(common: &Path, quarantine: Option<&Path>) -> Result<Repository, GitError> {
-    let objects = common.join("objects");
-    let odb = git2::Odb::new().map_err(git_error("cannot make an object database"))?;
-    odb.add_disk_alternate(&objects.to_string_lossy()).map_err(git_error(format!("cannot read the objects in {}", objects.display())))?;
-    if let Some(quarantine) = quarantine {
-        odb.add_disk_alternate(&quarantine.to_string_lossy())
-            .map_err(git_error(format!("cannot read the quarantine {}", quarantine.display())))?;
-    }
-    Repository::from_odb(odb).map_err(git_error(format!("cannot open the objects of {}", common.display())))
-}
-
-/// Change ids from any thread (see [`GitRepo::change_ids`]).
-pub struct ChangeIds {
-    /// The repository's common folder (its objects are under it).
-    common: PathBuf,
-    quarantine: Option<PathBuf>,
-    pool: std::sync::Mutex<Vec<Repository>>,
-}
-
-impl ChangeIds {
-    /// The change id of commit `id` (see [`patch_id`]).
-    pub fn change_id(&self, id: &str) -> Result<String, GitError> {
-        let taken = self.pool.lock().ok().and_then(|mut pool| pool.pop());
-        let repo = match taken {
-            Some(repo) => repo,
-            None => open_for_diffs(&self.common, self.quarantine.as_deref())?,
-        };
-        let result = change_id_in(&repo, id);
-        if let Ok(mut pool) = self.pool.lock() {
-            pool.push(repo);
-        }
-        result
-    }
-
-    /// [`ChangeIds::change_id`], or `None` (logged) when it cannot be read:
-    /// a signed approval then cannot verify, so the commit is refused.
-    pub fn change_id_or_log(&self, id: &str) -> Option<String> {
-        self.change_id(id)
-            .map_err(|error| tracing::warn!(commit = %id, error = %crate::error_chain(&error), "cannot compute the change id"))
-            .ok()
-    }
-}
-
 /// A commit's change as the policy asks for it (see
-/// [`crate::policy::rules::ChangeSource`]): change ids through libgit2,
-/// changed files through the walking thread's own reader.
+/// [`crate::policy::rules::ChangeSource`]), read through the walking
+/// thread's own reader.
 pub struct Changes<'a> {
     reader: &'a mut crate::git::history::Reader,
-    ids: &'a ChangeIds,
+    /// Where ed25519 signatures are noted, to be checked together; `None`:
+    /// each is checked at once.
+    batch: Option<&'a mut crate::policy::batch::Batch>,
     stop: &'a Stop,
     /// When the walk started (seconds since 1970): signing times are
     /// checked against it.
     now: i64,
+}
+
+/// `work` of each of a chunk of commits, their ed25519 signatures checked
+/// as one batch. When the batch fails, the chunk is judged again with each
+/// signature checked on its own: a bad signature costs a second pass over
+/// its chunk, never a wrong answer. Gives up with [`GitError::Stopped`]
+/// once `stop` says so.
+fn judge_chunk<T>(
+    chunk: &mut crate::git::history::Chunk<'_>,
+    stop: &Stop,
+    now: i64,
+    work: &impl Fn(CommitFacts, &mut Changes<'_>) -> T,
+) -> Result<Vec<T>, GitError> {
+    let mut batch = crate::policy::batch::Batch::default();
+    let judged = judge_each(chunk, stop, |facts, reader| work(facts, &mut Changes { reader, batch: Some(&mut batch), stop, now }))?;
+    if batch.verifies() {
+        return Ok(judged);
+    }
+    tracing::debug!(signatures = batch.len(), "a batch of signatures failed; checking each on its own");
+    drop(judged);
+    chunk.rewind();
+    judge_each(chunk, stop, |facts, reader| work(facts, &mut Changes { reader, batch: None, stop, now }))
+}
+
+/// `work` of each commit of `chunk`, until `stop` says so.
+fn judge_each<T>(
+    chunk: &mut crate::git::history::Chunk<'_>,
+    stop: &Stop,
+    mut work: impl FnMut(CommitFacts, &mut crate::git::history::Reader) -> T,
+) -> Result<Vec<T>, GitError> {
+    let mut judged = Vec::new();
+    while let Some(facts) = chunk.next_facts() {
+        if stop.now() {
+            return Err(GitError::Stopped);
+        }
+        judged.push(work(facts?, chunk.reader()));
+    }
+    Ok(judged)
 }
 
 /// Now, in seconds since 1970.
@@ -298,11 +287,29 @@ pub fn unix_now() -> i64 {
 
 impl crate::policy::rules::ChangeSource for Changes<'_> {
     fn change_id(&mut self, commit: &str) -> Option<String> {
-        if self.stop.now() { None } else { self.ids.change_id_or_log(commit) }
+        if self.stop.now() {
+            return None;
+        }
+        let id = Oid::from_str(commit).ok().and_then(|oid| crate::git::history::object_id(oid.as_bytes()));
+        let digests = match id {
+            Some(id) => commit_digests(self.reader, &id),
+            None => Err(GitError::MissingObject { id: commit.to_owned() }),
+        };
+        digests
+            .map(|d| d.map_or_else(|| patch_id::EMPTY_CHANGE.to_owned(), |d| d.change_id))
+            .map_err(|error| tracing::warn!(commit = %commit, error = %crate::error_chain(&error), "cannot compute the change id"))
+            .ok()
     }
 
     fn now(&self) -> Option<i64> {
         Some(self.now)
+    }
+
+    fn verifies(&mut self, namespace: &str, message: &[u8], signature: &ssh_key::SshSig) -> bool {
+        match &mut self.batch {
+            Some(batch) => batch.note(namespace, message, signature),
+            None => crate::policy::batch::verifies_now(namespace, message, signature),
+        }
     }
 
     fn changed_files(
@@ -387,7 +394,7 @@ pub struct WithinPush<'a> {
 const MAX_SYMREF_DEPTH: usize = 5;
 
 /// Blobs larger than this are treated as binary when computing change ids.
-pub const MAX_TEXT_DIFF_BYTES: i64 = 1 << 20;
+pub const MAX_TEXT_DIFF_BYTES: u64 = 1 << 20;
 
 /// The trees a commit's change is between: its first parent's (none for a
 /// root commit) and its own.
@@ -413,70 +420,146 @@ fn change_trees<'r>(repo: &'r Repository, id: &str) -> Result<(Option<git2::Tree
     Ok((parent_tree, tree))
 }
 
-/// The change id of commit `id` (see [`patch_id`]): of its diff against its
-/// first parent (against nothing for a root commit).
-fn change_id_in(repo: &Repository, id: &str) -> Result<String, GitError> {
-    let (old, new) = change_trees(repo, id)?;
-    Ok(digests_of_trees(repo, old.as_ref(), &new)?.map_or_else(|| patch_id::EMPTY_CHANGE.to_owned(), |d| d.change_id))
+/// The patch-id and change id of commit `id`'s change: its diff against
+/// its first parent (against nothing for a root commit); `None` when it
+/// changes nothing.
+fn commit_digests(
+    reader: &mut crate::git::history::Reader,
+    id: &crate::git::history::ObjectId,
+) -> Result<Option<patch_id::Digests>, GitError> {
+    let (old, new) = reader.change_trees(id)?;
+    tree_digests(reader, old.as_ref(), &new)
 }
 
 /// The patch-id and change id of the diff between two trees, rendered as
 /// `git diff-tree -p --no-renames --full-index` prints it; `None` when they
-/// are the same.
-fn digests_of_trees(repo: &Repository, old: Option<&git2::Tree<'_>>, new: &git2::Tree<'_>) -> Result<Option<patch_id::Digests>, GitError> {
-    let context = || format!("cannot diff tree {}", new.id());
+/// are the same. The files come from the reader; each one's lines are
+/// diffed by libgit2's xdiff (git's own), from the bytes alone: no
+/// `.gitattributes` (checked out, in a clone's index, global or system)
+/// can make a senior's `approve` see another change than the gate sees
+/// in the bare repository, and binary files are told by their content.
+fn tree_digests(
+    reader: &mut crate::git::history::Reader,
+    old: Option<&crate::git::history::ObjectId>,
+    new: &crate::git::history::ObjectId,
+) -> Result<Option<patch_id::Digests>, GitError> {
     let mut options = git2::DiffOptions::new();
-    // A blob over 1 MiB counts as binary: its ids are hashed instead of its
-    // lines, so one commit cannot make the gate diff megabytes of text (any
-    // change to it still changes the id).
-    options.id_abbrev(40).indent_heuristic(true).max_size(MAX_TEXT_DIFF_BYTES);
-    let diff = repo.diff_tree_to_tree(old, Some(new), Some(&mut options)).map_err(git_error(context()))?;
-    let mut lines: Vec<Vec<u8>> = Vec::new();
-    // A file's header is held until we know whether hunks follow: libgit2
-    // writes `---`/`+++` for a file without hunks (an empty file added or
-    // deleted, a binary file), git does not. Only header lines are ever
-    // dropped, never a line of content.
-    let mut header: Option<Vec<u8>> = None;
-    let flush_header = |header: &mut Option<Vec<u8>>, lines: &mut Vec<Vec<u8>>, hunks_follow: bool| {
-        if let Some(text) = header.take() {
-            for line in text.split_inclusive(|&b| b == b'\n') {
-                if hunks_follow || !(line.starts_with(b"--- ") || line.starts_with(b"+++ ")) {
-                    lines.push(line.to_vec());
-                }
-            }
+    options.indent_heuristic(true);
+    let mut text: Vec<u8> = Vec::new();
+    reader.file_diffs(old, new, MAX_TEXT_DIFF_BYTES, &mut |file| render_file(&mut text, file, &mut options))?;
+    Ok(patch_id::digests(text.split_inclusive(|&b| b == b'\n'), patch_id::Whitespace::Verbatim))
+}
+
+/// What one side of a file's change compares line by line: nothing for an
+/// absent side, `None` for a blob too large to read (it counts as binary).
+fn contents<'a>(side: &Option<crate::git::history::FileSide<'a>>) -> Option<&'a [u8]> {
+    side.as_ref().map_or(Some(&[][..]), |s| s.text)
+}
+
+/// `prefix` and `path` as a patch header names them: quoted, as git and
+/// libgit2 quote, when the path has a quote, a backslash or a byte that is
+/// not printable ASCII.
+fn header_path(prefix: &str, path: &[u8]) -> Vec<u8> {
+    let mut whole = prefix.as_bytes().to_vec();
+    whole.extend_from_slice(path);
+    if !whole.iter().any(|&b| b == b'"' || b == b'\\' || !(b' '..=b'~').contains(&b)) {
+        return whole;
+    }
+    let mut quoted = vec![b'"'];
+    for &b in &whole {
+        match b {
+            0x07..=0x0d => quoted.extend_from_slice(&[b'\\', b"abtnvfr"[usize::from(b - 0x07)]]),
+            b'"' | b'\\' => quoted.extend_from_slice(&[b'\\', b]),
+            b' '..=b'~' => quoted.push(b),
+            _ => quoted.extend_from_slice(format!("\\{b:03o}").as_bytes()),
         }
+    }
+    quoted.push(b'"');
+    quoted
+}
+
+/// Appends one file's part of the patch to `text`, each line ending in a
+/// newline, as libgit2 prints it (`git_diff_delta__format_file_header`),
+/// but without `---`/`+++` when no hunk follows (an empty file added or
+/// deleted, a binary file), as git prints it.
+fn render_file(text: &mut Vec<u8>, file: &crate::git::history::FileDiff<'_>, options: &mut git2::DiffOptions) -> Result<(), GitError> {
+    use std::io::Write as _;
+    const ZERO: &str = "0000000000000000000000000000000000000000";
+    let side =
+        |side: &Option<crate::git::history::FileSide<'_>>| side.as_ref().map_or((0, ZERO.to_owned()), |s| (s.mode, s.id.to_string()));
+    let ((old_mode, old_id), (new_mode, new_id)) = (side(&file.old), side(&file.new));
+    let submodule = |mode: u32| mode & 0o170_000 == 0o160_000;
+    let unchanged = !submodule(old_mode) && !submodule(new_mode) && old_id == new_id;
+    let (a, b) = (header_path("a/", file.path), header_path("b/", file.path));
+    let mut line = |parts: &[&[u8]]| {
+        for part in parts {
+            text.extend_from_slice(part);
+        }
+        text.push(b'\n');
     };
-    diff.print(git2::DiffFormat::Patch, |_, _, line| {
-        match line.origin() {
-            'F' => {
-                flush_header(&mut header, &mut lines, false);
-                header = Some(line.content().to_vec());
-            }
-            'H' => {
-                flush_header(&mut header, &mut lines, true);
-                lines.extend(line.content().split_inclusive(|&b| b == b'\n').map(<[u8]>::to_vec));
-            }
-            '+' | '-' | ' ' => {
-                let mut text = vec![line.origin() as u8];
-                text.extend_from_slice(line.content());
-                if !text.ends_with(b"\n") {
-                    text.push(b'\n');
+    line(&[b"diff --git ", &a, b" ", &b]);
+    if unchanged {
+        if old_mode != new_mode {
+            line(&[format!("old mode {old_mode:o}\nnew mode {new_mode:o}").as_bytes()]);
+        }
+        return Ok(());
+    }
+    if old_mode == new_mode {
+        line(&[format!("index {old_id}..{new_id} {old_mode:o}").as_bytes()]);
+    } else {
+        if old_mode == 0 {
+            line(&[format!("new file mode {new_mode:o}").as_bytes()]);
+        } else if new_mode == 0 {
+            line(&[format!("deleted file mode {old_mode:o}").as_bytes()]);
+        } else {
+            line(&[format!("old mode {old_mode:o}\nnew mode {new_mode:o}").as_bytes()]);
+        }
+        line(&[format!("index {old_id}..{new_id}").as_bytes()]);
+    }
+    let old_path: &[u8] = if file.old.is_some() { &a } else { b"/dev/null" };
+    let new_path: &[u8] = if file.new.is_some() { &b } else { b"/dev/null" };
+    // An absent side reads as empty; a blob too large to read counts as binary.
+    let patch = match (contents(&file.old), contents(&file.new)) {
+        (Some(old), Some(new)) => {
+            let patch = git2::Patch::from_buffers(old, None, new, None, Some(options))
+                .map_err(git_error(format!("cannot diff {}", String::from_utf8_lossy(file.path))))?;
+            (!patch.delta().flags().is_binary()).then_some(patch)
+        }
+        _ => None,
+    };
+    let Some(patch) = patch else {
+        line(&[b"Binary files ", old_path, b" and ", new_path, b" differ"]);
+        return Ok(());
+    };
+    if patch.num_hunks() == 0 {
+        return Ok(());
+    }
+    line(&[b"--- ", old_path]);
+    line(&[b"+++ ", new_path]);
+    let context = || format!("cannot diff {}", String::from_utf8_lossy(file.path));
+    for hunk in 0..patch.num_hunks() {
+        let (header, count) = patch.hunk(hunk).map_err(git_error(context()))?;
+        text.extend_from_slice(header.header());
+        if !text.ends_with(b"\n") {
+            text.push(b'\n');
+        }
+        for index in 0..count {
+            let diff_line = patch.line_in_hunk(hunk, index).map_err(git_error(context()))?;
+            match diff_line.origin() {
+                '+' | '-' | ' ' => {
+                    let _ = write!(text, "{}", diff_line.origin());
+                    text.extend_from_slice(diff_line.content());
+                    if !text.ends_with(b"\n") {
+                        text.push(b'\n');
+                    }
                 }
-                lines.push(text);
-            }
-            // The end of a file without a final newline: git prints its
-            // marker line, which `--verbatim` hashes.
-            '=' | '>' | '<' => lines.push(b"\\ No newline at end of file\n".to_vec()),
-            _ => {
-                flush_header(&mut header, &mut lines, false);
-                lines.extend(line.content().split_inclusive(|&b| b == b'\n').map(<[u8]>::to_vec));
+                // The end of a file without a final newline: git prints its
+                // marker line, which `--verbatim` hashes.
+                _ => text.extend_from_slice(b"\\ No newline at end of file\n"),
             }
         }
-        true
-    })
-    .map_err(git_error(context()))?;
-    flush_header(&mut header, &mut lines, false);
-    Ok(patch_id::digests(&lines, patch_id::Whitespace::Verbatim))
+    }
+    Ok(())
 }
 
 /// The roster the configuration names: its file, or the file at a ref of a
@@ -563,7 +646,7 @@ impl GitRepo {
     }
 
     fn new(repo: Repository, quarantine: Option<PathBuf>) -> GitRepo {
-        GitRepo { repo, topological: false, quarantine, history: std::cell::OnceCell::new(), diffs: std::cell::OnceCell::new() }
+        GitRepo { repo, topological: false, quarantine, history: std::cell::OnceCell::new() }
     }
 
     /// Makes [`GitRepo::walk_revisions`] list children before parents, as a
@@ -573,44 +656,32 @@ impl GitRepo {
         self.topological = on;
     }
 
-    /// The repository as change ids read it, opened once.
-    fn diffs(&self) -> Result<&Repository, GitError> {
-        if let Some(repo) = self.diffs.get() {
-            return Ok(repo);
-        }
-        let repo = open_for_diffs(self.repo.commondir(), self.quarantine.as_deref())?;
-        Ok(self.diffs.get_or_init(|| repo))
-    }
-
     /// The change id of one commit (see [`patch_id`]).
     pub fn change_id(&self, id: &str) -> Result<String, GitError> {
-        change_id_in(self.diffs()?, id)
+        Ok(self.change_digests(id)?.map_or_else(|| patch_id::EMPTY_CHANGE.to_owned(), |d| d.change_id))
     }
 
     /// The change id and git's patch-id of one commit's change; `None` when
     /// it changes nothing.
     pub fn change_digests(&self, id: &str) -> Result<Option<patch_id::Digests>, GitError> {
-        let repo = self.diffs()?;
-        let (old, new) = change_trees(repo, id)?;
-        digests_of_trees(repo, old.as_ref(), &new)
+        let oid = self.object_id(id)?;
+        commit_digests(&mut self.history()?.reader(), &oid)
     }
 
     /// The change id between two trees (for a merge about to be made: its
     /// first parent's tree and the merged tree).
     pub fn change_id_between(&self, old_tree: &str, new_tree: &str) -> Result<String, GitError> {
-        let repo = self.diffs()?;
-        let find = |id: &str| {
-            Oid::from_str(id).ok().and_then(|oid| repo.find_tree(oid).ok()).ok_or_else(|| GitError::MissingObject { id: id.to_owned() })
-        };
-        let (old, new) = (find(old_tree)?, find(new_tree)?);
-        Ok(digests_of_trees(repo, Some(&old), &new)?.map_or_else(|| patch_id::EMPTY_CHANGE.to_owned(), |d| d.change_id))
+        let (old, new) = (self.object_id(old_tree)?, self.object_id(new_tree)?);
+        Ok(tree_digests(&mut self.history()?.reader(), Some(&old), &new)?
+            .map_or_else(|| patch_id::EMPTY_CHANGE.to_owned(), |d| d.change_id))
     }
 
-    /// Change ids ([`patch_id`]) on any thread: a pool of handles for
-    /// worker threads (a `Repository` cannot be shared), opened as needed
-    /// and kept for as long as the returned value lives.
-    pub fn change_ids(&self) -> ChangeIds {
-        ChangeIds { common: self.repo.commondir().to_owned(), quarantine: self.quarantine.clone(), pool: std::sync::Mutex::new(Vec::new()) }
+    /// `id` (full hex) as the history reader names objects.
+    fn object_id(&self, id: &str) -> Result<crate::git::history::ObjectId, GitError> {
+        Oid::from_str(id)
+            .ok()
+            .and_then(|oid| crate::git::history::object_id(oid.as_bytes()))
+            .ok_or_else(|| GitError::MissingObject { id: id.to_owned() })
     }
 
     /// The history reader, opened once.
@@ -726,9 +797,8 @@ impl GitRepo {
         let history = self.history()?;
         let walk = history.walk_until(&[new], &hidden, Order::Topological, stop)?.with_notes(notes.to_vec());
         let mut stopped = false;
-        let ids = self.change_ids();
         let now = unix_now();
-        let work = |facts, reader: &mut crate::git::history::Reader| work(facts, &mut Changes { reader, ids: &ids, stop, now });
+        let work = |chunk: &mut crate::git::history::Chunk<'_>| judge_chunk(chunk, stop, now, &work);
         history.drain(walk, &work, &mut |item| {
             if stop.now() {
                 stopped = true;
@@ -816,10 +886,8 @@ impl GitRepo {
         // hands each commit's bytes on as it reads them.)
         let order = if self.topological { Order::Topological } else { Order::Date };
         let walk = history.walk(&ids(tips), &ids(hidden), order)?.with_notes(self.notes_trees(&[]));
-        let (change_ids, stop) = (self.change_ids(), Stop::never());
-        let now = unix_now();
-        let work =
-            |facts, reader: &mut crate::git::history::Reader| work(facts, &mut Changes { reader, ids: &change_ids, stop: &stop, now });
+        let (stop, now) = (Stop::never(), unix_now());
+        let work = |chunk: &mut crate::git::history::Chunk<'_>| judge_chunk(chunk, &stop, now, &work);
         history.drain(walk, &work, &mut visit)
     }
 
@@ -841,11 +909,9 @@ impl GitRepo {
         }
         let history = self.history()?;
         let walk = history.walk_until(&tips, &[], Order::Date, stop)?;
-        let (change_ids, now) = (self.change_ids(), unix_now());
-        let work = |facts: CommitFacts, reader: &mut crate::git::history::Reader| {
-            let time = facts.committer_time;
-            (time, work(facts, &mut Changes { reader, ids: &change_ids, stop, now }))
-        };
+        let now = unix_now();
+        let work = |facts: CommitFacts, changes: &mut Changes<'_>| (facts.committer_time, work(facts, changes));
+        let work = |chunk: &mut crate::git::history::Chunk<'_>| judge_chunk(chunk, stop, now, &work);
         let mut seen = 0;
         history.drain(walk, &work, &mut |(time, item)| {
             seen += 1;
@@ -980,6 +1046,9 @@ impl GitRepo {
         Ok(tips)
     }
 }
+
+#[cfg(test)]
+mod change_reference;
 
 #[cfg(test)]
 mod tests {

@@ -213,16 +213,27 @@ fn signer_key<'r>(signature: &SshSig, engineer: &Engineer, roster: &'r Roster) -
     }
 }
 
+/// What checking an approval asks of its caller.
+pub trait Evidence {
+    /// The commit's change id, when it can be read; asked only once the
+    /// signature has been read and its key found to be the engineer's.
+    fn change_id(&mut self) -> Option<String>;
+
+    /// Whether `signature`, by the key it carries, verifies over `message`
+    /// in `namespace`; a caller that checks many at once may take it as
+    /// good for now (see [`crate::policy::batch`]).
+    fn verifies(&mut self, namespace: &str, message: &[u8], signature: &SshSig) -> bool;
+}
+
 /// Checks a signed approval by `email` (which is `engineer`'s) of the
-/// commit's change, which `change_id` gives; it is asked only once the
-/// signature has been read and its key found to be `engineer`'s. A valid
-/// approval gives its signing time (format v2; `None` for v1).
+/// commit's change, which `evidence` gives. A valid approval gives its
+/// signing time (format v2; `None` for v1).
 pub fn verify_approval(
     value: &ApprovalValue<'_>,
     email: &str,
     engineer: &Engineer,
     roster: &Roster,
-    change_id: &mut dyn FnMut() -> Option<String>,
+    evidence: &mut dyn Evidence,
 ) -> Result<Option<i64>, SignatureProblem> {
     let Some(base64) = &value.signature else {
         return Err(SignatureProblem::Unsigned);
@@ -232,11 +243,10 @@ pub fn verify_approval(
         return Err(SignatureProblem::Invalid(format!("the signature is for \"{}\", not for \"{NAMESPACE}\"", signature.namespace())));
     }
     signer_key(&signature, engineer, roster)?;
-    let key = PublicKey::from(signature.public_key().clone());
-    let Some(actual) = change_id() else {
+    let Some(actual) = evidence.change_id() else {
         return Err(SignatureProblem::Invalid("the commit's change could not be read".to_owned()));
     };
-    if key.verify(NAMESPACE, statement_of(email, &actual, value.signed_at).as_bytes(), &signature).is_ok() {
+    if evidence.verifies(NAMESPACE, statement_of(email, &actual, value.signed_at).as_bytes(), &signature) {
         return Ok(value.signed_at);
     }
     let is_change_id = |text: &str| text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit());
@@ -244,7 +254,7 @@ pub fn verify_approval(
         Some(signed)
             if signed != actual
                 && is_change_id(signed)
-                && key.verify(NAMESPACE, statement_of(email, signed, value.signed_at).as_bytes(), &signature).is_ok() =>
+                && crate::policy::batch::verifies_now(NAMESPACE, statement_of(email, signed, value.signed_at).as_bytes(), &signature) =>
         {
             Err(SignatureProblem::Stale { signed: signed.to_owned() })
         }

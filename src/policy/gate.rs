@@ -330,6 +330,27 @@ pub struct Misfit {
     pub message: String,
 }
 
+/// What checking one commit's approvals asks of the edge: its change id,
+/// read at most once, and signature checks.
+struct CommitEvidence<'a> {
+    source: &'a mut dyn ChangeSource,
+    commit: &'a str,
+    known: Option<Option<String>>,
+}
+
+impl approval::Evidence for CommitEvidence<'_> {
+    fn change_id(&mut self) -> Option<String> {
+        if self.known.is_none() {
+            self.known = Some(self.source.change_id(self.commit));
+        }
+        self.known.clone().flatten()
+    }
+
+    fn verifies(&mut self, namespace: &str, message: &[u8], signature: &ssh_key::SshSig) -> bool {
+        self.source.verifies(namespace, message, signature)
+    }
+}
+
 impl Gate {
     /// Combines the policy, the detection rules and a roster; fails with
     /// every place where they disagree: a level the roster does not declare
@@ -502,14 +523,7 @@ impl Gate {
 
         let key = &self.policy.approval_trailer;
         let now = source.now();
-        let mut known = commit.change_id.clone().map(Some);
-        let id = commit.id.clone();
-        let mut get_change = || -> Option<String> {
-            if known.is_none() {
-                known = Some(source.change_id(&id));
-            }
-            known.clone().flatten()
-        };
+        let mut evidence = CommitEvidence { source, commit: &commit.id, known: commit.change_id.clone().map(Some) };
 
         let mut authors: Vec<String> = vec![self.mailbox(&commit.author.email)];
         if !detection.human_coauthors.is_empty() {
@@ -568,7 +582,7 @@ impl Gate {
                         if !check_signatures {
                             return None;
                         }
-                        match approval::verify_approval(&value, &identity.email, engineer, &self.roster, &mut get_change) {
+                        match approval::verify_approval(&value, &identity.email, engineer, &self.roster, &mut evidence) {
                             Ok(Some(time)) => {
                                 signed_at = Some(time);
                                 self.time_problem(time, now, &line)
@@ -601,7 +615,7 @@ impl Gate {
             });
         }
 
-        let merge_approval = self.merge_approval(&commit, &trailers, now, &mut get_change);
+        let merge_approval = self.merge_approval(&commit, &trailers, now, &mut evidence);
         // The review rate counts the lines of what is approved: an
         // AI-assisted commit's own, or all a signed merge brings in.
         let lines = if self.policy.review_rate.is_some() && (ai || merge_approval.is_some()) && commit.judgeable() {
@@ -716,7 +730,7 @@ impl Gate {
         commit: &CommitFacts,
         trailers: &[trailers::Trailer],
         now: Option<i64>,
-        get_change: &mut dyn FnMut() -> Option<String>,
+        evidence: &mut dyn approval::Evidence,
     ) -> Option<MergeApproval> {
         let signature = commit.signature.as_ref().filter(|_| commit.is_merge())?;
         let key = &self.policy.approval_trailer;
@@ -728,7 +742,7 @@ impl Gate {
             }
             let Some(identity) = Identity::parse(value.who) else { continue };
             let Some(engineer) = self.roster.engineer_by_email(&identity.email).filter(|e| self.can_approve(e)) else { continue };
-            if approval::verify_approval(&value, &identity.email, engineer, &self.roster, get_change).is_ok() {
+            if approval::verify_approval(&value, &identity.email, engineer, &self.roster, evidence).is_ok() {
                 approver = Some(engineer);
                 break;
             }

@@ -9,6 +9,7 @@
 //! - [`notes`] reads AI attribution kept in git notes (git-ai, Qwen Code).
 //! - [`roster`] who the engineers are, their levels and signing keys.
 //! - [`approval`] signed approvals: the statement, its trailer, verifying it.
+//! - [`batch`] checks many ed25519 signatures at once.
 //! - [`rules`] blast-radius rules: conditions on a commit's change.
 //! - [`gate`] checks approvals and gives verdicts with stable codes.
 //! - [`merge_scope`] which commits a signed merge approves.
@@ -22,6 +23,7 @@
 //! - [`facts`] holds the plain commit facts the git edge hands over.
 
 pub mod approval;
+pub mod batch;
 pub mod calendar;
 pub mod decision;
 pub mod detect;

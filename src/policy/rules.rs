@@ -207,6 +207,12 @@ pub trait ChangeSource {
         None
     }
 
+    /// Whether `signature`, by the key it carries, verifies over `message`
+    /// in `namespace`: checked now, unless the source checks a batch.
+    fn verifies(&mut self, namespace: &str, message: &[u8], signature: &ssh_key::SshSig) -> bool {
+        crate::policy::batch::verifies_now(namespace, message, signature)
+    }
+
     /// The lines `commit` adds and deletes against its first parent (a
     /// binary file counts none), when its change can be read.
     fn changed_lines(&mut self, commit: &CommitFacts) -> Option<u64> {
