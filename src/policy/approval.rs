@@ -225,6 +225,18 @@ pub trait Evidence {
     fn verifies(&mut self, namespace: &str, message: &[u8], signature: &SshSig) -> bool;
 }
 
+/// A closure that gives the change id is evidence whose signatures are
+/// checked at once.
+impl<F: FnMut() -> Option<String>> Evidence for F {
+    fn change_id(&mut self) -> Option<String> {
+        self()
+    }
+
+    fn verifies(&mut self, namespace: &str, message: &[u8], signature: &SshSig) -> bool {
+        crate::policy::batch::verifies_now(namespace, message, signature)
+    }
+}
+
 /// Checks a signed approval by `email` (which is `engineer`'s) of the
 /// commit's change, which `evidence` gives. A valid approval gives its
 /// signing time (format v2; `None` for v1).
