@@ -67,6 +67,9 @@ pub struct Reader {
     trees: Option<gix_odb::HandleArc>,
     quarantine: Option<gix_odb::HandleArc>,
     buf: Vec<u8>,
+    /// The parent whose tree a commit's change was last read against: in
+    /// a walk, the next commit read (so each commit is inflated once).
+    parent: Option<(ObjectId, Vec<u8>)>,
     /// Buffers a diff reuses: both trees, both blobs, the tree walk's state.
     diff: DiffBuffers,
     /// Notes trees read so far, by id.
@@ -176,7 +179,7 @@ fn handle(store: &Arc<gix_odb::Store>) -> gix_odb::HandleArc {
 /// so their handle keeps none: a cache would only copy them).
 fn diff_handle(store: &Arc<gix_odb::Store>) -> gix_odb::HandleArc {
     let mut handle = store.to_cache_arc();
-    handle.set_pack_cache(|| Box::new(gix_pack::cache::lru::StaticLinkedList::<64>::new(PACK_CACHE_BYTES)));
+    handle.set_pack_cache(|| Box::new(gix_pack::cache::lru::MemoryCappedHashmap::new(PACK_CACHE_BYTES)));
     handle.set_object_cache(|| Box::new(gix_pack::cache::object::MemoryCappedHashmap::new(OBJECT_CACHE_BYTES)));
     handle
 }
@@ -223,6 +226,7 @@ impl History {
             trees: None,
             quarantine: self.quarantine.as_ref().map(quarantine_handle),
             buf: Vec::new(),
+            parent: None,
             diff: DiffBuffers::default(),
             notes_trees: HashMap::new(),
         }
@@ -527,6 +531,11 @@ impl Reader {
     /// The raw bytes of commit `id` (the quarantine is looked in first).
     fn commit(&mut self, id: &ObjectId) -> Result<&[u8], GitError> {
         use gix_object::Find as _;
+        if let Some((kept, bytes)) = &self.parent
+            && kept == id
+        {
+            return Ok(bytes);
+        }
         let missing = || GitError::MissingObject { id: id.to_string() };
         let context = || format!("cannot read object {id}");
         let mut kind = None;
@@ -833,7 +842,14 @@ impl Reader {
         let parent_tree = match parent {
             Some(parent) => {
                 let bytes = self.commit(&parent)?;
-                Some(parse_commit(bytes).map_err(|reason| GitError::BadCommit { id: parent.to_string(), reason })?.tree)
+                let tree = parse_commit(bytes).map_err(|reason| GitError::BadCommit { id: parent.to_string(), reason })?.tree;
+                if self.parent.as_ref().is_none_or(|(kept, _)| *kept != parent) {
+                    let mut kept = self.parent.take().map(|(_, bytes)| bytes).unwrap_or_default();
+                    kept.clear();
+                    kept.extend_from_slice(&self.buf);
+                    self.parent = Some((parent, kept));
+                }
+                Some(tree)
             }
             None => None,
         };

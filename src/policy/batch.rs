@@ -112,10 +112,14 @@ impl Batch {
         let mut base = Scalar::ZERO;
         // Each distinct key, its point and its gathered weight.
         let mut keys: Vec<([u8; 32], EdwardsPoint, Scalar)> = Vec::new();
+        let mut weights = [0u8; 64];
         for (index, noted) in self.noted.iter().enumerate() {
-            let z: [u8; 64] = Sha512::new().chain_update(seed).chain_update((index as u64).to_le_bytes()).finalize().into();
+            // Four weights from each hash of the seed and a counter.
+            if index % 4 == 0 {
+                weights = Sha512::new().chain_update(seed).chain_update(((index / 4) as u64).to_le_bytes()).finalize().into();
+            }
             let mut weight = [0u8; 16];
-            weight.copy_from_slice(&z[..16]);
+            weight.copy_from_slice(&weights[16 * (index % 4)..16 * (index % 4 + 1)]);
             let z = Scalar::from(u128::from_le_bytes(weight));
             let Some(s) = Option::<Scalar>::from(Scalar::from_canonical_bytes(noted.s)) else { return false };
             let Some(r) = point(&noted.r) else { return false };
