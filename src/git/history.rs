@@ -1724,6 +1724,11 @@ impl Iterator for Walk<'_> {
     }
 }
 
+/// The id of no object (forty zeros), as patches name a missing side.
+pub fn null_id() -> ObjectId {
+    ObjectId::null(gix_hash::Kind::Sha1)
+}
+
 /// Converts git2's id bytes.
 pub fn object_id(bytes: &[u8]) -> Option<ObjectId> {
     gix_hash::oid::try_from_bytes(bytes).ok().map(ToOwned::to_owned)

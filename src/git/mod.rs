@@ -291,12 +291,11 @@ impl crate::policy::rules::ChangeSource for Changes<'_> {
             return None;
         }
         let id = Oid::from_str(commit).ok().and_then(|oid| crate::git::history::object_id(oid.as_bytes()));
-        let digests = match id {
-            Some(id) => commit_digests(self.reader, &id),
+        let change_id = match id {
+            Some(id) => commit_change_id(self.reader, &id),
             None => Err(GitError::MissingObject { id: commit.to_owned() }),
         };
-        digests
-            .map(|d| d.map_or_else(|| patch_id::EMPTY_CHANGE.to_owned(), |d| d.change_id))
+        change_id
             .map_err(|error| tracing::warn!(commit = %commit, error = %crate::error_chain(&error), "cannot compute the change id"))
             .ok()
     }
@@ -428,26 +427,51 @@ fn commit_digests(
     id: &crate::git::history::ObjectId,
 ) -> Result<Option<patch_id::Digests>, GitError> {
     let (old, new) = reader.change_trees(id)?;
-    tree_digests(reader, old.as_ref(), &new)
+    let text = tree_patch(reader, old.as_ref(), &new)?;
+    Ok(patch_id::digests(text.split_inclusive(|&b| b == b'\n'), patch_id::Whitespace::Verbatim))
 }
 
-/// The patch-id and change id of the diff between two trees, rendered as
-/// `git diff-tree -p --no-renames --full-index` prints it; `None` when they
-/// are the same. The files come from the reader; each one's lines are
-/// diffed by libgit2's xdiff (git's own), from the bytes alone: no
-/// `.gitattributes` (checked out, in a clone's index, global or system)
-/// can make a senior's `approve` see another change than the gate sees
-/// in the bare repository, and binary files are told by their content.
-fn tree_digests(
+/// The change id of commit `id`'s change (see [`commit_digests`]).
+fn commit_change_id(reader: &mut crate::git::history::Reader, id: &crate::git::history::ObjectId) -> Result<String, GitError> {
+    let (old, new) = reader.change_trees(id)?;
+    tree_change_id(reader, old.as_ref(), &new)
+}
+
+/// The change id between two trees (see [`tree_patch`]).
+fn tree_change_id(
     reader: &mut crate::git::history::Reader,
     old: Option<&crate::git::history::ObjectId>,
     new: &crate::git::history::ObjectId,
-) -> Result<Option<patch_id::Digests>, GitError> {
+) -> Result<String, GitError> {
+    let text = tree_patch(reader, old, new)?;
+    Ok(patch_id::change_id(text.split_inclusive(|&b| b == b'\n')).unwrap_or_else(|| patch_id::EMPTY_CHANGE.to_owned()))
+}
+
+/// The diff between two trees, rendered as `git diff-tree -p --no-renames
+/// --full-index` prints it (each line ending in a newline). The files come
+/// from the reader; each one's lines are diffed by libgit2's xdiff (git's
+/// own), from the bytes alone: no `.gitattributes` (checked out, in a
+/// clone's index, global or system) can make a senior's `approve` see
+/// another change than the gate sees in the bare repository, and binary
+/// files are told by their content.
+fn tree_patch(
+    reader: &mut crate::git::history::Reader,
+    old: Option<&crate::git::history::ObjectId>,
+    new: &crate::git::history::ObjectId,
+) -> Result<Vec<u8>, GitError> {
     let mut options = git2::DiffOptions::new();
     options.indent_heuristic(true);
     let mut text: Vec<u8> = Vec::new();
     reader.file_diffs(old, new, MAX_TEXT_DIFF_BYTES, &mut |file| render_file(&mut text, file, &mut options))?;
-    Ok(patch_id::digests(text.split_inclusive(|&b| b == b'\n'), patch_id::Whitespace::Verbatim))
+    Ok(text)
+}
+
+/// Appends `parts` and a newline to `text`.
+fn push_line(text: &mut Vec<u8>, parts: &[&[u8]]) {
+    for part in parts {
+        text.extend_from_slice(part);
+    }
+    text.push(b'\n');
 }
 
 /// What one side of a file's change compares line by line: nothing for an
@@ -484,37 +508,31 @@ fn header_path(prefix: &str, path: &[u8]) -> Vec<u8> {
 /// deleted, a binary file), as git prints it.
 fn render_file(text: &mut Vec<u8>, file: &crate::git::history::FileDiff<'_>, options: &mut git2::DiffOptions) -> Result<(), GitError> {
     use std::io::Write as _;
-    const ZERO: &str = "0000000000000000000000000000000000000000";
-    let side =
-        |side: &Option<crate::git::history::FileSide<'_>>| side.as_ref().map_or((0, ZERO.to_owned()), |s| (s.mode, s.id.to_string()));
+    let zero = crate::git::history::null_id();
+    let side = |side: &Option<crate::git::history::FileSide<'_>>| side.as_ref().map_or((0, zero), |s| (s.mode, s.id));
     let ((old_mode, old_id), (new_mode, new_id)) = (side(&file.old), side(&file.new));
     let submodule = |mode: u32| mode & 0o170_000 == 0o160_000;
     let unchanged = !submodule(old_mode) && !submodule(new_mode) && old_id == new_id;
     let (a, b) = (header_path("a/", file.path), header_path("b/", file.path));
-    let mut line = |parts: &[&[u8]]| {
-        for part in parts {
-            text.extend_from_slice(part);
-        }
-        text.push(b'\n');
-    };
-    line(&[b"diff --git ", &a, b" ", &b]);
+    push_line(text, &[b"diff --git ", &a, b" ", &b]);
+    // Writing to a Vec cannot fail.
     if unchanged {
         if old_mode != new_mode {
-            line(&[format!("old mode {old_mode:o}\nnew mode {new_mode:o}").as_bytes()]);
+            let _ = write!(text, "old mode {old_mode:o}\nnew mode {new_mode:o}\n");
         }
         return Ok(());
     }
     if old_mode == new_mode {
-        line(&[format!("index {old_id}..{new_id} {old_mode:o}").as_bytes()]);
+        let _ = writeln!(text, "index {old_id}..{new_id} {old_mode:o}");
     } else {
         if old_mode == 0 {
-            line(&[format!("new file mode {new_mode:o}").as_bytes()]);
+            let _ = writeln!(text, "new file mode {new_mode:o}");
         } else if new_mode == 0 {
-            line(&[format!("deleted file mode {old_mode:o}").as_bytes()]);
+            let _ = writeln!(text, "deleted file mode {old_mode:o}");
         } else {
-            line(&[format!("old mode {old_mode:o}\nnew mode {new_mode:o}").as_bytes()]);
+            let _ = write!(text, "old mode {old_mode:o}\nnew mode {new_mode:o}\n");
         }
-        line(&[format!("index {old_id}..{new_id}").as_bytes()]);
+        let _ = writeln!(text, "index {old_id}..{new_id}");
     }
     let old_path: &[u8] = if file.old.is_some() { &a } else { b"/dev/null" };
     let new_path: &[u8] = if file.new.is_some() { &b } else { b"/dev/null" };
@@ -528,14 +546,14 @@ fn render_file(text: &mut Vec<u8>, file: &crate::git::history::FileDiff<'_>, opt
         _ => None,
     };
     let Some(patch) = patch else {
-        line(&[b"Binary files ", old_path, b" and ", new_path, b" differ"]);
+        push_line(text, &[b"Binary files ", old_path, b" and ", new_path, b" differ"]);
         return Ok(());
     };
     if patch.num_hunks() == 0 {
         return Ok(());
     }
-    line(&[b"--- ", old_path]);
-    line(&[b"+++ ", new_path]);
+    push_line(text, &[b"--- ", old_path]);
+    push_line(text, &[b"+++ ", new_path]);
     let context = || format!("cannot diff {}", String::from_utf8_lossy(file.path));
     for hunk in 0..patch.num_hunks() {
         let (header, count) = patch.hunk(hunk).map_err(git_error(context()))?;
@@ -658,7 +676,8 @@ impl GitRepo {
 
     /// The change id of one commit (see [`patch_id`]).
     pub fn change_id(&self, id: &str) -> Result<String, GitError> {
-        Ok(self.change_digests(id)?.map_or_else(|| patch_id::EMPTY_CHANGE.to_owned(), |d| d.change_id))
+        let oid = self.object_id(id)?;
+        commit_change_id(&mut self.history()?.reader(), &oid)
     }
 
     /// The change id and git's patch-id of one commit's change; `None` when
@@ -672,8 +691,7 @@ impl GitRepo {
     /// first parent's tree and the merged tree).
     pub fn change_id_between(&self, old_tree: &str, new_tree: &str) -> Result<String, GitError> {
         let (old, new) = (self.object_id(old_tree)?, self.object_id(new_tree)?);
-        Ok(tree_digests(&mut self.history()?.reader(), Some(&old), &new)?
-            .map_or_else(|| patch_id::EMPTY_CHANGE.to_owned(), |d| d.change_id))
+        tree_change_id(&mut self.history()?.reader(), Some(&old), &new)
     }
 
     /// `id` (full hex) as the history reader names objects.

@@ -35,23 +35,23 @@ pub struct Digests {
     pub change_id: String,
 }
 
-/// Both hashes at once, fed the same pieces.
+/// Both hashes at once, fed the same pieces (git's only when asked for).
 struct Hashes {
-    /// git's running sum of per-file SHA-1s.
-    sum: [u8; 20],
-    /// The current file's SHA-1.
-    file: Sha1,
+    /// git's running sum of per-file SHA-1s, and the current file's SHA-1.
+    git: Option<([u8; 20], Sha1)>,
     /// The whole patch, length-prefixed pieces and file ends.
     change: Sha256,
 }
 
 impl Hashes {
-    fn new() -> Hashes {
-        Hashes { sum: [0; 20], file: Sha1::new(), change: Sha256::new() }
+    fn new(with_patch_id: bool) -> Hashes {
+        Hashes { git: with_patch_id.then(|| ([0; 20], Sha1::new())), change: Sha256::new() }
     }
 
     fn update(&mut self, piece: &[u8]) {
-        self.file.update(piece);
+        if let Some((_, file)) = &mut self.git {
+            file.update(piece);
+        }
         self.change.update([1u8]);
         self.change.update((piece.len() as u64).to_le_bytes());
         self.change.update(piece);
@@ -60,20 +60,33 @@ impl Hashes {
     /// Ends one file: adds its hash into git's sum (a byte-wise sum with
     /// carry, as `--stable` does) and marks the end in the change id.
     fn flush(&mut self) {
-        let digest = std::mem::take(&mut self.file).finalize();
-        let mut carry: u16 = 0;
-        for (sum, byte) in self.sum.iter_mut().zip(digest.iter()) {
-            carry += u16::from(*sum) + u16::from(*byte);
-            *sum = carry as u8;
-            carry >>= 8;
+        if let Some((sum, file)) = &mut self.git {
+            let digest = std::mem::take(file).finalize();
+            let mut carry: u16 = 0;
+            for (sum, byte) in sum.iter_mut().zip(digest.iter()) {
+                carry += u16::from(*sum) + u16::from(*byte);
+                *sum = carry as u8;
+                carry >>= 8;
+            }
         }
         self.change.update([2u8]);
     }
 
-    fn finish(self) -> Digests {
-        let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
-        Digests { patch_id: hex(&self.sum), change_id: hex(&self.change.finalize()) }
+    /// git's patch-id (when asked for) and the change id, in hex.
+    fn finish(self) -> (Option<String>, String) {
+        (self.git.map(|(sum, _)| hex(&sum)), hex(&self.change.finalize()))
     }
+}
+
+/// `bytes` in lowercase hex.
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut text = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        text.push(char::from(DIGITS[usize::from(b >> 4)]));
+        text.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    text
 }
 
 /// The line without C's `isspace` bytes.
@@ -107,8 +120,26 @@ pub enum Whitespace {
 /// (each ending in a newline), and the change id over the same pieces;
 /// `None` when the patch has no content (git prints nothing).
 pub fn digests<L: AsRef<[u8]>>(lines: impl IntoIterator<Item = L>, whitespace: Whitespace) -> Option<Digests> {
+    match hash_patch(lines, whitespace, true) {
+        Some((Some(patch_id), change_id)) => Some(Digests { patch_id, change_id }),
+        _ => None,
+    }
+}
+
+/// The change id of one patch given as lines (see [`digests`]), without
+/// git's patch-id; `None` when the patch has no content.
+pub fn change_id<L: AsRef<[u8]>>(lines: impl IntoIterator<Item = L>) -> Option<String> {
+    hash_patch(lines, Whitespace::Verbatim, false).map(|(_, change_id)| change_id)
+}
+
+/// git's patch-id (`with_patch_id`) and the change id of one patch.
+fn hash_patch<L: AsRef<[u8]>>(
+    lines: impl IntoIterator<Item = L>,
+    whitespace: Whitespace,
+    with_patch_id: bool,
+) -> Option<(Option<String>, String)> {
     let verbatim = whitespace == Whitespace::Verbatim;
-    let mut hashes = Hashes::new();
+    let mut hashes = Hashes::new(with_patch_id);
     let (mut before, mut after): (i64, i64) = (-1, -1);
     let mut patch_len = 0usize;
     let mut is_binary = false;

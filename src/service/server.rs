@@ -492,17 +492,22 @@ async fn decide(state: &AppState, push: Push, loaded: Arc<Loaded>) -> Result<(Pu
                 }
             })
             .and_then(|mut decision| pre_receive::guard_roster(&loaded.config, &roots, &push, &mut decision).map(|()| decision));
-            decision
-                .map(|decision| (decision, commits, tally))
-                .map_err(|error| AppError::from_git(error, &push.repository.display().to_string()))
+            decision.map(|decision| (decision, commits, tally)).map_err(|error| match error {
+                // The work saw the deadline before the timer below did.
+                GitError::Stopped => too_late(deadline),
+                error => AppError::from_git(error, &push.repository.display().to_string()),
+            })
         })
         .await
         .map_err(|error| AppError::Internal(format!("decision task failed: {error}")))?
     })
     .await;
-    decided.map_err(|_| {
-        AppError::Unavailable(format!("the push could not be decided within {} s; it is refused, try again", deadline.as_secs_f64()))
-    })?
+    decided.map_err(|_| too_late(deadline))?
+}
+
+/// The answer to a push not decided within `deadline`.
+fn too_late(deadline: std::time::Duration) -> AppError {
+    AppError::Unavailable(format!("the push could not be decided within {} s; it is refused, try again", deadline.as_secs_f64()))
 }
 
 /// Sets its flag when dropped.
