@@ -852,3 +852,57 @@ fn approve_rewrites_parents_first_under_skewed_dates() {
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert!(stdout.contains("3 AI-assisted, 3 approved, 0 refused"), "{stdout}");
 }
+
+/// Eighty approved commits are checked in batches (a chunk of the walk at
+/// a time): one signature that does not verify, in the middle of a batch,
+/// refuses its commit and no other; untouched, all eighty go in.
+#[test]
+fn one_bad_signature_among_many_refuses_its_commit_alone() {
+    let mut signed = Signed::new();
+    signed.serve();
+    seed(&signed);
+    let work = &signed.world.work;
+    run_git(work, &["checkout", "--quiet", "-b", "bulk", "origin/main"]);
+    for n in 1..=80 {
+        ai_commit(work, &format!("part-{n}.txt"), &format!("part {n}\n"), &format!("Part {n}"), "");
+    }
+    assert!(signed.world.push("HEAD:refs/heads/review/bulk").accepted);
+    let alice = signed.clone_for("alice", ALICE, &signed.key("alice"));
+    run_git(&alice, &["checkout", "--quiet", "-b", "bulk", "origin/review/bulk"]);
+    let (code, stdout, stderr) = signed.approve(&alice, &["origin/main..HEAD"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("total: 80 commits"), "{stdout}");
+    let approved = run_git(&alice, &["rev-parse", "HEAD"]).trim().to_owned();
+
+    // Part 40: one base64 digit of its signature's last bytes changed (it
+    // still reads as a signature by Alice's key; it no longer verifies).
+    let target = run_git(&alice, &["log", "--format=%H", "--grep=^Part 40$", "HEAD"]).trim().to_owned();
+    let message = run_git(&alice, &["log", "-1", "--format=%B", &target]);
+    let last_sig_line = message.lines().filter(|l| l.starts_with(' ') && !l.contains('=')).last().expect("a signature line").to_owned();
+    let mut tampered_line = last_sig_line.clone().into_bytes();
+    let at = tampered_line.len() - 5;
+    tampered_line[at] = if tampered_line[at] == b'A' { b'B' } else { b'A' };
+    let tampered = message.replacen(&last_sig_line, &String::from_utf8(tampered_line).expect("ascii"), 1);
+    assert_ne!(tampered, message);
+    let file = alice.join(".git").join("TAMPERED");
+    std::fs::write(&file, tampered).expect("message");
+    let filter = format!("if [ \"$GIT_COMMIT\" = {target} ]; then cat {}; else cat; fi", file.display());
+    let output = git(&alice)
+        .args(["filter-branch", "-f", "--msg-filter", &filter, "origin/main..HEAD"])
+        .env("FILTER_BRANCH_SQUELCH_WARNING", "1")
+        .output()
+        .expect("filter-branch");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let part_40 = run_git(&alice, &["log", "--format=%H", "--grep=^Part 40$", "HEAD"]).trim().to_owned();
+    assert_ne!(part_40, target);
+
+    let pushed = signed.push_from(&alice, "HEAD:main");
+    assert!(!pushed.accepted, "{}", pushed.remote);
+    assert!(pushed.remote.contains("1 of 80 new commits refused"), "{}", pushed.remote);
+    assert_eq!(pushed.remote.matches("approval-signature-invalid").count(), 1, "{}", pushed.remote);
+    assert!(pushed.remote.contains(&part_40[..12]) && pushed.remote.contains("Part 40"), "{}", pushed.remote);
+
+    let pushed = signed.push_from(&alice, &format!("{approved}:refs/heads/main"));
+    assert!(pushed.accepted, "{}", pushed.remote);
+    assert!(pushed.remote.contains("ok: 80 AI-assisted commits signed off"), "{}", pushed.remote);
+}
