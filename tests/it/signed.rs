@@ -878,7 +878,7 @@ fn one_bad_signature_among_many_refuses_its_commit_alone() {
     // still reads as a signature by Alice's key; it no longer verifies).
     let target = run_git(&alice, &["log", "--format=%H", "--grep=^Part 40$", "HEAD"]).trim().to_owned();
     let message = run_git(&alice, &["log", "-1", "--format=%B", &target]);
-    let last_sig_line = message.lines().filter(|l| l.starts_with(' ') && !l.contains('=')).last().expect("a signature line").to_owned();
+    let last_sig_line = message.lines().rfind(|l| l.starts_with(' ') && !l.contains('=')).expect("a signature line").to_owned();
     let mut tampered_line = last_sig_line.clone().into_bytes();
     let at = tampered_line.len() - 5;
     tampered_line[at] = if tampered_line[at] == b'A' { b'B' } else { b'A' };
