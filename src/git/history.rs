@@ -67,9 +67,12 @@ pub struct Reader {
     trees: Option<gix_odb::HandleArc>,
     quarantine: Option<gix_odb::HandleArc>,
     buf: Vec<u8>,
-    /// The parent whose tree a commit's change was last read against: in
-    /// a walk, the next commit read (so each commit is inflated once).
+    /// The parent whose tree a commit's change was last read against, or
+    /// the next commit of a chunk the walk read already: in a walk, most
+    /// often the next commit read (so each commit is inflated once).
     parent: Option<(ObjectId, Vec<u8>)>,
+    /// The tree and first parent of the commit whose facts were read last.
+    last: Option<Lineage>,
     /// Buffers a diff reuses: both trees, both blobs, the tree walk's state.
     diff: DiffBuffers,
     /// Notes trees read so far, by id.
@@ -227,6 +230,7 @@ impl History {
             quarantine: self.quarantine.as_ref().map(quarantine_handle),
             buf: Vec::new(),
             parent: None,
+            last: None,
             diff: DiffBuffers::default(),
             notes_trees: HashMap::new(),
         }
@@ -518,6 +522,17 @@ impl History {
 }
 
 impl Reader {
+    /// Keeps `bytes` as commit `id`'s, to be read again soon.
+    fn keep_parent(&mut self, id: &ObjectId, bytes: &[u8]) {
+        if self.parent.as_ref().is_some_and(|(kept, _)| kept == id) {
+            return;
+        }
+        let mut kept = self.parent.take().map(|(_, bytes)| bytes).unwrap_or_default();
+        kept.clear();
+        kept.extend_from_slice(bytes);
+        self.parent = Some((*id, kept));
+    }
+
     /// `work` of a chunk of commits.
     fn judge<T>(
         &mut self,
@@ -622,7 +637,8 @@ impl Reader {
     /// walk already read them.
     fn facts_read(&mut self, id: &ObjectId, bytes: Option<&[u8]>, notes: &[(String, ObjectId)]) -> Result<CommitFacts, GitError> {
         let Some(bytes) = bytes else { return self.facts_with_notes(id, notes) };
-        let mut facts = facts_of(id, bytes)?;
+        let (mut facts, lineage) = facts_of(id, bytes)?;
+        self.last = Some(lineage);
         for (notes_ref, tree) in notes {
             if let Some(text) = self.note(tree, id) {
                 facts.notes.push((notes_ref.clone(), text));
@@ -634,12 +650,14 @@ impl Reader {
     /// Reads commit `id` into plain facts.
     pub fn facts(&mut self, id: &ObjectId) -> Result<CommitFacts, GitError> {
         let bytes = self.commit(id)?;
-        facts_of(id, bytes)
+        let (facts, lineage) = facts_of(id, bytes)?;
+        self.last = Some(lineage);
+        Ok(facts)
     }
 }
 
 /// A raw commit's plain facts.
-fn facts_of(id: &ObjectId, bytes: &[u8]) -> Result<CommitFacts, GitError> {
+fn facts_of(id: &ObjectId, bytes: &[u8]) -> Result<(CommitFacts, Lineage), GitError> {
     let commit = parse_commit(bytes).map_err(|reason| GitError::BadCommit { id: id.to_string(), reason })?;
     // git shows a message (and names) in the encoding the commit
     // declares; read them the same way, or the text git shows and the
@@ -681,7 +699,8 @@ fn facts_of(id: &ObjectId, bytes: &[u8]) -> Result<CommitFacts, GitError> {
             other_readings.push(raw);
         }
     }
-    Ok(CommitFacts {
+    let lineage = Lineage { commit: *id, tree: commit.tree, first_parent: commit.parents.first().copied() };
+    let facts = CommitFacts {
         id: id.to_string(),
         malformed: header_problem(bytes).map(str::to_owned),
         parent_ids: commit.parents.iter().map(ObjectId::to_string).collect(),
@@ -696,7 +715,16 @@ fn facts_of(id: &ObjectId, bytes: &[u8]) -> Result<CommitFacts, GitError> {
         change_id: None,
         // Only a merge's signature matters (it can approve a branch).
         signature: if commit.parents.len() > 1 { signed_payload(bytes, b"gpgsig") } else { None },
-    })
+    };
+    Ok((facts, lineage))
+}
+
+/// A commit's tree and first parent, as the object records them.
+#[derive(Clone, Copy)]
+struct Lineage {
+    commit: ObjectId,
+    tree: ObjectId,
+    first_parent: Option<ObjectId>,
 }
 
 // ---------------------------------------------------------------- diffs
@@ -834,20 +862,23 @@ impl Reader {
     /// the object records it (none for a root commit; `info/grafts`, which
     /// git's reading of a push ignores, is not read) and its own.
     pub fn change_trees(&mut self, id: &ObjectId) -> Result<(Option<ObjectId>, ObjectId), GitError> {
-        let (tree, parent) = {
-            let bytes = self.commit(id)?;
-            let commit = parse_commit(bytes).map_err(|reason| GitError::BadCommit { id: id.to_string(), reason })?;
-            (commit.tree, commit.parents.first().copied())
+        let (tree, parent) = match self.last.filter(|last| last.commit == *id) {
+            // The commit whose facts were read last: most often, this one.
+            Some(last) => (last.tree, last.first_parent),
+            None => {
+                let bytes = self.commit(id)?;
+                let commit = parse_commit(bytes).map_err(|reason| GitError::BadCommit { id: id.to_string(), reason })?;
+                (commit.tree, commit.parents.first().copied())
+            }
         };
         let parent_tree = match parent {
             Some(parent) => {
                 let bytes = self.commit(&parent)?;
                 let tree = parse_commit(bytes).map_err(|reason| GitError::BadCommit { id: parent.to_string(), reason })?.tree;
                 if self.parent.as_ref().is_none_or(|(kept, _)| *kept != parent) {
-                    let mut kept = self.parent.take().map(|(_, bytes)| bytes).unwrap_or_default();
-                    kept.clear();
-                    kept.extend_from_slice(&self.buf);
-                    self.parent = Some((parent, kept));
+                    let bytes = std::mem::take(&mut self.buf);
+                    self.keep_parent(&parent, &bytes);
+                    self.buf = bytes;
                 }
                 Some(tree)
             }
@@ -968,6 +999,12 @@ impl Chunk<'_> {
     pub fn next_facts(&mut self) -> Option<Result<CommitFacts, GitError>> {
         let (id, bytes) = self.items.get(self.next)?;
         self.next += 1;
+        // The next commit is most often this one's parent, whose tree its
+        // change is read against: when the walk read it already, it need
+        // not be inflated again.
+        if let Some((next, Some(next_bytes))) = self.items.get(self.next) {
+            self.reader.keep_parent(next, next_bytes);
+        }
         Some(self.reader.facts_read(id, bytes.as_deref(), self.notes))
     }
 
