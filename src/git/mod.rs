@@ -466,6 +466,11 @@ fn tree_patch(
     Ok(text)
 }
 
+/// Whether git calls these bytes binary: a NUL among the first 8,000.
+fn has_nul(bytes: &[u8]) -> bool {
+    bytes[..bytes.len().min(8000)].contains(&0)
+}
+
 /// Appends `parts` and a newline to `text`.
 fn push_line(text: &mut Vec<u8>, parts: &[&[u8]]) {
     for part in parts {
@@ -511,8 +516,11 @@ fn render_file(text: &mut Vec<u8>, file: &crate::git::history::FileDiff<'_>, opt
     let zero = crate::git::history::null_id();
     let side = |side: &Option<crate::git::history::FileSide<'_>>| side.as_ref().map_or((0, zero), |s| (s.mode, s.id));
     let ((old_mode, old_id), (new_mode, new_id)) = (side(&file.old), side(&file.new));
-    let submodule = |mode: u32| mode & 0o170_000 == 0o160_000;
-    let unchanged = !submodule(old_mode) && !submodule(new_mode) && old_id == new_id;
+    // As libgit2 decides it: both ids zero, or the same id on no submodule
+    // (a mode of exactly 160000).
+    let (old_zero, new_zero) = (old_id.is_null(), new_id.is_null());
+    let submodule = |mode: u32| mode == 0o160_000;
+    let unchanged = (old_zero && new_zero) || (!submodule(old_mode) && !submodule(new_mode) && old_id == new_id);
     let (a, b) = (header_path("a/", file.path), header_path("b/", file.path));
     push_line(text, &[b"diff --git ", &a, b" ", &b]);
     // Writing to a Vec cannot fail.
@@ -520,9 +528,7 @@ fn render_file(text: &mut Vec<u8>, file: &crate::git::history::FileDiff<'_>, opt
         if old_mode != new_mode {
             let _ = write!(text, "old mode {old_mode:o}\nnew mode {new_mode:o}\n");
         }
-        return Ok(());
-    }
-    if old_mode == new_mode {
+    } else if old_mode == new_mode {
         let _ = writeln!(text, "index {old_id}..{new_id} {old_mode:o}");
     } else {
         if old_mode == 0 {
@@ -534,26 +540,34 @@ fn render_file(text: &mut Vec<u8>, file: &crate::git::history::FileDiff<'_>, opt
         }
         let _ = writeln!(text, "index {old_id}..{new_id}");
     }
-    let old_path: &[u8] = if file.old.is_some() { &a } else { b"/dev/null" };
-    let new_path: &[u8] = if file.new.is_some() { &b } else { b"/dev/null" };
-    // An absent side reads as empty; a blob too large to read counts as binary.
-    let patch = match (contents(&file.old), contents(&file.new)) {
-        (Some(old), Some(new)) => {
-            let patch = git2::Patch::from_buffers(old, None, new, None, Some(options))
-                .map_err(git_error(format!("cannot diff {}", String::from_utf8_lossy(file.path))))?;
-            (!patch.delta().flags().is_binary()).then_some(patch)
+    let old_path: &[u8] = if old_zero { b"/dev/null" } else { &a };
+    let new_path: &[u8] = if new_zero { b"/dev/null" } else { &b };
+    // Binary as libgit2 tells it without attributes: a side too large to
+    // read, or a NUL in either side's first 8,000 bytes (an absent side,
+    // or one at the zero id, reads as empty).
+    let old_text = if old_zero { Some(&[][..]) } else { contents(&file.old) };
+    let new_text = if new_zero { Some(&[][..]) } else { contents(&file.new) };
+    let (old, new) = match (old_text, new_text) {
+        (Some(old), Some(new)) if !has_nul(old) && !has_nul(new) => (old, new),
+        _ => {
+            push_line(text, &[b"Binary files ", old_path, b" and ", new_path, b" differ"]);
+            return Ok(());
         }
-        _ => None,
     };
-    let Some(patch) = patch else {
-        push_line(text, &[b"Binary files ", old_path, b" and ", new_path, b" differ"]);
+    if old == new {
         return Ok(());
-    };
+    }
+    let patch = git2::Patch::from_buffers(old, None, new, None, Some(options))
+        .map_err(git_error(format!("cannot diff {}", String::from_utf8_lossy(file.path))))?;
     if patch.num_hunks() == 0 {
         return Ok(());
     }
-    push_line(text, &[b"--- ", old_path]);
-    push_line(text, &[b"+++ ", new_path]);
+    // libgit2 names the files again only in a header that is not
+    // `unchanged`.
+    if !unchanged {
+        push_line(text, &[b"--- ", old_path]);
+        push_line(text, &[b"+++ ", new_path]);
+    }
     let context = || format!("cannot diff {}", String::from_utf8_lossy(file.path));
     for hunk in 0..patch.num_hunks() {
         let (header, count) = patch.hunk(hunk).map_err(git_error(context()))?;

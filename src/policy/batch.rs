@@ -16,11 +16,18 @@
 //!
 //! where kᵢ = SHA-512(Rᵢ ‖ A ‖ Mᵢ) and the zᵢ are 128-bit scalars derived
 //! from a hash of every input, so no one can choose signatures that fail
-//! alone and cancel out together. The multiplication by the cofactor makes
-//! the batch accept a signature exactly when it verifies up to a
-//! small-order component; one-by-one checks are stricter there. Only a
-//! key's owner can make a signature that differs between the two, so the
-//! difference gives a pusher without the key nothing.
+//! alone and cancel out together.
+//!
+//! One rule everywhere: a signature verifies when [8]([s]B − R − [k]A) = 0
+//! (the cofactored equation, as ZIP-215 has it), s is canonical and R and A
+//! are canonical encodings, whether it is checked in a batch or alone
+//! ([`verifies_now`]). A batch takes the multiplication by the cofactor
+//! outside the sum, so it accepts exactly what the one-by-one check accepts
+//! (with certainty for good signatures, and for bad ones but with
+//! negligible chance), and a commit's verdict does not depend on the
+//! commits it shares a batch with. Only a key's owner can make a signature
+//! that `ssh-keygen -Y verify` (which does not multiply by the cofactor)
+//! reads otherwise.
 
 use curve25519_dalek::constants::ED25519_BASEPOINT_POINT;
 use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsPoint};
@@ -30,9 +37,42 @@ use sha2::{Digest, Sha512};
 use ssh_key::{Algorithm, PublicKey, SshSig};
 
 /// Whether `signature`, by the key it carries, verifies over `message` in
-/// `namespace` (checked now, on its own).
+/// `namespace` (checked now, on its own; an ed25519 one by the rule of the
+/// module, any other by `ssh-key`).
 pub fn verifies_now(namespace: &str, message: &[u8], signature: &SshSig) -> bool {
-    PublicKey::from(signature.public_key().clone()).verify(namespace, message, signature).is_ok()
+    match prepare(namespace, message, signature) {
+        Prepared::Ed25519(noted) => noted.verifies(),
+        Prepared::Other => PublicKey::from(signature.public_key().clone()).verify(namespace, message, signature).is_ok(),
+        Prepared::Refused => false,
+    }
+}
+
+/// A signature made ready to be checked.
+enum Prepared {
+    /// A plain ed25519 SSHSIG.
+    Ed25519(Noted),
+    /// Another kind of key or signature: `ssh-key` checks it.
+    Other,
+    /// It cannot verify (another namespace, a signature of the wrong size).
+    Refused,
+}
+
+/// Reads what checking `signature` over `message` in `namespace` needs.
+fn prepare(namespace: &str, message: &[u8], signature: &SshSig) -> Prepared {
+    let Some(key) = signature.public_key().ed25519() else { return Prepared::Other };
+    if signature.algorithm() != Algorithm::Ed25519 || !signature.reserved().is_empty() {
+        return Prepared::Other;
+    }
+    if signature.namespace() != namespace {
+        return Prepared::Refused;
+    }
+    let Ok(signed) = SshSig::signed_data(namespace, signature.hash_alg(), message) else { return Prepared::Refused };
+    let Ok(bytes) = <[u8; 64]>::try_from(signature.signature_bytes()) else { return Prepared::Refused };
+    let (mut r, mut s) = ([0u8; 32], [0u8; 32]);
+    r.copy_from_slice(&bytes[..32]);
+    s.copy_from_slice(&bytes[32..]);
+    let hram: [u8; 64] = Sha512::new().chain_update(r).chain_update(key.0).chain_update(&signed).finalize().into();
+    Prepared::Ed25519(Noted { key: key.0, r, s, hram })
 }
 
 /// One noted signature.
@@ -51,9 +91,6 @@ struct Noted {
 #[derive(Default)]
 pub struct Batch {
     noted: Vec<Noted>,
-    /// Something noted cannot verify whatever the rest (a signature of the
-    /// wrong length): the batch fails.
-    broken: bool,
 }
 
 impl Batch {
@@ -61,24 +98,14 @@ impl Batch {
     /// until [`Batch::verifies`]; a signature that is not a plain ed25519
     /// one is checked now.
     pub fn note(&mut self, namespace: &str, message: &[u8], signature: &SshSig) -> bool {
-        let Some(key) = signature.public_key().ed25519() else { return verifies_now(namespace, message, signature) };
-        if signature.algorithm() != Algorithm::Ed25519 || !signature.reserved().is_empty() {
-            return verifies_now(namespace, message, signature);
+        match prepare(namespace, message, signature) {
+            Prepared::Ed25519(noted) => {
+                self.noted.push(noted);
+                true
+            }
+            Prepared::Other => verifies_now(namespace, message, signature),
+            Prepared::Refused => false,
         }
-        if signature.namespace() != namespace {
-            return false;
-        }
-        let Ok(signed) = SshSig::signed_data(namespace, signature.hash_alg(), message) else { return false };
-        let Ok(bytes) = <[u8; 64]>::try_from(signature.signature_bytes()) else {
-            self.broken = true;
-            return true;
-        };
-        let (mut r, mut s) = ([0u8; 32], [0u8; 32]);
-        r.copy_from_slice(&bytes[..32]);
-        s.copy_from_slice(&bytes[32..]);
-        let hram: [u8; 64] = Sha512::new().chain_update(r).chain_update(key.0).chain_update(&signed).finalize().into();
-        self.noted.push(Noted { key: key.0, r, s, hram });
-        true
     }
 
     /// How many signatures were noted.
@@ -93,9 +120,6 @@ impl Batch {
 
     /// Whether every noted signature verifies.
     pub fn verifies(&self) -> bool {
-        if self.broken {
-            return false;
-        }
         if self.noted.is_empty() {
             return true;
         }
@@ -142,6 +166,16 @@ impl Batch {
             points.push(a);
         }
         EdwardsPoint::vartime_multiscalar_mul(&scalars, &points).mul_by_cofactor().is_identity()
+    }
+}
+
+impl Noted {
+    /// Whether this one signature verifies: [8]([s]B − R − [k]A) = 0.
+    fn verifies(&self) -> bool {
+        let Some(s) = Option::<Scalar>::from(Scalar::from_canonical_bytes(self.s)) else { return false };
+        let (Some(r), Some(a)) = (point(&self.r), point(&self.key)) else { return false };
+        let k = Scalar::from_bytes_mod_order_wide(&self.hram);
+        (EdwardsPoint::vartime_double_scalar_mul_basepoint(&k, &-a, &s) - r).mul_by_cofactor().is_identity()
     }
 }
 
@@ -287,6 +321,48 @@ mod tests {
             batch.note("test-namespace", message.as_bytes(), &signature);
             assert_eq!(batch.verifies(), verifies_now("test-namespace", message.as_bytes(), &signature));
         }
+    }
+
+    /// A signature by `secret` whose R carries a small-order component:
+    /// [s]B − R − [k]A is that component, not zero.
+    fn with_torsion(secret: Scalar, message: &[u8]) -> SshSig {
+        let public = (ED25519_BASEPOINT_POINT * secret).compress().to_bytes();
+        let nonce = Scalar::from(123_456_789u64);
+        let r = (ED25519_BASEPOINT_POINT * nonce + curve25519_dalek::constants::EIGHT_TORSION[1]).compress().to_bytes();
+        let signed = SshSig::signed_data("test-namespace", HashAlg::Sha512, message).expect("signed data");
+        let k =
+            Scalar::from_bytes_mod_order_wide(&Sha512::new().chain_update(r).chain_update(public).chain_update(&signed).finalize().into());
+        let s = nonce + k * secret;
+        let mut bytes = r.to_vec();
+        bytes.extend_from_slice(s.as_bytes());
+        let key = ssh_key::public::KeyData::Ed25519(ssh_key::public::Ed25519PublicKey(public));
+        let raw = ssh_key::Signature::new(Algorithm::Ed25519, bytes).expect("signature");
+        SshSig::new(key, "test-namespace", HashAlg::Sha512, raw).expect("sshsig")
+    }
+
+    #[test]
+    fn a_signature_with_a_small_order_part_gets_one_verdict_alone_or_in_any_batch() {
+        let secret = Scalar::from(987_654_321u64);
+        let odd = with_torsion(secret, b"change");
+        // ssh-key (no multiplication by the cofactor) refuses it; the gate's
+        // one rule takes it, alone and in a batch, whatever its neighbours.
+        assert!(PublicKey::from(odd.public_key().clone()).verify("test-namespace", b"change", &odd).is_err());
+        assert!(verifies_now("test-namespace", b"change", &odd));
+        let alice = key(1);
+        for neighbours in [0, 1, 7, 30] {
+            let mut batch = Batch::default();
+            batch.note("test-namespace", b"change", &odd);
+            for n in 0..neighbours {
+                let message = format!("change {n}");
+                batch.note("test-namespace", message.as_bytes(), &signed(&alice, &message));
+            }
+            assert!(batch.verifies(), "with {neighbours} neighbours");
+        }
+        // For another message it verifies nowhere.
+        assert!(!verifies_now("test-namespace", b"other", &odd));
+        let mut batch = Batch::default();
+        batch.note("test-namespace", b"other", &odd);
+        assert!(!batch.verifies());
     }
 
     #[test]
