@@ -182,7 +182,7 @@ fn handle(store: &Arc<gix_odb::Store>) -> gix_odb::HandleArc {
 /// so their handle keeps none: a cache would only copy them).
 fn diff_handle(store: &Arc<gix_odb::Store>) -> gix_odb::HandleArc {
     let mut handle = store.to_cache_arc();
-    handle.set_pack_cache(|| Box::new(gix_pack::cache::lru::MemoryCappedHashmap::new(PACK_CACHE_BYTES)));
+    handle.set_pack_cache(|| Box::new(gix_pack::cache::lru::StaticLinkedList::<64>::new(PACK_CACHE_BYTES)));
     handle.set_object_cache(|| Box::new(gix_pack::cache::object::MemoryCappedHashmap::new(OBJECT_CACHE_BYTES)));
     handle
 }
