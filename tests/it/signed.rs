@@ -906,3 +906,31 @@ fn one_bad_signature_among_many_refuses_its_commit_alone() {
     assert!(pushed.accepted, "{}", pushed.remote);
     assert!(pushed.remote.contains("ok: 80 AI-assisted commits signed off"), "{}", pushed.remote);
 }
+
+/// A global attributes file (`core.attributesfile` in the gate user's or
+/// a senior's `~/.gitconfig`) changes nothing either: libgit2 read it even
+/// for a repository of objects alone, and `* -diff` there changed every id.
+#[test]
+fn change_ids_do_not_depend_on_a_global_attributes_file() {
+    let world = World::new();
+    let work = &world.work;
+    std::fs::write(work.join("f.txt"), "a\n").expect("write");
+    run_git(work, &["add", "f.txt"]);
+    run_git(work, &["commit", "--quiet", "-m", "one"]);
+    std::fs::write(work.join("f.txt"), "b\n").expect("write");
+    run_git(work, &["commit", "--quiet", "-am", "two"]);
+    let home = world.dir.path().join("home-with-attributes");
+    std::fs::create_dir(&home).expect("home");
+    let attributes = home.join("attributes");
+    std::fs::write(&attributes, "* -diff\n").expect("attributes");
+    std::fs::write(home.join(".gitconfig"), format!("[core]\n\tattributesfile = {}\n", attributes.display())).expect("gitconfig");
+    let id_with_home = |home: &Path| {
+        let output = Command::new(BIN).current_dir(work).args(["change-id", "HEAD"]).env("HOME", home).output().expect("change-id");
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8_lossy(&output.stdout).split_whitespace().next().expect("an id").to_owned()
+    };
+    let plain = world.dir.path().join("plain-home");
+    std::fs::create_dir(&plain).expect("home");
+    assert_eq!(id_with_home(&home), id_with_home(&plain));
+    assert_eq!(id_with_home(&plain), change_id(work, "HEAD"));
+}
