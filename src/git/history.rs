@@ -784,7 +784,7 @@ fn line_count(data: &[u8]) -> u64 {
 }
 
 /// Whether git calls `data` binary: a NUL in its first 8000 bytes.
-fn is_binary(data: &[u8]) -> bool {
+pub fn is_binary(data: &[u8]) -> bool {
     data[..data.len().min(BINARY_SNIFF_BYTES)].contains(&0)
 }
 
@@ -820,18 +820,11 @@ impl Reader {
         let Reader { store, trees, quarantine, diff: buffers, .. } = self;
         let objects = Objects { objects: trees.get_or_insert_with(|| diff_handle(store)), quarantine: quarantine.as_ref() };
         let context = || format!("cannot diff commit {id}");
-        use gix_diff::tree::recorder::Change;
         for change in &records {
             if stop.now() {
                 return Err(GitError::Stopped);
             }
-            let (path, old, new) = match change {
-                Change::Addition { entry_mode, oid, path, .. } => (path, None, Some((*entry_mode, oid))),
-                Change::Deletion { entry_mode, oid, path, .. } => (path, Some((*entry_mode, oid)), None),
-                Change::Modification { previous_entry_mode, previous_oid, entry_mode, oid, path } => {
-                    (path, Some((*previous_entry_mode, previous_oid)), Some((*entry_mode, oid)))
-                }
-            };
+            let (path, old, new) = sides(change);
             let old_kind = old.and_then(|(mode, _)| entry_kind(mode));
             let new_kind = new.and_then(|(mode, _)| entry_kind(mode));
             if old_kind.is_none() && new_kind.is_none() {
@@ -932,18 +925,12 @@ impl Reader {
         max_text: u64,
         visit: &mut dyn FnMut(&FileDiff<'_>) -> Result<(), GitError>,
     ) -> Result<(), GitError> {
-        use gix_diff::tree::recorder::Change;
         let records = self.tree_diff(old, new)?;
         let mut files: Vec<(&[u8], Option<Side>, Option<Side>)> = Vec::with_capacity(records.len());
         let file = |mode: gix_object::tree::EntryMode, id: &ObjectId| (!mode.is_tree()).then(|| (u32::from(mode.value()), *id));
         for change in &records {
-            let (path, old, new) = match change {
-                Change::Addition { entry_mode, oid, path, .. } => (path, None, file(*entry_mode, oid)),
-                Change::Deletion { entry_mode, oid, path, .. } => (path, file(*entry_mode, oid), None),
-                Change::Modification { previous_entry_mode, previous_oid, entry_mode, oid, path } => {
-                    (path, file(*previous_entry_mode, previous_oid), file(*entry_mode, oid))
-                }
-            };
+            let (path, old, new) = sides(change);
+            let (old, new) = (old.and_then(|(mode, id)| file(mode, id)), new.and_then(|(mode, id)| file(mode, id)));
             let path: &[u8] = path.as_ref();
             match (old, new) {
                 (None, None) => {}
@@ -1016,6 +1003,25 @@ impl Chunk<'_> {
     /// Back before the first commit, to read them all again.
     pub fn rewind(&mut self) {
         self.next = 0;
+    }
+}
+
+/// The path of a recorded change and its sides: mode and id before
+/// (`None`: added) and after (`None`: deleted).
+type Sides<'c> = (
+    &'c gix_object::bstr::BString,
+    Option<(gix_object::tree::EntryMode, &'c ObjectId)>,
+    Option<(gix_object::tree::EntryMode, &'c ObjectId)>,
+);
+
+fn sides(change: &gix_diff::tree::recorder::Change) -> Sides<'_> {
+    use gix_diff::tree::recorder::Change;
+    match change {
+        Change::Addition { entry_mode, oid, path, .. } => (path, None, Some((*entry_mode, oid))),
+        Change::Deletion { entry_mode, oid, path, .. } => (path, Some((*entry_mode, oid)), None),
+        Change::Modification { previous_entry_mode, previous_oid, entry_mode, oid, path } => {
+            (path, Some((*previous_entry_mode, previous_oid)), Some((*entry_mode, oid)))
+        }
     }
 }
 

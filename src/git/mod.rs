@@ -466,11 +466,6 @@ fn tree_patch(
     Ok(text)
 }
 
-/// Whether git calls these bytes binary: a NUL among the first 8,000.
-fn has_nul(bytes: &[u8]) -> bool {
-    bytes[..bytes.len().min(8000)].contains(&0)
-}
-
 /// Appends `parts` and a newline to `text`.
 fn push_line(text: &mut Vec<u8>, parts: &[&[u8]]) {
     for part in parts {
@@ -548,7 +543,7 @@ fn render_file(text: &mut Vec<u8>, file: &crate::git::history::FileDiff<'_>, opt
     let old_text = if old_zero { Some(&[][..]) } else { contents(&file.old) };
     let new_text = if new_zero { Some(&[][..]) } else { contents(&file.new) };
     let (old, new) = match (old_text, new_text) {
-        (Some(old), Some(new)) if !has_nul(old) && !has_nul(new) => (old, new),
+        (Some(old), Some(new)) if !crate::git::history::is_binary(old) && !crate::git::history::is_binary(new) => (old, new),
         _ => {
             push_line(text, &[b"Binary files ", old_path, b" and ", new_path, b" differ"]);
             return Ok(());
