@@ -63,9 +63,10 @@ pub struct Reader {
     /// The store diffs read from (the one `objects` reads, or one a long
     /// walk opened for its diffs alone).
     store: Arc<gix_odb::Store>,
-    /// The handle diffs read trees and blobs through, made on first use.
-    trees: Option<gix_odb::HandleArc>,
+    /// The handles diffs read trees and blobs through, made on first use.
+    trees: Option<DiffHandles>,
     quarantine: Option<gix_odb::HandleArc>,
+    quarantine_store: Option<Arc<gix_odb::Store>>,
     buf: Vec<u8>,
     /// The parent whose tree a commit's change was last read against, or
     /// the next commit of a chunk the walk read already: in a walk, most
@@ -174,12 +175,21 @@ const PACK_CACHE_BYTES: usize = 4 << 20;
 /// and its parent's, and the next commit in the walk is that parent.
 const OBJECT_CACHE_BYTES: usize = 2 << 20;
 
+/// Bytes of decoded commits each reader keeps as delta bases. A commit is
+/// read once, but a pack that `git pack-objects` wrote (a push's, or any
+/// repack) stores most commits as deltas on the next newer one, so reading
+/// newest first finds each base among the last few read (without it, every
+/// commit resolves its chain, up to 50 inflates).
+const COMMIT_CACHE_BYTES: usize = 256 << 10;
+
+/// A handle for commits, with a few delta bases (see above).
 fn handle(store: &Arc<gix_odb::Store>) -> gix_odb::HandleArc {
-    store.to_cache_arc()
+    let mut handle = store.to_cache_arc();
+    handle.set_pack_cache(|| Box::new(gix_pack::cache::lru::StaticLinkedList::<8>::new(COMMIT_CACHE_BYTES)));
+    handle
 }
 
-/// A handle for diffs, with the caches above (commits are read once each,
-/// so their handle keeps none: a cache would only copy them).
+/// A handle for diffs, with the caches above.
 fn diff_handle(store: &Arc<gix_odb::Store>) -> gix_odb::HandleArc {
     let mut handle = store.to_cache_arc();
     handle.set_pack_cache(|| Box::new(gix_pack::cache::lru::StaticLinkedList::<64>::new(PACK_CACHE_BYTES)));
@@ -187,13 +197,41 @@ fn diff_handle(store: &Arc<gix_odb::Store>) -> gix_odb::HandleArc {
     handle
 }
 
+/// A handle for commits in a push's quarantine. Everything a push brings
+/// is there, in the pack the pusher's `git pack-objects` made (commits,
+/// trees and blobs as deltas), so it keeps the caches of its kind.
 fn quarantine_handle(store: &Arc<gix_odb::Store>) -> gix_odb::HandleArc {
-    let mut handle = store.to_cache_arc();
+    never_refreshed(handle(store))
+}
+
+/// A handle for diffs in a push's quarantine (see above).
+fn quarantine_diff_handle(store: &Arc<gix_odb::Store>) -> gix_odb::HandleArc {
+    never_refreshed(diff_handle(store))
+}
+
+fn never_refreshed(mut handle: gix_odb::HandleArc) -> gix_odb::HandleArc {
     // A quarantine lives for one push and is complete when the hook runs;
     // nearly every lookup misses it (it is asked first), and a miss must
     // not rescan its folder.
     handle.refresh_never();
     handle
+}
+
+/// The handles a reader's diffs read through.
+struct DiffHandles {
+    objects: gix_odb::HandleArc,
+    quarantine: Option<gix_odb::HandleArc>,
+}
+
+/// The objects diffs read, through handles made on first use.
+fn diff_objects<'r>(
+    trees: &'r mut Option<DiffHandles>,
+    store: &Arc<gix_odb::Store>,
+    quarantine: Option<&Arc<gix_odb::Store>>,
+) -> Objects<'r> {
+    let handles =
+        trees.get_or_insert_with(|| DiffHandles { objects: diff_handle(store), quarantine: quarantine.map(quarantine_diff_handle) });
+    Objects { objects: &handles.objects, quarantine: handles.quarantine.as_ref() }
 }
 
 impl History {
@@ -228,6 +266,7 @@ impl History {
             store: Arc::clone(store),
             trees: None,
             quarantine: self.quarantine.as_ref().map(quarantine_handle),
+            quarantine_store: self.quarantine.clone(),
             buf: Vec::new(),
             parent: None,
             last: None,
@@ -503,6 +542,19 @@ impl History {
                 }
             }
             drop(jobs);
+            // A painting walk is over: this thread reads the chunks the
+            // workers have not taken yet, rather than wait with a core idle.
+            while caller_runs && matches!(outcome, Ok(true)) {
+                let job = queue.lock().map_or(None, |queue| queue.try_recv().ok());
+                let Some((seq, ids)) = job else { break };
+                pending.insert(seq, walk.nodes.reader.judge(&ids, &notes, work));
+                received += 1;
+                while let Ok((seq, read)) = results.try_recv() {
+                    pending.insert(seq, read);
+                    received += 1;
+                }
+                outcome = emit(&mut pending);
+            }
             if matches!(outcome, Ok(true)) {
                 while received < sent {
                     let Ok((seq, read)) = results.recv() else { break };
@@ -817,8 +869,8 @@ impl Reader {
     ) -> Result<(), GitError> {
         let (parent_tree, tree) = self.change_trees(id)?;
         let records = self.tree_diff(parent_tree.as_ref(), &tree)?;
-        let Reader { store, trees, quarantine, diff: buffers, .. } = self;
-        let objects = Objects { objects: trees.get_or_insert_with(|| diff_handle(store)), quarantine: quarantine.as_ref() };
+        let Reader { store, trees, quarantine_store, diff: buffers, .. } = self;
+        let objects = diff_objects(trees, store, quarantine_store.as_ref());
         let context = || format!("cannot diff commit {id}");
         for change in &records {
             if stop.now() {
@@ -883,8 +935,8 @@ impl Reader {
     /// Every entry that differs between two trees (`None`: the empty tree),
     /// trees among them, in no particular order.
     fn tree_diff(&mut self, old: Option<&ObjectId>, new: &ObjectId) -> Result<Vec<gix_diff::tree::recorder::Change>, GitError> {
-        let Reader { store, trees, quarantine, diff: buffers, .. } = self;
-        let objects = Objects { objects: trees.get_or_insert_with(|| diff_handle(store)), quarantine: quarantine.as_ref() };
+        let Reader { store, trees, quarantine_store, diff: buffers, .. } = self;
+        let objects = diff_objects(trees, store, quarantine_store.as_ref());
         let context = || format!("cannot diff tree {new}");
         let tree_bytes = |tree: &ObjectId, buf: &mut Vec<u8>| -> Result<(), GitError> {
             use gix_object::Find as _;
@@ -944,8 +996,8 @@ impl Reader {
         }
         // Stable: a split type change keeps its deletion first.
         files.sort_by(|a, b| a.0.cmp(b.0));
-        let Reader { store, trees, quarantine, diff: buffers, .. } = self;
-        let objects = Objects { objects: trees.get_or_insert_with(|| diff_handle(store)), quarantine: quarantine.as_ref() };
+        let Reader { store, trees, quarantine_store, diff: buffers, .. } = self;
+        let objects = diff_objects(trees, store, quarantine_store.as_ref());
         let context = || format!("cannot diff tree {new}");
         let text = |side: Option<Side>, buf: &mut Vec<u8>| -> Result<bool, GitError> {
             buf.clear();
