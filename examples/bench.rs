@@ -483,7 +483,7 @@ fn run() -> Result<()> {
     let mut rows = Vec::new();
     if options.only_signed {
         let server = Server::start(&options.binary, dir.path(), &root, "server")?;
-        rows.push(signed_push(&options, &root, &server, &alice_key)?);
+        rows.extend(signed_push(&options, &root, &server, &alice_key)?);
         print_table(&rows);
         return Ok(());
     }
@@ -626,7 +626,7 @@ fn run() -> Result<()> {
     }
 
     // 7. Signed approvals: every commit's change is diffed and its signature verified.
-    rows.push(signed_push(&options, &root, &server, &alice_key)?);
+    rows.extend(signed_push(&options, &root, &server, &alice_key)?);
 
     // 8. Pushes built to stall the gate.
     rows.extend(attacks(&options, &root, &server)?);
@@ -839,20 +839,27 @@ fn fast_import(bare: &Path, stream: &[u8]) -> Result<()> {
 }
 
 /// A push of 1,000 AI-assisted commits, each carrying Alice's signed
-/// approval, against git computing the same patch-ids.
-fn signed_push(options: &Options, root: &Path, server: &Server, key: &ssh_key::PrivateKey) -> Result<Row> {
+/// approval, against git computing the same patch-ids. The objects are the
+/// ones a real `git push` brings: a developer's commits are loose, `git
+/// push` packs them afresh, and the server decides while they sit in the
+/// push's quarantine (a pre-receive hook keeps a copy of it). A second,
+/// informational row decides the same commits as history already in the
+/// repository, in the pack `git fast-import` wrote and `git gc` kept,
+/// whose deltas run the other way (each version on the one before it).
+fn signed_push(options: &Options, root: &Path, server: &Server, key: &ssh_key::PrivateKey) -> Result<Vec<Row>> {
     use signoff_gate::policy::approval::{NAMESPACE, folded_signature, statement};
     use ssh_encoding::Encode;
     use ssh_encoding::base64::{Base64, Encoding};
     const COUNT: usize = 1_000;
-    let bare = root.join("signed-1000.git");
-    git_ok(root, &["init", "--quiet", "--bare", &bare.display().to_string()])?;
+    let client = root.join("signed-1000-client.git");
+    git_ok(root, &["init", "--quiet", "--bare", &client.display().to_string()])?;
     // First without approvals, to learn each change's id (the commits with
     // approvals have the same trees, so the same changes).
-    fast_import(&bare, &signed_stream("refs/heads/plain", COUNT, |_| String::new()))?;
-    let ids = git_out(&bare, &["rev-list", "--reverse", "refs/heads/plain"])?;
-    let repo = signoff_gate::git::GitRepo::discover(&bare).map_err(|e| e.to_string())?;
+    fast_import(&client, &signed_stream("refs/heads/plain", COUNT, |_| String::new()))?;
+    let ids = git_out(&client, &["rev-list", "--reverse", "refs/heads/plain"])?;
+    let repo = signoff_gate::git::GitRepo::discover(&client).map_err(|e| e.to_string())?;
     let changes: Vec<String> = ids.lines().map(|id| repo.change_id(id).map_err(|e| e.to_string())).collect::<Result<_>>()?;
+    drop(repo);
     let mut approvals = Vec::with_capacity(COUNT);
     for change in &changes {
         let signature =
@@ -862,33 +869,108 @@ fn signed_push(options: &Options, root: &Path, server: &Server, key: &ssh_key::P
         approvals
             .push(format!("Approved-by: Alice Senior <alice@corp.example>\n{}", folded_signature(change, &Base64::encode_string(&raw))));
     }
-    fast_import(&bare, &signed_stream("refs/heads/import", COUNT, |k| approvals[k - 1].clone()))?;
-    git_ok(&bare, &["update-ref", "-d", "refs/heads/plain"])?;
-    git_ok(&bare, &["gc", "--quiet"])?;
-    let tip = git_out(&bare, &["rev-parse", "refs/heads/import"])?;
-    let push = request(&bare, ZERO, &tip, "refs/heads/release/signed");
-    let mut reference = Command::new("sh");
-    reference.current_dir(&bare).args(["-c", "git log -p --format= refs/heads/import | git patch-id --stable"]);
-    let (served, git_time) = side_by_side(
-        options.runs,
-        || {
-            let (answer, elapsed) = server.ask(&push)?;
-            if answer.checked != COUNT || answer.refused != 0 {
-                return Err(format!("signed push: {} checked, {} refused: {}", answer.checked, answer.refused, answer.message));
+    fast_import(&client, &signed_stream("refs/heads/import", COUNT, |k| approvals[k - 1].clone()))?;
+    git_ok(&client, &["update-ref", "-d", "refs/heads/plain"])?;
+    let tip = git_out(&client, &["rev-parse", "refs/heads/import"])?;
+
+    // The same commits as history in the repository, as imported.
+    let imported = root.join("signed-1000-imported.git");
+    git_ok(root, &["init", "--quiet", "--bare", &imported.display().to_string()])?;
+    copy_packs(&client, &imported)?;
+    git_ok(&imported, &["update-ref", "refs/heads/import", &tip])?;
+    git_ok(&imported, &["gc", "--quiet"])?;
+
+    // The developer's side: loose objects, as `git commit` leaves them.
+    loosen(&client)?;
+    let bare = root.join("signed-1000.git");
+    git_ok(root, &["init", "--quiet", "--bare", &bare.display().to_string()])?;
+    let kept = bare.join("objects").join("incoming-bench");
+    let hook = bare.join("hooks").join("pre-receive");
+    std::fs::write(&hook, format!("#!/bin/sh\ncp -R \"$GIT_QUARANTINE_PATH\" '{}'\nexit 1\n", kept.display()))
+        .map_err(|e| e.to_string())?;
+    make_executable(&hook)?;
+    // The hook refuses the push once it has kept the quarantine.
+    let _ = git(&client).args(["push", "--quiet", &bare.display().to_string(), "refs/heads/import:refs/heads/release/signed"]).output();
+    if !kept.join("pack").is_dir() {
+        return Err("signed push: the pre-receive hook kept no quarantine".to_owned());
+    }
+
+    let mut rows = Vec::new();
+    for (repository, quarantine) in [(&bare, Some(&kept)), (&imported, None)] {
+        let mut push = request(repository, ZERO, &tip, "refs/heads/release/signed");
+        push.quarantine = quarantine.map(|path| path.display().to_string());
+        let mut reference = Command::new("sh");
+        reference.current_dir(repository).args(["-c", &format!("git log -p --format= {tip} | git patch-id --stable")]);
+        if let Some(quarantine) = quarantine {
+            reference.env("GIT_OBJECT_DIRECTORY", quarantine).env("GIT_ALTERNATE_OBJECT_DIRECTORIES", repository.join("objects"));
+        }
+        let (served, git_time) = side_by_side(
+            options.runs,
+            || {
+                let (answer, elapsed) = server.ask(&push)?;
+                if answer.checked != COUNT || answer.refused != 0 {
+                    return Err(format!("signed push: {} checked, {} refused: {}", answer.checked, answer.refused, answer.message));
+                }
+                Ok(elapsed)
+            },
+            || timed(&mut reference),
+        )?;
+        let r = ratio(served, git_time);
+        rows.push(match quarantine {
+            Some(_) => Row {
+                what: format!("pre-receive, a push of {COUNT} AI-assisted commits each with a signed approval"),
+                measured: ms(served),
+                against: format!("`git log -p --format= | git patch-id --stable`: {}", ms(git_time)),
+                ratio: format!("{r:.2}×"),
+                target: "≤ 1.0×".to_owned(),
+                met: Some(r <= 1.0),
+            },
+            None => Row {
+                what: format!("the same {COUNT} commits as history in a `git fast-import` pack (each version a delta on the one before)"),
+                measured: ms(served),
+                against: format!("`git log -p --format= | git patch-id --stable`: {}", ms(git_time)),
+                ratio: format!("{r:.2}×"),
+                target: "informational".to_owned(),
+                met: None,
+            },
+        });
+    }
+    Ok(rows)
+}
+
+/// Copies the packs of `from` into `to` (a clone would pack afresh).
+fn copy_packs(from: &Path, to: &Path) -> Result<()> {
+    for entry in std::fs::read_dir(from.join("objects").join("pack")).map_err(|e| e.to_string())? {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        if let Some(name) = path.file_name() {
+            std::fs::copy(&path, to.join("objects").join("pack").join(name)).map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(())
+}
+
+fn make_executable(path: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).map_err(|e| e.to_string())
+}
+
+/// Turns `bare`'s packs into loose objects.
+fn loosen(bare: &Path) -> Result<()> {
+    let packs = bare.join("objects").join("pack");
+    let aside = bare.join("packs-aside");
+    std::fs::rename(&packs, &aside).map_err(|e| e.to_string())?;
+    std::fs::create_dir(&packs).map_err(|e| e.to_string())?;
+    for entry in std::fs::read_dir(&aside).map_err(|e| e.to_string())? {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        if path.extension().is_some_and(|e| e == "pack") {
+            let pack = std::fs::File::open(&path).map_err(|e| e.to_string())?;
+            let status = git(bare).args(["unpack-objects", "-q"]).stdin(pack).status().map_err(|e| e.to_string())?;
+            if !status.success() {
+                return Err("git unpack-objects failed".to_owned());
             }
-            Ok(elapsed)
-        },
-        || timed(&mut reference),
-    )?;
-    let r = ratio(served, git_time);
-    Ok(Row {
-        what: format!("pre-receive, {COUNT} AI-assisted commits each with a signed approval"),
-        measured: ms(served),
-        against: format!("`git log -p --format= | git patch-id --stable`: {}", ms(git_time)),
-        ratio: format!("{r:.2}×"),
-        target: "≤ 1.0×".to_owned(),
-        met: Some(r <= 1.0),
-    })
+        }
+    }
+    std::fs::remove_dir_all(&aside).map_err(|e| e.to_string())
 }
 
 /// Pushes built to stall the gate: a 2 MB message made of what once took
