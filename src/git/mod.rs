@@ -461,7 +461,7 @@ fn tree_patch(
 ) -> Result<Vec<u8>, GitError> {
     let mut options = git2::DiffOptions::new();
     options.indent_heuristic(true);
-    let mut text: Vec<u8> = Vec::new();
+    let mut text: Vec<u8> = Vec::with_capacity(4096);
     reader.file_diffs(old, new, MAX_TEXT_DIFF_BYTES, &mut |file| render_file(&mut text, file, &mut options))?;
     Ok(text)
 }
@@ -472,6 +472,15 @@ fn push_line(text: &mut Vec<u8>, parts: &[&[u8]]) {
         text.extend_from_slice(part);
     }
     text.push(b'\n');
+}
+
+/// Appends `index OLD..NEW` (full ids).
+fn push_index(text: &mut Vec<u8>, old: &crate::git::history::ObjectId, new: &crate::git::history::ObjectId) {
+    let mut hex = [0u8; 40];
+    text.extend_from_slice(b"index ");
+    text.extend_from_slice(old.hex_to_buf(&mut hex).as_bytes());
+    text.extend_from_slice(b"..");
+    text.extend_from_slice(new.hex_to_buf(&mut hex).as_bytes());
 }
 
 /// What one side of a file's change compares line by line: nothing for an
@@ -524,7 +533,8 @@ fn render_file(text: &mut Vec<u8>, file: &crate::git::history::FileDiff<'_>, opt
             let _ = write!(text, "old mode {old_mode:o}\nnew mode {new_mode:o}\n");
         }
     } else if old_mode == new_mode {
-        let _ = writeln!(text, "index {old_id}..{new_id} {old_mode:o}");
+        push_index(text, &old_id, &new_id);
+        let _ = writeln!(text, " {old_mode:o}");
     } else {
         if old_mode == 0 {
             let _ = writeln!(text, "new file mode {new_mode:o}");
@@ -533,7 +543,8 @@ fn render_file(text: &mut Vec<u8>, file: &crate::git::history::FileDiff<'_>, opt
         } else {
             let _ = write!(text, "old mode {old_mode:o}\nnew mode {new_mode:o}\n");
         }
-        let _ = writeln!(text, "index {old_id}..{new_id}");
+        push_index(text, &old_id, &new_id);
+        text.push(b'\n');
     }
     let old_path: &[u8] = if old_zero { b"/dev/null" } else { &a };
     let new_path: &[u8] = if new_zero { b"/dev/null" } else { &b };
@@ -552,8 +563,8 @@ fn render_file(text: &mut Vec<u8>, file: &crate::git::history::FileDiff<'_>, opt
     if old == new {
         return Ok(());
     }
-    let patch = git2::Patch::from_buffers(old, None, new, None, Some(options))
-        .map_err(git_error(format!("cannot diff {}", String::from_utf8_lossy(file.path))))?;
+    let context = || format!("cannot diff {}", String::from_utf8_lossy(file.path));
+    let patch = git2::Patch::from_buffers(old, None, new, None, Some(options)).map_err(|error| git_error(context())(error))?;
     if patch.num_hunks() == 0 {
         return Ok(());
     }
@@ -563,18 +574,17 @@ fn render_file(text: &mut Vec<u8>, file: &crate::git::history::FileDiff<'_>, opt
         push_line(text, &[b"--- ", old_path]);
         push_line(text, &[b"+++ ", new_path]);
     }
-    let context = || format!("cannot diff {}", String::from_utf8_lossy(file.path));
     for hunk in 0..patch.num_hunks() {
-        let (header, count) = patch.hunk(hunk).map_err(git_error(context()))?;
+        let (header, count) = patch.hunk(hunk).map_err(|error| git_error(context())(error))?;
         text.extend_from_slice(header.header());
         if !text.ends_with(b"\n") {
             text.push(b'\n');
         }
         for index in 0..count {
-            let diff_line = patch.line_in_hunk(hunk, index).map_err(git_error(context()))?;
+            let diff_line = patch.line_in_hunk(hunk, index).map_err(|error| git_error(context())(error))?;
             match diff_line.origin() {
-                '+' | '-' | ' ' => {
-                    let _ = write!(text, "{}", diff_line.origin());
+                origin @ ('+' | '-' | ' ') => {
+                    text.push(origin as u8);
                     text.extend_from_slice(diff_line.content());
                     if !text.ends_with(b"\n") {
                         text.push(b'\n');
