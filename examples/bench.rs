@@ -842,12 +842,12 @@ fn fast_import(bare: &Path, stream: &[u8]) -> Result<()> {
 /// approval, against git computing the same patch-ids. The objects are the
 /// ones a real `git push` brings: a developer's commits are loose, `git
 /// push` packs them afresh, and the server decides while they sit in the
-/// push's quarantine (a pre-receive hook keeps a copy of it). Two rows
-/// are informational: the same push to a repository with history (the walk
-/// reads the new commits to tell them from the repository's own before any
-/// is judged), and the same commits as history already in a repository, in
-/// the pack `git fast-import` wrote and `git gc` kept, whose deltas run the
-/// other way (each version on the one before it).
+/// push's quarantine (a pre-receive hook keeps a copy of it): to a new
+/// repository, and to one with history (the walk reads the new commits to
+/// tell them from the repository's own before any is judged). A third row
+/// is informational: the same commits as history already in a repository,
+/// in the pack `git fast-import` wrote and `git gc` kept, whose deltas run
+/// the other way (each version on the one before it).
 fn signed_push(options: &Options, root: &Path, server: &Server, key: &ssh_key::PrivateKey) -> Result<Vec<Row>> {
     use signoff_gate::policy::approval::{NAMESPACE, folded_signature, statement};
     use ssh_encoding::Encode;
@@ -897,7 +897,7 @@ fn signed_push(options: &Options, root: &Path, server: &Server, key: &ssh_key::P
     }
 
     let cases =
-        [(&fresh, Some(&pushed[0]), "", true), (&onto, Some(&pushed[1]), " --not refs/heads/main", false), (&imported, None, "", false)];
+        [(&fresh, Some(&pushed[0]), "", true), (&onto, Some(&pushed[1]), " --not refs/heads/main", true), (&imported, None, "", false)];
     let mut rows = Vec::new();
     for (repository, quarantine, not, target) in cases {
         let mut push = request(repository, ZERO, &tip, "refs/heads/release/signed");
@@ -919,12 +919,12 @@ fn signed_push(options: &Options, root: &Path, server: &Server, key: &ssh_key::P
             || timed(&mut reference),
         )?;
         let r = ratio(served, git_time);
-        let what = match (quarantine, target) {
-            (Some(_), true) => format!("pre-receive, a push of {COUNT} AI-assisted commits each with a signed approval"),
-            (Some(_), false) => format!("the same push to a repository with a {}-commit history and a commit-graph", 1_000),
-            (None, _) => {
-                format!("the same {COUNT} commits as history in a `git fast-import` pack (each version a delta on the one before)")
-            }
+        let what = if quarantine.is_none() {
+            format!("the same {COUNT} commits as history in a `git fast-import` pack (each version a delta on the one before)")
+        } else if not.is_empty() {
+            format!("the same push to a repository with a {}-commit history and a commit-graph", 1_000)
+        } else {
+            format!("pre-receive, a push of {COUNT} AI-assisted commits each with a signed approval, to a new repository")
         };
         rows.push(Row {
             what,
