@@ -296,16 +296,22 @@ impl History {
         let tips: Vec<u32> = tips.iter().map(|id| nodes.intern(*id)).collect();
         let hidden: Vec<u32> = hidden.iter().map(|id| nodes.intern(*id)).collect();
         let limited = !hidden.is_empty();
-        if order == Order::Topological && !limited && self.graph.is_none() {
-            // Without a commit-graph every commit must be read to learn the
-            // order; the walk is painted as it is drained, so the commits
-            // are judged while it goes on (see [`History::drain`]).
+        if order == Order::Topological && (limited || self.graph.is_none()) {
+            // The order is known only once the paint is done: without a
+            // commit-graph every commit must be read for it, and a limited
+            // walk reads the commits outside the graph (a push's) to tell
+            // them from hidden ones. The walk is painted as it is drained,
+            // so commits are judged while it goes on (see
+            // [`History::drain`]); one found hidden later is left out.
             nodes.kept = Some(Kept::default());
-            let mut paint = Paint { heap: BinaryHeap::new(), seq: 0, visible_only: 0, outside_graph: 0 };
+            let mut paint = Paint::new(self.graph.is_some());
             for &tip in &tips {
                 nodes.mark(&mut paint, tip, VISIBLE)?;
             }
-            let mode = Mode::Painting(Painting { paint, read: Vec::new(), taken: 0 });
+            for &tip in &hidden {
+                nodes.mark(&mut paint, tip, HIDDEN)?;
+            }
+            let mode = Mode::Painting(Painting { paint, read: Vec::new() });
             return Ok(Walk { nodes, mode, notes: Vec::new(), judge_unordered: false });
         }
         if order == Order::Topological {
@@ -1516,58 +1522,63 @@ impl Nodes<'_> {
     /// answer is therefore exact; without one (a repository git never wrote
     /// one for), the stop rule is git's own date heuristic.
     fn paint(&mut self, tips: &[u32], hidden: &[u32]) -> Result<(), GitError> {
-        let exact = self.history.graph.is_some();
-        let mut paint = Paint { heap: BinaryHeap::new(), seq: 0, visible_only: 0, outside_graph: 0 };
+        let mut paint = Paint::new(self.history.graph.is_some());
         for &tip in tips {
             self.mark(&mut paint, tip, VISIBLE)?;
         }
         for &tip in hidden {
             self.mark(&mut paint, tip, HIDDEN)?;
         }
+        while self.take(&mut paint)?.is_some() {}
+        Ok(())
+    }
+
+    /// One step of [`Nodes::paint`]: takes the next commit and paints its
+    /// parents with its paint; the commit and its paint when taken, `None`
+    /// once the only-VISIBLE commits are known (nothing is left waiting).
+    fn take(&mut self, paint: &mut Paint) -> Result<Option<(u32, u8)>, GitError> {
+        paint.taken = paint.taken.wrapping_add(1);
+        if paint.taken % 1024 == 0 && self.stop.now() {
+            paint.heap.clear();
+            return Err(GitError::Stopped);
+        }
         // Without generation numbers, git's own rule (`limit_list`): go on
         // while a waiting commit is as new as the oldest only-VISIBLE one
         // taken, then SLOP more.
-        const SLOP: usize = 5;
-        let mut oldest_visible = i64::MAX;
-        let mut slop = SLOP;
-        let mut taken: u32 = 0;
-        loop {
-            taken = taken.wrapping_add(1);
-            if taken % 1024 == 0 && self.stop.now() {
-                return Err(GitError::Stopped);
-            }
-            let must = paint.visible_only > 0 || (exact && paint.outside_graph > 0);
-            if !must {
-                let newest_waiting = paint.heap.peek().map(|&(_, time, _, _)| time);
-                if exact || newest_waiting.is_none() {
-                    break;
-                }
-                if newest_waiting < Some(oldest_visible) {
-                    if slop == 0 {
-                        break;
-                    }
-                    slop -= 1;
-                } else {
-                    slop = SLOP;
-                }
-            }
-            let Some((_, _, _, n)) = paint.heap.pop() else { break };
-            let node = &mut self.nodes[index(n)];
-            node.flags &= !QUEUED;
-            let flags = node.flags & (VISIBLE | HIDDEN);
-            if flags == VISIBLE {
-                paint.visible_only -= 1;
-                oldest_visible = oldest_visible.min(node.time);
-            }
-            if node.generation == 0 {
-                paint.outside_graph -= 1;
-            }
-            for p in self.parents_of(n) {
-                let parent = self.parents[p];
-                self.mark(&mut paint, parent, flags)?;
+        let must = paint.visible_only > 0 || (paint.exact && paint.outside_graph > 0);
+        if !must {
+            let newest_waiting = paint.heap.peek().map(|&(_, time, _, _)| time);
+            let done = if paint.exact || newest_waiting.is_none() {
+                true
+            } else if newest_waiting < Some(paint.oldest_visible) {
+                let last = paint.slop == 0;
+                paint.slop = paint.slop.saturating_sub(1);
+                last
+            } else {
+                paint.slop = SLOP;
+                false
+            };
+            if done {
+                paint.heap.clear();
+                return Ok(None);
             }
         }
-        Ok(())
+        let Some((_, _, _, n)) = paint.heap.pop() else { return Ok(None) };
+        let node = &mut self.nodes[index(n)];
+        node.flags &= !QUEUED;
+        let flags = node.flags & (VISIBLE | HIDDEN);
+        if flags == VISIBLE {
+            paint.visible_only -= 1;
+            paint.oldest_visible = paint.oldest_visible.min(node.time);
+        }
+        if node.generation == 0 {
+            paint.outside_graph -= 1;
+        }
+        for p in self.parents_of(n) {
+            let parent = self.parents[p];
+            self.mark(paint, parent, flags)?;
+        }
+        Ok(Some((n, flags)))
     }
 
     /// Adds `flags` to `n`, queueing it when its paint grew.
@@ -1649,6 +1660,24 @@ struct Paint {
     visible_only: usize,
     /// Queued commits that are not in the commit-graph.
     outside_graph: usize,
+    /// There is a commit-graph: the answer is exact (see [`Nodes::paint`]).
+    exact: bool,
+    /// Without one, git's rule: the oldest only-VISIBLE commit taken, and
+    /// how many older ones may still be taken.
+    oldest_visible: i64,
+    slop: usize,
+    /// Commits taken so far.
+    taken: u32,
+}
+
+/// How many commits older than every only-VISIBLE one a paint without a
+/// commit-graph still takes (git's `SLOP`).
+const SLOP: usize = 5;
+
+impl Paint {
+    fn new(exact: bool) -> Paint {
+        Paint { heap: BinaryHeap::new(), seq: 0, visible_only: 0, outside_graph: 0, exact, oldest_visible: i64::MAX, slop: SLOP, taken: 0 }
+    }
 }
 
 /// A walk in date order, yielded as it goes.
@@ -1726,28 +1755,27 @@ struct Painting {
     paint: Paint,
     /// The commits in the order they were yielded.
     read: Vec<u32>,
-    taken: u32,
 }
 
 impl Painting {
+    /// The next only-VISIBLE commit taken (it may be found hidden later:
+    /// [`Walk::painted_order`] leaves it out).
     fn next(&mut self, nodes: &mut Nodes<'_>) -> Option<Result<(u32, Read), GitError>> {
-        self.taken = self.taken.wrapping_add(1);
-        if self.taken % 1024 == 0 && nodes.stop.now() {
-            self.paint.heap.clear();
-            return Some(Err(GitError::Stopped));
-        }
-        let (_, _, _, n) = self.paint.heap.pop()?;
-        nodes.nodes[index(n)].flags &= !QUEUED;
-        for p in nodes.parents_of(n) {
-            let parent = nodes.parents[p];
-            if let Err(error) = nodes.mark(&mut self.paint, parent, VISIBLE) {
-                self.paint.heap.clear();
-                return Some(Err(error));
+        loop {
+            let (n, flags) = match nodes.take(&mut self.paint) {
+                Ok(taken) => taken?,
+                Err(error) => {
+                    self.paint.heap.clear();
+                    return Some(Err(error));
+                }
+            };
+            // A hidden commit's text is not needed: let it go.
+            let bytes = nodes.kept.as_mut().and_then(|kept| kept.take(n));
+            if flags == VISIBLE {
+                self.read.push(n);
+                return Some(Ok((n, (nodes.nodes[index(n)].id, bytes))));
             }
         }
-        let bytes = nodes.kept.as_mut().and_then(|kept| kept.take(n));
-        self.read.push(n);
-        Some(Ok((n, (nodes.nodes[index(n)].id, bytes))))
     }
 }
 
