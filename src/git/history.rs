@@ -356,11 +356,12 @@ impl History {
     /// one is read on worker threads (one per core, each with its own
     /// reader), in chunks of [`CHUNK`] commits, while this thread walks.
     ///
-    /// A topological walk without a commit-graph learns its order only
-    /// once every commit is read: its commits are judged in the order they
-    /// are read, while the walk goes on, and their results handed to
-    /// `visit` in topological order at the end (a few hundred bytes held
-    /// per commit, not the commits).
+    /// A topological walk without a commit-graph, or limited by hidden
+    /// commits, learns its order (and, limited, which commits it holds)
+    /// only once it is painted: its commits are judged in the order they
+    /// are painted, while the walk goes on, and the results of those it
+    /// holds handed to `visit` in topological order at the end (a few
+    /// hundred bytes held per commit, not the commits).
     pub fn drain<T: Send>(
         &self,
         mut walk: Walk<'_>,
