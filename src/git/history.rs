@@ -358,10 +358,11 @@ impl History {
     ///
     /// A topological walk without a commit-graph, or limited by hidden
     /// commits, learns its order (and, limited, which commits it holds)
-    /// only once it is painted: its commits are judged in the order they
-    /// are painted, while the walk goes on, and the results of those it
-    /// holds handed to `visit` in topological order at the end (a few
-    /// hundred bytes held per commit, not the commits).
+    /// only once it is painted: its commits outside the graph (a push's)
+    /// are judged in the order they are painted, while the walk goes on,
+    /// and the results of those it holds handed to `visit` in topological
+    /// order at the end (held as results, as the walk held their text);
+    /// then those inside the graph, as a listed walk.
     pub fn drain<T: Send>(
         &self,
         mut walk: Walk<'_>,
@@ -381,10 +382,15 @@ impl History {
             if let Some(item) = results.get_mut(position).and_then(Option::take)
                 && visit(item).is_break()
             {
-                break;
+                return Ok(());
             }
         }
-        Ok(())
+        drop(results);
+        // The commits inside the commit-graph come after (their children
+        // outside it are handed on already), read as a listed walk.
+        walk.judge_unordered = false;
+        walk.list_the_graphs_part();
+        self.drain_in_order(&mut walk, work, visit)
     }
 
     /// [`History::drain`] in the order the walk yields.
@@ -1748,10 +1754,11 @@ enum Mode {
     Painting(Painting),
 }
 
-/// A topological walk without a commit-graph and without hidden commits,
-/// read as it is painted: newest date first, so a parent can come before
-/// one of its children under clock skew; [`Walk::painted_order`] gives the
-/// topological order once all are read.
+/// A topological walk without a commit-graph, or limited by hidden
+/// commits, read as it is painted: the commits outside the graph newest
+/// date first, so a parent can come before one of its children under clock
+/// skew; [`Walk::painted_order`] gives their topological order once all are
+/// read, and [`Walk::list_the_graphs_part`] the rest.
 struct Painting {
     paint: Paint,
     /// The commits in the order they were yielded.
@@ -1759,8 +1766,11 @@ struct Painting {
 }
 
 impl Painting {
-    /// The next only-VISIBLE commit taken (it may be found hidden later:
-    /// [`Walk::painted_order`] leaves it out).
+    /// The next only-VISIBLE commit taken outside the commit-graph (it may
+    /// be found hidden later: [`Walk::painted_order`] leaves it out). One
+    /// inside the graph is not yielded: its paint is final when taken, and
+    /// it waits for [`Walk::list_the_graphs_part`], so that a long history
+    /// in the graph is handed on in order, not held.
     fn next(&mut self, nodes: &mut Nodes<'_>) -> Option<Result<(u32, Read), GitError>> {
         loop {
             let (n, flags) = match nodes.take(&mut self.paint) {
@@ -1772,7 +1782,7 @@ impl Painting {
             };
             // A hidden commit's text is not needed: let it go.
             let bytes = nodes.kept.as_mut().and_then(|kept| kept.take(n));
-            if flags == VISIBLE {
+            if flags == VISIBLE && nodes.nodes[index(n)].generation == 0 {
                 self.read.push(n);
                 return Some(Ok((n, (nodes.nodes[index(n)].id, bytes))));
             }
@@ -1826,6 +1836,19 @@ impl Walk<'_> {
             Mode::Dated(dated) => dated.next(&mut self.nodes),
             Mode::Painting(_) => None,
         }
+    }
+
+    /// For a painted walk read to its end: lists its only-VISIBLE commits
+    /// inside the commit-graph, in topological order, as the rest of the
+    /// walk. Each has all its ancestors in the graph, so none is a parent of
+    /// a commit yielded while painting: they can come after all of those.
+    fn list_the_graphs_part(&mut self) {
+        if !matches!(self.mode, Mode::Painting(_)) {
+            return;
+        }
+        let nodes = &self.nodes;
+        let order: Vec<u32> = nodes.topological().into_iter().filter(|&n| nodes.nodes[index(n)].generation != 0).collect();
+        self.mode = Mode::Listed(Listed::of(nodes, order, Kept::default()));
     }
 
     /// For a painted walk read to its end: the positions (in the order

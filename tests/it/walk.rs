@@ -195,6 +195,12 @@ fn check_judges_children_before_parents_with_and_without_a_commit_graph() {
     for specs in &every {
         assert_topological(&bare, specs, &walked(&bare, specs, true), "full commit-graph");
     }
+    // Newer commits outside the graph on top of ones inside it: a limited
+    // walk judges those outside while it paints, those inside after.
+    grow(&bare, &mut rng, 900, 300);
+    for specs in &every {
+        assert_topological(&bare, specs, &walked(&bare, specs, true), "stale commit-graph");
+    }
 }
 
 #[test]
