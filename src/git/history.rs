@@ -1840,8 +1840,9 @@ impl Walk<'_> {
 
     /// For a painted walk read to its end: lists its only-VISIBLE commits
     /// inside the commit-graph, in topological order, as the rest of the
-    /// walk. Each has all its ancestors in the graph, so none is a parent of
-    /// a commit yielded while painting: they can come after all of those.
+    /// walk. Each has all its ancestors in the graph, so none has a parent
+    /// among the commits yielded while painting: children before parents
+    /// holds with all of those first.
     fn list_the_graphs_part(&mut self) {
         if !matches!(self.mode, Mode::Painting(_)) {
             return;
