@@ -389,7 +389,9 @@ impl History {
         // The commits inside the commit-graph come after (their children
         // outside it are handed on already), read as a listed walk.
         walk.judge_unordered = false;
-        walk.list_the_graphs_part();
+        if !walk.list_the_graphs_part() {
+            return Ok(());
+        }
         self.drain_in_order(&mut walk, work, visit)
     }
 
@@ -1842,14 +1844,16 @@ impl Walk<'_> {
     /// inside the commit-graph, in topological order, as the rest of the
     /// walk. Each has all its ancestors in the graph, so none has a parent
     /// among the commits yielded while painting: children before parents
-    /// holds with all of those first.
-    fn list_the_graphs_part(&mut self) {
+    /// holds with all of those first. Whether there are any.
+    fn list_the_graphs_part(&mut self) -> bool {
         if !matches!(self.mode, Mode::Painting(_)) {
-            return;
+            return false;
         }
         let nodes = &self.nodes;
         let order: Vec<u32> = nodes.topological().into_iter().filter(|&n| nodes.nodes[index(n)].generation != 0).collect();
+        let any = !order.is_empty();
         self.mode = Mode::Listed(Listed::of(nodes, order, Kept::default()));
+        any
     }
 
     /// For a painted walk read to its end: the positions (in the order
