@@ -361,7 +361,8 @@ impl History {
     /// only once it is painted: its commits outside the graph (a push's)
     /// are judged in the order they are painted, while the walk goes on,
     /// and the results of those it holds handed to `visit` in topological
-    /// order at the end (held as results, as the walk held their text);
+    /// order once it is painted (held as results until then, as the walk
+    /// held their text; the first ones while the last are still judged);
     /// then those inside the graph, as a listed walk.
     pub fn drain<T: Send>(
         &self,
@@ -370,29 +371,22 @@ impl History {
         visit: &mut impl FnMut(T) -> ControlFlow<()>,
     ) -> Result<(), GitError> {
         if !matches!(walk.mode, Mode::Painting(_)) {
-            return self.drain_in_order(&mut walk, work, visit);
+            return self.drain_in_order(&mut walk, work, &mut InOrder(visit));
         }
         walk.judge_unordered = true;
-        let mut results = Vec::new();
-        self.drain_in_order(&mut walk, work, &mut |item| {
-            results.push(Some(item));
-            ControlFlow::Continue(())
-        })?;
-        for position in walk.painted_order() {
-            if let Some(item) = results.get_mut(position).and_then(Option::take)
-                && visit(item).is_break()
-            {
-                return Ok(());
-            }
+        let mut painted = Painted { results: Vec::new(), order: None, next: 0, stopped: false, visit: &mut *visit };
+        self.drain_in_order(&mut walk, work, &mut painted)?;
+        if painted.ready(&walk).is_break() {
+            return Ok(());
         }
-        drop(results);
+        drop(painted);
         // The commits inside the commit-graph come after (their children
         // outside it are handed on already), read as a listed walk.
         walk.judge_unordered = false;
         if !walk.list_the_graphs_part() {
             return Ok(());
         }
-        self.drain_in_order(&mut walk, work, visit)
+        self.drain_in_order(&mut walk, work, &mut InOrder(visit))
     }
 
     /// [`History::drain`] in the order the walk yields.
@@ -400,7 +394,7 @@ impl History {
         &self,
         walk: &mut Walk<'_>,
         work: &(impl Fn(&mut Chunk<'_>) -> Result<Vec<T>, GitError> + Sync),
-        visit: &mut impl FnMut(T) -> ControlFlow<()>,
+        sink: &mut impl Sink<T>,
     ) -> Result<(), GitError> {
         let mut first = Vec::with_capacity(CHUNK);
         while first.len() < CHUNK {
@@ -414,7 +408,7 @@ impl History {
             let notes = std::mem::take(&mut walk.notes);
             let reader = &mut walk.nodes.reader;
             for item in reader.judge(&first, &notes, work)? {
-                if visit(item).is_break() {
+                if sink.take(item).is_break() {
                     break;
                 }
             }
@@ -424,16 +418,16 @@ impl History {
         // A painting walk keeps this thread busy reading every commit: it
         // leaves a core to it.
         let workers = if walk.judge_unordered { cores.saturating_sub(1) } else { cores }.clamp(1, 8);
-        self.drain_in_parallel(first, walk, workers, work, visit)
+        self.drain_in_parallel(first, walk, workers, work, sink)
     }
 
-    fn drain_in_parallel<T: Send>(
+    fn drain_in_parallel<T: Send, S: Sink<T>>(
         &self,
         first: Vec<Read>,
         walk: &mut Walk<'_>,
         workers: usize,
         work: &(impl Fn(&mut Chunk<'_>) -> Result<Vec<T>, GitError> + Sync),
-        visit: &mut impl FnMut(T) -> ControlFlow<()>,
+        sink: &mut S,
     ) -> Result<(), GitError> {
         use std::collections::BTreeMap;
         use std::sync::atomic::{AtomicBool, Ordering};
@@ -493,11 +487,11 @@ impl History {
             // Emits finished chunks in order; false once `visit` broke.
             let mut pending: BTreeMap<usize, Result<Vec<T>, GitError>> = BTreeMap::new();
             let mut next = 0;
-            let mut emit = |pending: &mut BTreeMap<usize, Result<Vec<T>, GitError>>| -> Result<bool, GitError> {
+            let mut emit = |pending: &mut BTreeMap<usize, Result<Vec<T>, GitError>>, sink: &mut S| -> Result<bool, GitError> {
                 while let Some(chunk) = pending.remove(&next) {
                     next += 1;
                     for item in chunk? {
-                        if visit(item).is_break() {
+                        if sink.take(item).is_break() {
                             return Ok(false);
                         }
                     }
@@ -507,6 +501,7 @@ impl History {
             let (mut sent, mut received) = (0, 0);
             let mut outcome: Result<bool, GitError> = Ok(true);
             let mut chunk = first;
+            let mut walk_over = false;
             loop {
                 if chunk.len() == CHUNK {
                     let job = (sent, std::mem::take(&mut chunk));
@@ -537,7 +532,7 @@ impl History {
                         pending.insert(seq, read);
                         received += 1;
                     }
-                    outcome = emit(&mut pending);
+                    outcome = emit(&mut pending, sink);
                     if !matches!(outcome, Ok(true)) {
                         break;
                     }
@@ -549,6 +544,7 @@ impl History {
                         break;
                     }
                     None => {
+                        walk_over = true;
                         if !chunk.is_empty() && jobs.send((sent, std::mem::take(&mut chunk))).is_ok() {
                             sent += 1;
                         }
@@ -557,10 +553,16 @@ impl History {
                 }
             }
             drop(jobs);
-            // A painting walk is over: this thread reads the chunks the
-            // workers have not taken yet, rather than wait with a core idle.
-            while caller_runs && matches!(outcome, Ok(true)) {
-                let job = queue.lock().map_or(None, |queue| queue.try_recv().ok());
+            // The walk is over. Rather than wait with a core idle, this
+            // thread hands on what is ready (a painted walk's results, in
+            // their order) and reads the chunks no worker has taken yet.
+            let ready = |sink: &mut S, walk: &Walk<'_>| walk_over && sink.ready(walk).is_break();
+            while matches!(outcome, Ok(true)) {
+                if ready(sink, walk) {
+                    outcome = Ok(false);
+                    break;
+                }
+                let job = if caller_runs { queue.lock().map_or(None, |queue| queue.try_recv().ok()) } else { None };
                 let Some((seq, ids)) = job else { break };
                 pending.insert(seq, walk.nodes.reader.judge(&ids, &notes, work));
                 received += 1;
@@ -568,23 +570,85 @@ impl History {
                     pending.insert(seq, read);
                     received += 1;
                 }
-                outcome = emit(&mut pending);
+                outcome = emit(&mut pending, sink);
             }
-            if matches!(outcome, Ok(true)) {
-                while received < sent {
-                    let Ok((seq, read)) = results.recv() else { break };
-                    pending.insert(seq, read);
-                    received += 1;
-                    outcome = emit(&mut pending);
-                    if !matches!(outcome, Ok(true)) {
-                        break;
-                    }
+            while matches!(outcome, Ok(true)) && received < sent {
+                let Ok((seq, read)) = results.recv() else { break };
+                pending.insert(seq, read);
+                received += 1;
+                outcome = emit(&mut pending, sink);
+                if matches!(outcome, Ok(true)) && ready(sink, walk) {
+                    outcome = Ok(false);
                 }
             }
             // Let workers skip what is left, then join them (end of scope).
             stop.store(true, Ordering::Relaxed);
             outcome.map(|_| ())
         })
+    }
+}
+
+/// Where [`History::drain`] hands the results of its chunks, in the order
+/// the walk yielded their commits.
+trait Sink<T> {
+    /// Takes the next result; `Break` ends the walk.
+    fn take(&mut self, item: T) -> ControlFlow<()>;
+
+    /// Called once the walk is read to its end, whenever the drain would
+    /// otherwise wait: hands on whatever is ready.
+    fn ready(&mut self, walk: &Walk<'_>) -> ControlFlow<()>;
+}
+
+/// Each result straight to `visit`.
+struct InOrder<'v, V>(&'v mut V);
+
+impl<T, V: FnMut(T) -> ControlFlow<()>> Sink<T> for InOrder<'_, V> {
+    fn take(&mut self, item: T) -> ControlFlow<()> {
+        (self.0)(item)
+    }
+
+    fn ready(&mut self, _: &Walk<'_>) -> ControlFlow<()> {
+        ControlFlow::Continue(())
+    }
+}
+
+/// A painting walk's results, held until its order is known (the walk is
+/// read to its end), then handed to `visit` in that order as far as they
+/// have come in: the last of them while the last chunks are still read.
+struct Painted<'v, T, V> {
+    /// By position in the order the walk yielded the commits.
+    results: Vec<Option<T>>,
+    /// The positions in topological order, once known.
+    order: Option<Vec<usize>>,
+    /// How far into `order` results were handed on.
+    next: usize,
+    /// Whether `visit` broke: nothing more is handed on.
+    stopped: bool,
+    visit: &'v mut V,
+}
+
+impl<T, V: FnMut(T) -> ControlFlow<()>> Sink<T> for Painted<'_, T, V> {
+    fn take(&mut self, item: T) -> ControlFlow<()> {
+        self.results.push(Some(item));
+        ControlFlow::Continue(())
+    }
+
+    fn ready(&mut self, walk: &Walk<'_>) -> ControlFlow<()> {
+        if self.stopped {
+            return ControlFlow::Break(());
+        }
+        let order = self.order.get_or_insert_with(|| walk.painted_order());
+        // Up to the first result not in yet.
+        while let Some(slot) = order.get(self.next).and_then(|&position| self.results.get_mut(position)) {
+            self.next += 1;
+            if let Some(item) = slot.take()
+                && (self.visit)(item).is_break()
+            {
+                self.stopped = true;
+                return ControlFlow::Break(());
+            }
+        }
+        ControlFlow::Continue(())
     }
 }
 
