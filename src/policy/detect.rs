@@ -214,6 +214,10 @@ impl Catalogue {
     }
 }
 
+/// Up to how many trailers a loose line is compared with, to be read once
+/// (past it, each is read again: the same answer, at a linear cost).
+const MAX_COMPARED_TRAILERS: usize = 16;
+
 /// Trailer keys that credit someone with writing the commit: a co-author
 /// or a pair (compared ignoring case). The people they name cannot approve it.
 const AUTHORSHIP_KEYS: &[&str] = &["Co-authored-by", "Co-developed-by", "Paired-with", "Pair-programmed-with", "Pairing-with"];
@@ -392,9 +396,9 @@ impl Detector {
         let mut coauthor_emails: std::collections::HashSet<String> =
             detection.human_coauthors.iter().map(|identity| identity.email.clone()).collect();
         let add = |markers: &mut Vec<Marker>, tool: &str, evidence: String| {
-            let marker = Marker { tool: tool.to_owned(), evidence: shorten(&evidence) };
-            if markers.len() < MAX_MARKERS && !markers.contains(&marker) {
-                markers.push(marker);
+            let evidence = shorten(evidence);
+            if markers.len() < MAX_MARKERS && !markers.iter().any(|m| m.tool == tool && m.evidence == evidence) {
+                markers.push(Marker { tool: tool.to_owned(), evidence });
             }
         };
 
@@ -408,7 +412,7 @@ impl Detector {
         let mut loose: Vec<(&str, &str)> = Vec::new();
         for line in message.lines() {
             // Most lines are prose: no `Key:`, no link, no `|`.
-            if !line.bytes().any(|b| matches!(b, b':' | b'/' | b'|')) {
+            if memchr::memchr3(b':', b'/', b'|', line.as_bytes()).is_none() {
                 if let Some(tool) = self.tool_of_body_line(line) {
                     add(&mut detection.markers, tool, line.trim().to_owned());
                 }
@@ -430,9 +434,15 @@ impl Detector {
         // aider's optional `aider: ` subject prefix.
         let subject = message.lines().find(|line| !line.trim().is_empty()).unwrap_or("");
         if self.builtin && subject.trim_start().starts_with("aider: ") {
-            add(&mut detection.markers, "Aider", shorten(subject.trim()));
+            add(&mut detection.markers, "Aider", subject.trim().to_owned());
         }
 
+        // The trailer block's lines come again as loose lines: each is read
+        // once (what a line shows depends on its key and value alone).
+        let in_block = |&(key, value): &(&str, &str)| {
+            trailers.len() <= MAX_COMPARED_TRAILERS && trailers.iter().any(|t| t.key == key && t.value == value)
+        };
+        let loose = loose.into_iter().filter(|pair| !in_block(pair));
         for (key, value) in trailers.iter().map(|t| (t.key.as_str(), t.value.as_str())).chain(loose) {
             // `Signed-off-by:`, `Note:`, …: no rule reads them.
             if !self.reads_key(key) {
@@ -706,9 +716,9 @@ fn assistant_named_in(catalogue: &Catalogue, value: &str) -> Option<String> {
 }
 
 /// Shortens evidence for display, on a character boundary.
-fn shorten(evidence: &str) -> String {
-    if evidence.chars().count() <= MAX_EVIDENCE_CHARS {
-        return evidence.to_owned();
+fn shorten(evidence: String) -> String {
+    if evidence.len() <= MAX_EVIDENCE_CHARS || evidence.chars().count() <= MAX_EVIDENCE_CHARS {
+        return evidence;
     }
     let mut short: String = evidence.chars().take(MAX_EVIDENCE_CHARS - 1).collect();
     short.push('…');

@@ -48,16 +48,30 @@ impl Identity {
 /// once. One pass over the value: its cost grows linearly with its length.
 pub fn emails_in(value: &str) -> Vec<String> {
     let mut found: Vec<String> = Vec::new();
-    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+    // Past a few addresses, a set keeps each one's check constant.
+    let mut seen: Option<std::collections::HashSet<String>> = None;
     let mut add = |candidate: &str| {
         let candidate = candidate.strip_prefix("mailto:").unwrap_or(candidate);
         let candidate = candidate.trim_matches(|c: char| c == '.' || c == ':');
-        if candidate.contains('@') && is_valid_email(candidate) && !seen.contains(candidate) {
-            seen.insert(candidate.to_owned());
+        if !candidate.contains('@') || !is_valid_email(candidate) {
+            return;
+        }
+        let new = match &mut seen {
+            Some(seen) => seen.insert(candidate.to_owned()),
+            None => !found.iter().any(|email| email == candidate),
+        };
+        if new {
             found.push(candidate.to_owned());
+            if seen.is_none() && found.len() == FEW_EMAILS {
+                seen = Some(found.iter().cloned().collect());
+            }
         }
     };
-    let lower = value.to_ascii_lowercase();
+    let lower = if value.bytes().any(|b| b.is_ascii_uppercase()) {
+        std::borrow::Cow::Owned(value.to_ascii_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(value)
+    };
     // Tokens end at spaces and punctuation, but not at square brackets:
     // GitHub bot addresses carry `[bot]` in the local part. A token that
     // brackets an address (`[a@x]`) is also read without its brackets.
@@ -75,6 +89,9 @@ pub fn emails_in(value: &str) -> Vec<String> {
     }
     found
 }
+
+/// Up to how many addresses [`emails_in`] compares each new one with.
+const FEW_EMAILS: usize = 8;
 
 /// The mailbox an address delivers to, for telling whether two addresses
 /// are one person: lowercase, without a trailing dot on the domain (DNS's
@@ -110,9 +127,10 @@ pub fn is_valid_email(email: &str) -> bool {
         return false;
     };
     let forbidden = |c: char| c.is_whitespace() || c.is_control() || "<>,;\"'()[]\\@".contains(c);
-    // GitHub bot logins put `[bot]` in the local part of noreply addresses.
-    let person = local.replace("[bot]", "");
-    let local_ok = !person.is_empty() && !person.chars().any(forbidden);
+    // GitHub bot logins put `[bot]` in the local part of noreply addresses:
+    // the local part is read without them.
+    let person = || local.split("[bot]");
+    let local_ok = person().any(|part| !part.is_empty()) && !person().any(|part| part.chars().any(forbidden));
     let domain_ok = !domain.is_empty() && !domain.chars().any(forbidden) && domain.split('.').all(|label| !label.is_empty());
     local_ok && domain_ok
 }

@@ -38,6 +38,8 @@ impl std::fmt::Display for Trailer {
 
 const COMMENT: u8 = b'#';
 const CUT_LINE: &[u8] = b"# ------------------------ >8 ------------------------\n";
+/// [`CUT_LINE`] where a line starts.
+const CUT_LINE_AFTER_A_LINE: &[u8] = b"\n# ------------------------ >8 ------------------------\n";
 const GIT_GENERATED_PREFIXES: [&[u8]; 2] = [b"Signed-off-by: ", b"(cherry picked from commit "];
 
 /// git's `isspace`: space, tab, newline and carriage return only.
@@ -62,7 +64,7 @@ pub fn parse(message: &str) -> Vec<Trailer> {
     let mut last_is_trailer = false;
     let mut line_start = start;
     while line_start < end {
-        let line_end = match buf[line_start..end].iter().position(|&b| b == b'\n') {
+        let line_end = match memchr::memchr(b'\n', &buf[line_start..end]) {
             Some(offset) => line_start + offset + 1,
             None => end,
         };
@@ -85,9 +87,14 @@ pub fn parse(message: &str) -> Vec<Trailer> {
             let separator = find_separator(entry).filter(|&pos| pos >= 1)?;
             let key = trim(&entry[..separator]);
             let value = unfold(trim(&entry[separator + 1..]));
-            Some(Trailer { key: String::from_utf8_lossy(key).into_owned(), value: String::from_utf8_lossy(&value).into_owned() })
+            Some(Trailer { key: text(key), value })
         })
         .collect()
+}
+
+/// `bytes` as text: cut from a `&str` at ASCII bytes, they are UTF-8.
+fn text(bytes: &[u8]) -> String {
+    std::str::from_utf8(bytes).map_or_else(|_| String::from_utf8_lossy(bytes).into_owned(), str::to_owned)
 }
 
 /// git's `skip_blank_lines`: drops leading lines that hold only spaces.
@@ -107,7 +114,10 @@ fn trim(bytes: &[u8]) -> &[u8] {
 
 /// git's `unfold_value`: each newline and the whitespace after it become one
 /// space, then the result is trimmed.
-fn unfold(value: &[u8]) -> Vec<u8> {
+fn unfold(value: &[u8]) -> String {
+    if memchr::memchr(b'\n', value).is_none() {
+        return text(trim(value));
+    }
     let mut out = Vec::with_capacity(value.len());
     let mut i = 0;
     while i < value.len() {
@@ -122,7 +132,7 @@ fn unfold(value: &[u8]) -> Vec<u8> {
             out.push(byte);
         }
     }
-    trim(&out).to_vec()
+    text(trim(&out))
 }
 
 /// git's `find_separator` with the default separators (`:`): the position of
@@ -148,7 +158,7 @@ fn find_separator(line: &[u8]) -> Option<usize> {
 
 /// git's `next_line`: the offset just past the next newline, or the end.
 fn next_line(buf: &[u8], from: usize) -> usize {
-    match buf[from..].iter().position(|&b| b == b'\n') {
+    match memchr::memchr(b'\n', &buf[from..]) {
         Some(offset) => from + offset + 1,
         None => buf.len(),
     }
@@ -160,7 +170,7 @@ fn last_line(buf: &[u8], len: usize) -> Option<usize> {
     match len {
         0 => None,
         1 => Some(0),
-        _ => Some(buf[..len - 1].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1)),
+        _ => Some(memchr::memrchr(b'\n', &buf[..len - 1]).map_or(0, |p| p + 1)),
     }
 }
 
@@ -174,8 +184,9 @@ fn locate_end(buf: &[u8], len: usize) -> usize {
     if buf.starts_with(CUT_LINE) {
         return 0;
     }
-    let pattern_len = CUT_LINE.len() + 1;
-    let found = buf.windows(pattern_len).position(|window| window[0] == b'\n' && &window[1..] == CUT_LINE);
+    static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(CUT_LINE_AFTER_A_LINE));
+    let found = FINDER.find(buf);
     match found {
         Some(position) => len.min(position + 1),
         None => len,
@@ -191,7 +202,7 @@ fn ignored_log_message_bytes(buf: &[u8], len: usize) -> usize {
     let mut bol = 0;
     let mut in_old_conflicts_block = false;
     while bol < cutoff {
-        let next = match buf[bol..len].iter().position(|&b| b == b'\n') {
+        let next = match memchr::memchr(b'\n', &buf[bol..len]) {
             Some(offset) => bol + offset + 1,
             None => len,
         };
