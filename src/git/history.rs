@@ -1126,6 +1126,11 @@ impl Chunk<'_> {
         Some(self.reader.facts_read(id, bytes.as_deref(), self.notes))
     }
 
+    /// How many commits are left to read.
+    pub fn remaining(&self) -> usize {
+        self.items.len().saturating_sub(self.next)
+    }
+
     /// The reader to read the commits' changes through.
     pub fn reader(&mut self) -> &mut Reader {
         self.reader

@@ -270,7 +270,7 @@ fn judge_each<T>(
     stop: &Stop,
     mut work: impl FnMut(CommitFacts, &mut crate::git::history::Reader) -> T,
 ) -> Result<Vec<T>, GitError> {
-    let mut judged = Vec::new();
+    let mut judged = Vec::with_capacity(chunk.remaining());
     while let Some(facts) = chunk.next_facts() {
         if stop.now() {
             return Err(GitError::Stopped);

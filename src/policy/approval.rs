@@ -205,11 +205,14 @@ fn decode_signature(base64: &str) -> Result<SshSig, String> {
 
 /// The roster key that made `signature`, which must be `engineer`'s.
 fn signer_key<'r>(signature: &SshSig, engineer: &Engineer, roster: &'r Roster) -> Result<&'r Engineer, SignatureProblem> {
+    let owner = roster.engineer_by_key_data(signature.public_key());
+    if let Some(owner) = owner.filter(|owner| owner.email == engineer.email) {
+        return Ok(owner);
+    }
     let fingerprint = signature.public_key().fingerprint(HashAlg::Sha256).to_string();
-    match roster.engineer_by_key(&fingerprint) {
+    match owner {
         None => Err(SignatureProblem::KeyUnknown { fingerprint }),
-        Some(owner) if owner.email != engineer.email => Err(SignatureProblem::KeyMismatch { fingerprint, owner: owner.name.clone() }),
-        Some(owner) => Ok(owner),
+        Some(owner) => Err(SignatureProblem::KeyMismatch { fingerprint, owner: owner.name.clone() }),
     }
 }
 

@@ -15,6 +15,9 @@ pub struct Roster {
     by_email: HashMap<String, usize>,
     /// `SHA256:` fingerprint of each signing key -> index into `engineers`.
     by_key: HashMap<String, usize>,
+    /// Each signing key itself -> index into `engineers` (the same map as
+    /// `by_key`: a key's fingerprint is a hash of its encoding).
+    by_key_data: HashMap<ssh_key::public::KeyData, usize>,
 }
 
 /// One engineer on the roster.
@@ -96,16 +99,17 @@ impl Roster {
     /// and aliases are looked up ignoring case; the reader has already
     /// refused an address listed twice.
     pub fn new(levels: Vec<String>, engineers: Vec<Engineer>) -> Roster {
-        let (mut by_email, mut by_key) = (HashMap::new(), HashMap::new());
+        let (mut by_email, mut by_key, mut by_key_data) = (HashMap::new(), HashMap::new(), HashMap::new());
         for (index, engineer) in engineers.iter().enumerate() {
             for address in std::iter::once(&engineer.email).chain(&engineer.aliases) {
                 by_email.entry(address.to_ascii_lowercase()).or_insert(index);
             }
             for key in &engineer.signing_keys {
                 by_key.entry(key.fingerprint.clone()).or_insert(index);
+                by_key_data.entry(key.key.key_data().clone()).or_insert(index);
             }
         }
-        Roster { levels, engineers, by_email, by_key }
+        Roster { levels, engineers, by_email, by_key, by_key_data }
     }
 
     /// The levels, lowest first.
@@ -136,6 +140,12 @@ impl Roster {
     /// The engineer who lists the key with this `SHA256:` fingerprint.
     pub fn engineer_by_key(&self, fingerprint: &str) -> Option<&Engineer> {
         self.by_key.get(fingerprint).map(|&index| &self.engineers[index])
+    }
+
+    /// The engineer who listed `key` (found without hashing it, as each
+    /// approval of a push asks).
+    pub fn engineer_by_key_data(&self, key: &ssh_key::public::KeyData) -> Option<&Engineer> {
+        self.by_key_data.get(key).map(|&index| &self.engineers[index])
     }
 
     /// The engineer a git host's pusher name belongs to: one of their
