@@ -10,7 +10,7 @@
 //! bench/run --only signed   # the signed-approvals row only
 //! bench/run --only attacks   # the 2 MB message and the 1,000-ref rows only
 //! bench/run --only rules    # the blast-radius rule rows only
-//! bench/run --only pushes   # the one-commit push rows only (server and in-process hook)
+//! bench/run --only pushes   # the one-commit push rows only (server, in-process hook, 50,000 refs)
 //! bench/run --only graphless # `check HEAD` over 100k commits without a commit-graph
 //! bench/run --only report   # `report` over an audit log of 100,000 decisions
 //! ```
@@ -366,6 +366,23 @@ fn side_by_side(
     Ok((median(xs), median(ys)))
 }
 
+/// Each of `runs` rounds runs every one of `measure` once, each round
+/// starting one further along (after one warm-up round); the times of each.
+fn in_turn(runs: usize, measure: &mut [&mut dyn FnMut() -> Result<Duration>]) -> Result<Vec<Vec<Duration>>> {
+    for one in measure.iter_mut() {
+        one()?;
+    }
+    let count = measure.len();
+    let mut times = vec![Vec::with_capacity(runs); count];
+    for round in 0..runs {
+        for k in 0..count {
+            let which = (round + k) % count;
+            times[which].push(measure[which]()?);
+        }
+    }
+    Ok(times)
+}
+
 fn ms(duration: Duration) -> String {
     format!("{:.1} ms", duration.as_secs_f64() * 1000.0)
 }
@@ -497,6 +514,7 @@ fn run() -> Result<()> {
         generate(&root.join("history-1000.git"), 1_000, 0x5eed + 1_000, "refs/heads/import")?;
         let server = Server::start(&options.binary, dir.path(), &root, "server")?;
         rows.extend(small_pushes(&options, dir.path(), &root, &server)?);
+        rows.extend(many_refs(&options, dir.path(), &root, &server)?);
         print_table(&rows);
         return Ok(());
     }
@@ -1201,12 +1219,22 @@ fn many_refs(options: &Options, dir: &Path, root: &Path, server: &Server) -> Res
     let count = |bare: &Path| git_out(bare, &["for-each-ref", "--format=x"]).map(|out| out.lines().count());
     let (few_count, many_count) = (count(&few_bare)?, count(&many_bare)?);
     let runs = options.runs.max(11);
-    let (mut a, mut b) = (0, 0);
-    let (many, few) = side_by_side(runs, || push_one(&many_work, &mut a), || push_one(&few_work, &mut b))?;
-    let (mut c, mut d) = (0, 0);
-    let (many_plain, few_plain) = side_by_side(runs, || push_one(&many_plain_work, &mut c), || push_one(&few_plain_work, &mut d))?;
-    let added_many = many.saturating_sub(many_plain);
-    let added_few = few.saturating_sub(few_plain);
+    // The four pushes in turn, so that what the gate adds is measured as
+    // the difference of two pushes made moments apart (the median of
+    // those differences), not of two medians taken minutes apart.
+    let (mut a, mut b, mut c, mut d) = (0, 0, 0, 0);
+    let times = in_turn(
+        runs,
+        &mut [
+            &mut || push_one(&many_work, &mut a),
+            &mut || push_one(&few_work, &mut b),
+            &mut || push_one(&many_plain_work, &mut c),
+            &mut || push_one(&few_plain_work, &mut d),
+        ],
+    )?;
+    let [many, few, many_plain, few_plain] = [0, 1, 2, 3].map(|k| median(times[k].clone()));
+    let added = |with: usize, without: usize| median(times[with].iter().zip(&times[without]).map(|(w, o)| w.saturating_sub(*o)).collect());
+    let (added_many, added_few) = (added(0, 2), added(1, 3));
     // The server's part alone, with the same one-commit update.
     let tip = git_out(&many_bare, &["rev-parse", "main"])?;
     let parent = git_out(&many_bare, &["rev-parse", "main~1"])?;
