@@ -311,7 +311,7 @@ impl History {
             for &tip in &hidden {
                 nodes.mark(&mut paint, tip, HIDDEN)?;
             }
-            let mode = Mode::Painting(Painting { paint, read: Vec::new() });
+            let mode = Mode::Painting(Painting { paint, read: Vec::new(), graphs_part: None });
             return Ok(Walk { nodes, mode, notes: Vec::new(), judge_unordered: false });
         }
         if order == Order::Topological {
@@ -376,7 +376,7 @@ impl History {
         walk.judge_unordered = true;
         let mut painted = Painted { results: Vec::new(), order: None, next: 0, stopped: false, visit: &mut *visit };
         self.drain_in_order(&mut walk, work, &mut painted)?;
-        if painted.ready(&walk).is_break() {
+        if painted.ready(&mut walk).is_break() {
             return Ok(());
         }
         drop(painted);
@@ -556,7 +556,7 @@ impl History {
             // The walk is over. Rather than wait with a core idle, this
             // thread hands on what is ready (a painted walk's results, in
             // their order) and reads the chunks no worker has taken yet.
-            let ready = |sink: &mut S, walk: &Walk<'_>| walk_over && sink.ready(walk).is_break();
+            let ready = |sink: &mut S, walk: &mut Walk<'_>| walk_over && sink.ready(walk).is_break();
             while matches!(outcome, Ok(true)) {
                 if ready(sink, walk) {
                     outcome = Ok(false);
@@ -596,7 +596,7 @@ trait Sink<T> {
 
     /// Called once the walk is read to its end, whenever the drain would
     /// otherwise wait: hands on whatever is ready.
-    fn ready(&mut self, walk: &Walk<'_>) -> ControlFlow<()>;
+    fn ready(&mut self, walk: &mut Walk<'_>) -> ControlFlow<()>;
 }
 
 /// Each result straight to `visit`.
@@ -607,7 +607,7 @@ impl<T, V: FnMut(T) -> ControlFlow<()>> Sink<T> for InOrder<'_, V> {
         (self.0)(item)
     }
 
-    fn ready(&mut self, _: &Walk<'_>) -> ControlFlow<()> {
+    fn ready(&mut self, _: &mut Walk<'_>) -> ControlFlow<()> {
         ControlFlow::Continue(())
     }
 }
@@ -633,7 +633,7 @@ impl<T, V: FnMut(T) -> ControlFlow<()>> Sink<T> for Painted<'_, T, V> {
         ControlFlow::Continue(())
     }
 
-    fn ready(&mut self, walk: &Walk<'_>) -> ControlFlow<()> {
+    fn ready(&mut self, walk: &mut Walk<'_>) -> ControlFlow<()> {
         if self.stopped {
             return ControlFlow::Break(());
         }
@@ -1834,6 +1834,9 @@ struct Painting {
     paint: Paint,
     /// The commits in the order they were yielded.
     read: Vec<u32>,
+    /// Once [`Walk::painted_order`] has sorted the walk: its commits inside
+    /// the commit-graph, in topological order (the one sort serves both).
+    graphs_part: Option<Vec<u32>>,
 }
 
 impl Painting {
@@ -1915,25 +1918,34 @@ impl Walk<'_> {
     /// among the commits yielded while painting: children before parents
     /// holds with all of those first. Whether there are any.
     fn list_the_graphs_part(&mut self) -> bool {
-        if !matches!(self.mode, Mode::Painting(_)) {
-            return false;
-        }
+        let Mode::Painting(painting) = &mut self.mode else { return false };
+        let order = match painting.graphs_part.take() {
+            Some(order) => order,
+            None => {
+                let nodes = &self.nodes;
+                nodes.topological().into_iter().filter(|&n| nodes.nodes[index(n)].generation != 0).collect()
+            }
+        };
         let nodes = &self.nodes;
-        let order: Vec<u32> = nodes.topological().into_iter().filter(|&n| nodes.nodes[index(n)].generation != 0).collect();
         let any = !order.is_empty();
         self.mode = Mode::Listed(Listed::of(nodes, order, Kept::default()));
         any
     }
 
     /// For a painted walk read to its end: the positions (in the order
-    /// commits were yielded) of its commits in topological order.
-    fn painted_order(&self) -> Vec<usize> {
-        let Mode::Painting(painting) = &self.mode else { return Vec::new() };
+    /// commits were yielded) of its commits in topological order. Keeps
+    /// the rest of that order, the commits inside the graph, for
+    /// [`Walk::list_the_graphs_part`].
+    fn painted_order(&mut self) -> Vec<usize> {
+        let Mode::Painting(painting) = &mut self.mode else { return Vec::new() };
         let mut position = vec![usize::MAX; self.nodes.nodes.len()];
         for (i, &n) in painting.read.iter().enumerate() {
             position[index(n)] = i;
         }
-        self.nodes.topological().into_iter().map(|n| position[index(n)]).filter(|&p| p != usize::MAX).collect()
+        let (inside, outside): (Vec<u32>, Vec<u32>) =
+            self.nodes.topological().into_iter().partition(|&n| self.nodes.nodes[index(n)].generation != 0);
+        painting.graphs_part = Some(inside);
+        outside.into_iter().map(|n| position[index(n)]).filter(|&p| p != usize::MAX).collect()
     }
 }
 
