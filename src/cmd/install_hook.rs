@@ -41,14 +41,11 @@ pub struct InstallOptions {
     pub config: Option<PathBuf>,
 }
 
-/// The cargo project whose target folder holds `binary`, if it is in one.
-fn cargo_target_project(binary: &Path) -> Option<&Path> {
-    binary
-        .ancestors()
-        .skip(1)
-        .find(|dir| dir.file_name().is_some_and(|n| n == "target"))
-        .and_then(Path::parent)
-        .filter(|project| project.join("Cargo.toml").is_file())
+/// The cargo target folder that holds `binary`, if it is in one. Cargo marks
+/// each profile folder it builds into (`debug/`, `release/`, …) with
+/// `.fingerprint/` and `.cargo-lock`, wherever `CARGO_TARGET_DIR` puts it.
+fn cargo_target_folder(binary: &Path) -> Option<&Path> {
+    binary.ancestors().skip(1).find(|dir| dir.join(".fingerprint").is_dir() && dir.join(".cargo-lock").is_file()).and_then(Path::parent)
 }
 
 /// Installs into every repository, going on after a failure; exit 1 when
@@ -57,13 +54,17 @@ pub fn run(repos: &[PathBuf], options: &InstallOptions) -> Result<ExitCode, Fail
     let binary = std::env::current_exe()
         .and_then(|path| path.canonicalize())
         .map_err(Failure::io("cannot tell where this signoff-gate binary is"))?;
-    if let Some(project) = cargo_target_project(&binary) {
+    if let Some(target) = cargo_target_folder(&binary) {
+        // The checkout to install from, when the folder is its `target/`.
+        let checkout = target
+            .parent()
+            .filter(|project| project.join("Cargo.toml").is_file())
+            .map_or_else(|| "<your checkout>".to_owned(), |project| project.display().to_string());
         eprintln!(
-            "signoff-gate: warning: the hooks will run {}, inside the cargo target folder of {}: a `cargo clean` or a rebuild there breaks every push; \
-             install the binary first (cargo install --path {} , or copy it to /usr/local/bin) and run install-hook from there",
+            "signoff-gate: warning: the hooks will run {}, inside the cargo target folder {}: a `cargo clean` or a rebuild there breaks every push; \
+             install the binary first (cargo install --path {checkout} , or copy it to /usr/local/bin) and run install-hook from there",
             binary.display(),
-            project.display(),
-            project.display()
+            target.display(),
         );
     }
     let roots = match &options.config {

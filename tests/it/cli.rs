@@ -471,7 +471,7 @@ fn install_hook_and_roster_check_say_what_would_break_later() {
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("pre-receive"), "{stdout}");
     assert!(
-        stderr.contains("inside the cargo target folder of") && stderr.contains("a `cargo clean` or a rebuild there breaks every push"),
+        stderr.contains("inside the cargo target folder ") && stderr.contains("a `cargo clean` or a rebuild there breaks every push"),
         "{stderr}"
     );
 
