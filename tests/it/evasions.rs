@@ -583,25 +583,46 @@ fn look_alike_and_invisible_characters_hide_no_marker() {
 
 // ------------------------------------------------------------ 11. slow bodies
 
-/// A request head declaring a 4 MiB body, on a new connection.
-fn slow_request(address: std::net::SocketAddr, headers: &str) -> std::net::TcpStream {
+/// A request head declaring a 4 MiB body, and `start` of that body, on a new
+/// connection. Both go in one write, so the server reads them together:
+/// body bytes it had not read when it answers would make its close a reset,
+/// which can overtake the answer.
+fn slow_request(address: std::net::SocketAddr, headers: &str, start: &str) -> std::net::TcpStream {
     let mut stream = std::net::TcpStream::connect(address).expect("connect");
     stream.set_write_timeout(Some(std::time::Duration::from_secs(2))).expect("write timeout");
     let head = format!(
-        "POST /v1/pre-receive HTTP/1.1\r\nHost: gate\r\nContent-Type: application/json\r\n{headers}Content-Length: {}\r\n\r\n",
+        "POST /v1/pre-receive HTTP/1.1\r\nHost: gate\r\nContent-Type: application/json\r\n{headers}Content-Length: {}\r\n\r\n{start}",
         4 * 1024 * 1024
     );
     stream.write_all(head.as_bytes()).expect("head");
     stream
 }
 
-/// The status line of the answer on `stream`, waiting at most 10 s.
-fn status_of(stream: &mut std::net::TcpStream) -> String {
+/// One `read`, again when a signal interrupts it: a socket read with a
+/// timeout is not restarted after a signal handler runs, and the servers
+/// other tests run in this process install handlers (seen: EINTR after
+/// 0.2 s in a full run).
+fn read_some(stream: &mut std::net::TcpStream, buffer: &mut [u8]) -> std::io::Result<usize> {
     use std::io::Read;
+    loop {
+        match stream.read(buffer) {
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+            read => return read,
+        }
+    }
+}
+
+/// The status line of the answer on `stream`, waiting at most 10 s; what
+/// happened instead, and when, if there is none.
+fn status_of(stream: &mut std::net::TcpStream) -> String {
     stream.set_read_timeout(Some(std::time::Duration::from_secs(10))).expect("timeout");
+    let started = std::time::Instant::now();
     let mut answer = [0u8; 64];
-    let n = stream.read(&mut answer).unwrap_or(0);
-    String::from_utf8_lossy(&answer[..n]).lines().next().unwrap_or("").to_owned()
+    match read_some(stream, &mut answer) {
+        Ok(0) => format!("the connection closed after {:?} with no answer", started.elapsed()),
+        Ok(n) => String::from_utf8_lossy(&answer[..n]).lines().next().unwrap_or("").to_owned(),
+        Err(error) => format!("no answer after {:?}: {error}", started.elapsed()),
+    }
 }
 
 #[test]
@@ -618,7 +639,7 @@ fn slow_bodies_neither_stall_pushes_nor_outstay_the_read_timeout() {
     assert!(world.push("HEAD:refs/heads/main").accepted);
 
     // Without the token, the answer comes before any of the body is read.
-    let mut unauthenticated = slow_request(server.address, "");
+    let mut unauthenticated = slow_request(server.address, "", "");
     assert_eq!(status_of(&mut unauthenticated), "HTTP/1.1 401 Unauthorized");
 
     // Attackers with the token trickle 4 MiB bodies meanwhile.
@@ -629,7 +650,7 @@ fn slow_bodies_neither_stall_pushes_nor_outstay_the_read_timeout() {
             let address = server.address;
             std::thread::spawn(move || {
                 while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                    let mut stream = slow_request(address, "Authorization: Bearer s3cret\r\n");
+                    let mut stream = slow_request(address, "Authorization: Bearer s3cret\r\n", "");
                     while !stop.load(std::sync::atomic::Ordering::Relaxed) && stream.write_all(&[b' '; 4096]).is_ok() {
                         std::thread::sleep(std::time::Duration::from_millis(20));
                     }
@@ -646,8 +667,7 @@ fn slow_bodies_neither_stall_pushes_nor_outstay_the_read_timeout() {
     let pushed = world.push("HEAD:refs/heads/main");
     assert!(pushed.accepted, "{}", pushed.remote);
     // A body that does not arrive within read_timeout_seconds gets 408.
-    let mut slow = slow_request(server.address, "Authorization: Bearer s3cret\r\n");
-    slow.write_all(b"{\"repository\": ").expect("a little body");
+    let mut slow = slow_request(server.address, "Authorization: Bearer s3cret\r\n", "{\"repository\": ");
     assert_eq!(status_of(&mut slow), "HTTP/1.1 408 Request Timeout");
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     for attacker in attackers {
@@ -660,7 +680,6 @@ fn slow_bodies_neither_stall_pushes_nor_outstay_the_read_timeout() {
 /// A process on the gate's address that says yes to everything and keeps
 /// what it was sent.
 fn impostor() -> (String, std::sync::Arc<std::sync::Mutex<String>>) {
-    use std::io::Read;
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let address = listener.local_addr().expect("address");
     let seen = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
@@ -670,7 +689,7 @@ fn impostor() -> (String, std::sync::Arc<std::sync::Mutex<String>>) {
             let Ok(mut stream) = stream else { continue };
             let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(2)));
             let mut request = vec![0u8; 64 * 1024];
-            let n = stream.read(&mut request).unwrap_or(0);
+            let n = read_some(&mut stream, &mut request).unwrap_or(0);
             kept.lock().expect("lock").push_str(&String::from_utf8_lossy(&request[..n]));
             let body = r#"{"accepted":true,"outcome":"accepted","request_id":"x","message":"","checked":0,"refused":0,"refs":[]}"#;
             let answer = format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}", body.len());
