@@ -8,7 +8,7 @@
 //! bench/run                 # everything (a few minutes on 2 cores)
 //! bench/run --quick         # 1k and 10k only, fewer runs
 //! bench/run --only signed   # the signed-approvals row only
-//! bench/run --only attacks   # the 2 MB message and the 1,000-ref rows only
+//! bench/run --only attacks   # the 1 MB message and the 1,000-ref rows only
 //! bench/run --only rules    # the blast-radius rule rows only
 //! bench/run --only pushes   # the one-commit push rows only (server, in-process hook, 50,000 refs)
 //! bench/run --only graphless # `check HEAD` over 100k commits without a commit-graph
@@ -1006,25 +1006,29 @@ fn loosen(bare: &Path) -> Result<()> {
     std::fs::remove_dir_all(&aside).map_err(|e| e.to_string())
 }
 
-/// Pushes built to stall the gate: a 2 MB message made of what once took
-/// quadratic time, and 1,000 protected refs created at one tip.
+/// Pushes built to stall the gate: a 1 MB message (about the most the gate
+/// reads, `MAX_MESSAGE_BYTES`) made of what once took quadratic time, and
+/// 1,000 protected refs created at one tip.
 fn attacks(options: &Options, root: &Path, server: &Server) -> Result<Vec<Row>> {
     let mut rows = Vec::new();
 
-    // A 2 MB message: a marker, then `[bot]@` repeated, distinct footers,
+    // A 1 MB message: a marker, then `[bot]@` repeated, distinct footers,
     // distinct co-authors and long lines.
     let bare = root.join("attack-message.git");
     git_ok(root, &["init", "--quiet", "--bare", &bare.display().to_string()])?;
     let mut text = String::from("Harmless subject\n\nCo-Authored-By: Claude <noreply@anthropic.com>\n");
-    while text.len() < 600_000 {
+    while text.len() < 300_000 {
         text.push_str("[bot]@");
     }
     text.push('\n');
     let mut n = 0;
-    while text.len() < 2_000_000 {
+    while text.len() < 1_000_000 {
         n += 1;
         let _ = writeln!(text, "🤖 Generated with [Claude Code](https://claude.com/claude-code/{n})");
         let _ = writeln!(text, "    Co-authored-by: Person {n} <p{n}@corp.example> helper{n}[bot]@corp.example");
+    }
+    if text.len() > signoff_gate::policy::facts::MAX_MESSAGE_BYTES {
+        return Err(format!("the attack message is {} bytes, more than the gate reads", text.len()));
     }
     let time = 1_700_000_000;
     let stream = format!(
@@ -1040,8 +1044,9 @@ fn attacks(options: &Options, root: &Path, server: &Server) -> Result<Vec<Row>> 
         options.runs,
         || {
             let (answer, elapsed) = server.ask(&push)?;
-            if answer.accepted || answer.refused != 1 {
-                return Err(format!("the 2 MB message was not refused: {}", answer.message));
+            // Refused for its marker: read to the end, not refused unread.
+            if answer.accepted || answer.refused != 1 || !answer.message.contains("ai-unapproved") {
+                return Err(format!("the 1 MB message was not refused for its marker: {}", answer.message));
             }
             Ok(elapsed)
         },

@@ -26,7 +26,7 @@ pub use gix_hash::ObjectId;
 use crate::git::Stop;
 use crate::git::error::GitError;
 use crate::policy::approval::CommitSignature;
-use crate::policy::facts::{CommitFacts, Reading};
+use crate::policy::facts::{CommitFacts, MAX_MESSAGE_BYTES, OVERSIZED_MESSAGE_KEPT_BYTES, Reading};
 use crate::policy::identity::Identity;
 use crate::policy::rules::{EntryKind, FileChange, Lines};
 
@@ -809,19 +809,23 @@ fn facts_of(id: &ObjectId, bytes: &[u8]) -> Result<(CommitFacts, Lineage), GitEr
     };
     let decode = |bytes: &[u8]| encoding.decode_without_bom_handling(bytes).0.into_owned();
     let identity = |signature: Signature<'_>| Identity::new(decode(signature.name), decode(signature.email));
-    let (author, committer, message) = (identity(commit.author), identity(commit.committer), decode(commit.message));
+    // A message too long to judge is not read past its start (the policy
+    // refuses the commit unjudged).
+    let oversized_message = (commit.message.len() > MAX_MESSAGE_BYTES).then_some(commit.message.len());
+    let text = if oversized_message.is_some() { &commit.message[..OVERSIZED_MESSAGE_KEPT_BYTES] } else { commit.message };
+    let (author, committer, message) = (identity(commit.author), identity(commit.committer), decode(text));
     let mut other_readings = Vec::new();
     if encoding != encoding_rs::UTF_8 {
         // Each line on its own: no decoder state carries over a newline,
         // so no newline is lost however the bytes before it are broken.
-        let by_line: Vec<String> = commit.message.split(|&b| b == b'\n').map(decode).collect();
+        let by_line: Vec<String> = text.split(|&b| b == b'\n').map(decode).collect();
         let by_line = by_line.join("\n");
         // The bytes as they are: git shows them when iconv fails.
         let lossy = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
         let raw = Reading {
             author: Identity::new(lossy(commit.author.name), lossy(commit.author.email)),
             committer: Identity::new(lossy(commit.committer.name), lossy(commit.committer.email)),
-            message: lossy(commit.message),
+            message: lossy(text),
         };
         if by_line != message {
             other_readings.push(Reading { author: author.clone(), committer: committer.clone(), message: by_line });
@@ -841,6 +845,7 @@ fn facts_of(id: &ObjectId, bytes: &[u8]) -> Result<(CommitFacts, Lineage), GitEr
         committer_time: commit.committer.time,
         message,
         unreadable_encoding,
+        oversized_message,
         other_readings,
         notes: Vec::new(),
         change_id: None,

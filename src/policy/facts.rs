@@ -8,6 +8,17 @@ use crate::policy::lookalike;
 /// large repositories).
 pub const SHORT_ID_LEN: usize = 12;
 
+/// The longest message the gate reads. Judging a message costs time in
+/// proportion to its lines, and a commit is judged as one step that a
+/// deadline cannot cut short; a message of millions of lines (they pack
+/// small) would hold a worker, and the push's turn, long after its answer.
+/// A longer message is not read: the commit is refused, unjudged.
+pub const MAX_MESSAGE_BYTES: usize = 1 << 20;
+
+/// How many bytes of a message over [`MAX_MESSAGE_BYTES`] are kept, to name
+/// the commit by its subject.
+pub const OVERSIZED_MESSAGE_KEPT_BYTES: usize = 256;
+
 /// What the policy needs to know about one commit; owned, no git2 types.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CommitFacts {
@@ -35,6 +46,10 @@ pub struct CommitFacts {
     /// an identity with two addresses, …), when they could: git and the
     /// gate might then see different people, so it cannot be judged.
     pub malformed: Option<String>,
+    /// The message's length in bytes when it is over [`MAX_MESSAGE_BYTES`]:
+    /// `message` then holds only its first [`OVERSIZED_MESSAGE_KEPT_BYTES`]
+    /// and the commit cannot be judged.
+    pub oversized_message: Option<usize>,
     /// The change as `git patch-id --stable` identifies it, when the git
     /// edge computed it (for commits that carry a signed approval).
     pub change_id: Option<String>,
@@ -74,10 +89,13 @@ impl CommitFacts {
         short_id(&self.id)
     }
 
-    /// Whether the policy can judge the commit at all: its text decodes
-    /// and its headers are well formed.
+    /// Whether the policy can judge the commit at all: its text decodes,
+    /// was read whole, and its headers are well formed.
     pub fn judgeable(&self) -> bool {
-        self.unreadable_encoding.is_none() && self.malformed.is_none() && self.invisible_in_identity().is_none()
+        self.unreadable_encoding.is_none()
+            && self.oversized_message.is_none()
+            && self.malformed.is_none()
+            && self.invisible_in_identity().is_none()
     }
 
     /// The first identity (`author` or `committer`) that holds an invisible

@@ -820,6 +820,17 @@ impl Gate {
             report.reasons.push(Reason { code: Code::UnreadableMessage, message });
             return;
         }
+        if let Some(bytes) = report.commit.oversized_message {
+            // Fail closed: the part not read could hold a marker.
+            let message = format!(
+                "the message is {} bytes, more than the {} the gate reads, so it cannot be judged; shorten it (git commit --amend, or reword in git rebase -i)",
+                crate::policy::rules::thousands(bytes as u64),
+                crate::policy::rules::thousands(crate::policy::facts::MAX_MESSAGE_BYTES as u64)
+            );
+            report.verdict = Verdict::Rejected;
+            report.reasons.push(Reason { code: Code::UnreadableMessage, message });
+            return;
+        }
         let mut approvers: Vec<&str> = Vec::new();
         for engineer in report.approvals.iter().filter(|a| a.valid).filter_map(|a| a.engineer.as_deref()) {
             if !approvers.contains(&engineer) {
@@ -1003,6 +1014,7 @@ active = false
             author,
             message: message.into(),
             unreadable_encoding: None,
+            oversized_message: None,
             malformed: None,
             change_id: None,
             signature: None,
@@ -1121,6 +1133,23 @@ active = false
         let report = gate.evaluate(facts);
         assert_eq!(report.verdict, Verdict::Rejected);
         assert_eq!(report.reasons.iter().map(|r| r.code).collect::<Vec<_>>(), [Code::UnreadableMessage]);
+    }
+
+    #[test]
+    fn a_message_too_long_to_read_is_refused_unjudged() {
+        let gate = gate(1);
+        // The part read is approved; the rest could say anything.
+        let mut facts = commit(DEV, &format!("Change\n\n{AI}\nApproved-by: Alice Senior <alice@corp.example>\n"));
+        facts.oversized_message = Some(2_000_000);
+        let report = gate.evaluate(facts);
+        assert_eq!(report.verdict, Verdict::Rejected);
+        assert!(!report.commit.judgeable());
+        assert_eq!(report.reasons.iter().map(|r| r.code).collect::<Vec<_>>(), [Code::UnreadableMessage]);
+        assert!(
+            report.reasons[0].message.starts_with("the message is 2,000,000 bytes, more than the 1,048,576 the gate reads"),
+            "{}",
+            report.reasons[0].message
+        );
     }
 
     #[test]

@@ -519,6 +519,41 @@ fn a_push_past_its_deadline_gives_back_its_turn() {
     assert!(pushed.accepted, "{}", pushed.remote);
 }
 
+#[test]
+fn a_message_too_long_to_judge_is_refused_unread() {
+    use signoff_gate::policy::facts::MAX_MESSAGE_BYTES;
+    let (world, _server) = seeded();
+    // A message of `length` bytes: a subject, lines of prose, `last` at the end.
+    let message = |subject: &str, length: usize, last: &str| {
+        let mut text = format!("{subject}\n\n");
+        let line = "Walked through the retry logic with the team.\n";
+        while text.len() + line.len() + last.len() < length {
+            text.push_str(line);
+        }
+        text.push_str(&"x".repeat(length - text.len() - last.len() - 1));
+        text.push('\n');
+        text.push_str(last);
+        assert_eq!(text.len(), length);
+        text
+    };
+    // As long as the gate reads: judged, to its last line.
+    world.commit(DEV, &message("A human change", MAX_MESSAGE_BYTES, ""));
+    assert!(world.push("HEAD:refs/heads/main").accepted);
+    world.commit(DEV, &message("Retry deploys", MAX_MESSAGE_BYTES, &format!("\n{CLAUDE}\n")));
+    refused_naming(&world, "Claude Code");
+    run_git(&world.work, &["reset", "--quiet", "--hard", "HEAD~1"]);
+    // One byte longer: not read (its marker could be anywhere), refused.
+    world.commit(DEV, &message("Retry deploys", MAX_MESSAGE_BYTES + 1, ""));
+    let pushed = world.push("HEAD:refs/heads/main");
+    assert!(!pushed.accepted, "{}", pushed.remote);
+    assert!(
+        pushed.remote.contains("Retry deploys")
+            && pushed.remote.contains("unreadable-message: the message is 1,048,577 bytes, more than the 1,048,576 the gate reads"),
+        "{}",
+        pushed.remote
+    );
+}
+
 // --------------------------------------------------------- 13. confinement
 
 #[test]
