@@ -57,6 +57,20 @@ pub enum GitError {
         /// What is wrong with it.
         reason: &'static str,
     },
+    /// A commit too large to read (see `history::MAX_COMMIT_BYTES`).
+    #[error(
+        "commit {id} is {} bytes, more than the {} the gate reads; shorten its message",
+        crate::policy::rules::thousands(*.bytes),
+        crate::policy::rules::thousands(*.limit)
+    )]
+    TooLarge {
+        /// The commit id.
+        id: String,
+        /// Its size, from its header.
+        bytes: u64,
+        /// The most the gate reads.
+        limit: u64,
+    },
     /// Reading history (the object store or the commit-graph) failed.
     #[error("{context}")]
     History {

@@ -676,20 +676,18 @@ impl Reader {
 
     /// The raw bytes of commit `id` (the quarantine is looked in first).
     fn commit(&mut self, id: &ObjectId) -> Result<&[u8], GitError> {
-        use gix_object::Find as _;
         if let Some((kept, bytes)) = &self.parent
             && kept == id
         {
             return Ok(bytes);
         }
         let missing = || GitError::MissingObject { id: id.to_string() };
-        let context = || format!("cannot read object {id}");
         let mut kind = None;
         if let Some(quarantine) = &self.quarantine {
-            kind = quarantine.try_find(id, &mut self.buf).map_err(history_error(context()))?.map(|data| data.kind);
+            kind = read_commit(quarantine, id, &mut self.buf)?;
         }
         if kind.is_none() {
-            kind = self.objects.try_find(id, &mut self.buf).map_err(history_error(context()))?.map(|data| data.kind);
+            kind = read_commit(&self.objects, id, &mut self.buf)?;
         }
         match kind {
             Some(gix_object::Kind::Commit) => Ok(&self.buf),
@@ -722,7 +720,7 @@ impl Reader {
             let entries = self.notes_trees.get(&at)?;
             let rest = &hex[used..];
             if let Some(&(blob, false)) = entries.get(rest) {
-                let (kind, blob) = self.object(&blob)?;
+                let (kind, blob) = self.object(&blob, crate::policy::notes::MAX_NOTE_BYTES as u64)?;
                 return (kind == gix_object::Kind::Blob && blob.len() <= crate::policy::notes::MAX_NOTE_BYTES)
                     .then(|| String::from_utf8_lossy(&blob).into_owned());
             }
@@ -740,7 +738,7 @@ impl Reader {
         if self.notes_trees.contains_key(id) {
             return Some(());
         }
-        let (kind, data) = self.object(id)?;
+        let (kind, data) = self.object(id, u64::MAX)?;
         if kind != gix_object::Kind::Tree {
             return None;
         }
@@ -751,16 +749,19 @@ impl Reader {
         Some(())
     }
 
-    /// Any object's kind and bytes (the quarantine is looked in first).
-    fn object(&mut self, id: &ObjectId) -> Option<(gix_object::Kind, Vec<u8>)> {
-        use gix_object::Find as _;
+    /// Any object's kind and bytes, when it is at most `limit` bytes (its
+    /// header is read first; the quarantine is looked in first).
+    fn object(&mut self, id: &ObjectId, limit: u64) -> Option<(gix_object::Kind, Vec<u8>)> {
+        use gix_object::{Find as _, FindHeader as _};
         let mut buf = Vec::new();
-        if let Some(quarantine) = &self.quarantine {
-            if let Ok(Some(data)) = quarantine.try_find(id, &mut buf) {
-                return Some((data.kind, data.data.to_vec()));
-            }
+        let store = match &self.quarantine {
+            Some(quarantine) if gix_object::Exists::exists(quarantine, id) => quarantine,
+            _ => &self.objects,
+        };
+        if store.try_header(id).ok()??.size > limit {
+            return None;
         }
-        let data = self.objects.try_find(id, &mut buf).ok()??;
+        let data = store.try_find(id, &mut buf).ok()??;
         Some((data.kind, data.data.to_vec()))
     }
 
@@ -896,6 +897,28 @@ impl gix_object::Find for Objects<'_> {
         }
         self.objects.try_find(id, buffer)
     }
+}
+
+/// The largest commit object the gate reads. A message is judged up to
+/// [`MAX_MESSAGE_BYTES`]; a commit past this size is not inflated at all
+/// (a message of gigabytes packs into megabytes, and reading it would cost
+/// that memory, and seconds no deadline cuts short): the push is refused.
+pub const MAX_COMMIT_BYTES: u64 = 16 << 20;
+
+/// Reads object `id` from `store` into `buf` when it is a commit of at most
+/// [`MAX_COMMIT_BYTES`] (its size is read from its header first); its kind,
+/// `None` when `store` does not have it.
+fn read_commit(store: &gix_odb::HandleArc, id: &ObjectId, buf: &mut Vec<u8>) -> Result<Option<gix_object::Kind>, GitError> {
+    use gix_object::{Find as _, FindHeader as _};
+    let context = || format!("cannot read object {id}");
+    let Some(header) = store.try_header(id).map_err(history_error(context()))? else { return Ok(None) };
+    if header.kind != gix_object::Kind::Commit {
+        return Ok(Some(header.kind));
+    }
+    if header.size > MAX_COMMIT_BYTES {
+        return Err(GitError::TooLarge { id: id.to_string(), bytes: header.size, limit: MAX_COMMIT_BYTES });
+    }
+    Ok(store.try_find(id, buf).map_err(history_error(context()))?.map(|data| data.kind))
 }
 
 /// The kind of a tree entry that is not a tree.

@@ -392,6 +392,11 @@ pub struct WithinPush<'a> {
 /// Symbolic links followed from one ref, as git's `SYMREF_MAXDEPTH`.
 const MAX_SYMREF_DEPTH: usize = 5;
 
+/// How many tags deep a pushed tip is peeled. Content-addressed objects
+/// cannot form a cycle, so only this bounds a chain of tags on tags (what
+/// `git tag` makes is one deep); a deeper one counts as a tag, not a commit.
+const MAX_TAG_DEPTH: usize = 32;
+
 /// Blobs larger than this are treated as binary when computing change ids.
 pub const MAX_TEXT_DIFF_BYTES: u64 = 1 << 20;
 
@@ -776,19 +781,39 @@ impl GitRepo {
     /// What the object `id` is: a commit (tags are peeled) or not.
     pub fn tip(&self, id: &str) -> Result<Tip, GitError> {
         let oid = Oid::from_str(id).map_err(|_| GitError::MissingObject { id: id.to_owned() })?;
-        let object = self.repo.find_object(oid, None).map_err(|_| GitError::MissingObject { id: id.to_owned() })?;
-        match object.peel(ObjectType::Commit) {
-            Ok(commit) => Ok(Tip::Commit(commit.id().to_string())),
-            Err(_) => {
-                let kind = object.peel(ObjectType::Any).ok().and_then(|o| o.kind()).or(object.kind());
-                Ok(Tip::NotACommit(match kind {
-                    Some(ObjectType::Tree) => "a tree",
-                    Some(ObjectType::Blob) => "a blob",
-                    Some(ObjectType::Tag) => "a tag",
-                    _ => "an object",
-                }))
+        Ok(match self.peel_bounded(oid)? {
+            Ok(commit) => Tip::Commit(commit.to_string()),
+            Err(kind) => Tip::NotACommit(match kind {
+                ObjectType::Tree => "a tree",
+                ObjectType::Blob => "a blob",
+                ObjectType::Tag => "a tag",
+                _ => "an object",
+            }),
+        })
+    }
+
+    /// The commit `oid` is, or peels to through tags (`Err`: the kind it
+    /// peels to instead). Each object's size is read from its header
+    /// first: a commit or tag over [`history::MAX_COMMIT_BYTES`] is refused
+    /// unread, as the walk refuses it (libgit2 would inflate it whole).
+    fn peel_bounded(&self, mut oid: Oid) -> Result<Result<Oid, ObjectType>, GitError> {
+        let odb = self.repo.odb().map_err(git_error("cannot open the object database"))?;
+        for _ in 0..MAX_TAG_DEPTH {
+            let (size, kind) = odb.read_header(oid).map_err(|_| GitError::MissingObject { id: oid.to_string() })?;
+            let bytes = size as u64;
+            if matches!(kind, ObjectType::Commit | ObjectType::Tag) && bytes > history::MAX_COMMIT_BYTES {
+                return Err(GitError::TooLarge { id: oid.to_string(), bytes, limit: history::MAX_COMMIT_BYTES });
+            }
+            match kind {
+                ObjectType::Commit => return Ok(Ok(oid)),
+                ObjectType::Tag => {
+                    let tag = self.repo.find_tag(oid).map_err(|_| GitError::MissingObject { id: oid.to_string() })?;
+                    oid = tag.target_id();
+                }
+                other => return Ok(Err(other)),
             }
         }
+        Ok(Err(ObjectType::Tag))
     }
 
     /// Calls `visit` for each commit reachable from `new_commit` that is
@@ -961,7 +986,7 @@ impl GitRepo {
     }
 
     fn peel_commit(&self, oid: Oid) -> Option<Oid> {
-        self.repo.find_object(oid, None).ok()?.peel_to_commit().ok().map(|c| c.id())
+        self.peel_bounded(oid).ok()?.ok()
     }
 
     /// The trees of the notes refs detection reads, as the repository has
@@ -975,7 +1000,8 @@ impl GitRepo {
             let pushed = updates
                 .iter()
                 .filter(|update| update.refname == notes_ref && !is_zero(&update.new))
-                .filter_map(|update| Oid::from_str(&update.new).ok().and_then(|oid| self.repo.find_commit(oid).ok()).map(|c| c.tree_id()));
+                .filter_map(|update| Oid::from_str(&update.new).ok().and_then(|oid| self.peel_commit(oid)))
+                .filter_map(|oid| self.repo.find_commit(oid).ok().map(|c| c.tree_id()));
             for tree in current.into_iter().chain(pushed) {
                 if let Some(id) = crate::git::history::object_id(tree.as_bytes()) {
                     if !trees.iter().any(|(name, known)| name == notes_ref && *known == id) {

@@ -191,12 +191,6 @@ pub fn decide_until(
             decision.refs[index].problems.push(deletion_refused(&update.refname));
             continue;
         }
-        // Protected history only moves forward.
-        if update.change() == Change::Update && !gate.rewrite_allowed(&update.refname) {
-            if let Some(dropped) = repo.dropped_commits(&update.old, &update.new, stop)?.filter(|&n| n > 0) {
-                decision.refs[index].problems.push(rewrite_refused(&update.refname, &update.old, dropped));
-            }
-        }
         // Many updates of one push often name one tip: read it once.
         let tip = match tips.get(&update.new) {
             Some(tip) => tip.clone(),
@@ -249,6 +243,14 @@ pub fn decide_until(
                     },
                 )?;
                 walked.push((commit, scope));
+            }
+        }
+        // Protected history only moves forward. Asked after the walk, which
+        // reads every commit the push brings within what the gate reads:
+        // libgit2, which answers this, reads each commit whole.
+        if update.change() == Change::Update && !gate.rewrite_allowed(&update.refname) {
+            if let Some(dropped) = repo.dropped_commits(&update.old, &update.new, stop)?.filter(|&n| n > 0) {
+                decision.refs[index].problems.insert(0, rewrite_refused(&update.refname, &update.old, dropped));
             }
         }
     }

@@ -575,6 +575,9 @@ pub fn validate(request: &PreReceiveRequest, max_updates: usize) -> Result<Push,
 pub enum AppError {
     /// 400: the request is malformed; the text says how.
     BadRequest(String),
+    /// 422: a commit the push brings cannot be read (malformed, or larger
+    /// than the gate reads); the text says which and why.
+    Unprocessable(String),
     /// 413: the body is larger than `max_body_bytes`.
     TooLarge(String),
     /// 408: the request did not arrive within `read_timeout_seconds`.
@@ -598,10 +601,8 @@ impl AppError {
         match error {
             GitError::OutsideRoots { .. } | GitError::QuarantineOutside { .. } => AppError::Forbidden(chain),
             GitError::NoSuchPath { .. } => AppError::NotFound(chain),
-            GitError::NotARepository { .. }
-            | GitError::MissingObject { .. }
-            | GitError::BadCommit { .. }
-            | GitError::BadRevision { .. } => AppError::BadRequest(chain),
+            GitError::NotARepository { .. } | GitError::MissingObject { .. } | GitError::BadRevision { .. } => AppError::BadRequest(chain),
+            GitError::BadCommit { .. } | GitError::TooLarge { .. } => AppError::Unprocessable(chain),
             GitError::Stopped => {
                 AppError::Unavailable(format!("{repository}: the push could not be decided in time; it is refused, try again"))
             }
@@ -615,6 +616,7 @@ impl AppError {
     fn audit_text(&self) -> String {
         match self {
             AppError::BadRequest(text)
+            | AppError::Unprocessable(text)
             | AppError::TooLarge(text)
             | AppError::Timeout(text)
             | AppError::Unauthorized(text)
@@ -630,6 +632,7 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, error) = match self {
             AppError::BadRequest(message) => (StatusCode::BAD_REQUEST, message),
+            AppError::Unprocessable(message) => (StatusCode::UNPROCESSABLE_ENTITY, message),
             AppError::Unauthorized(message) => (StatusCode::UNAUTHORIZED, message),
             AppError::TooLarge(message) => (StatusCode::PAYLOAD_TOO_LARGE, message),
             AppError::Timeout(message) => (StatusCode::REQUEST_TIMEOUT, message),

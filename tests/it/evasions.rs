@@ -554,6 +554,32 @@ fn a_message_too_long_to_judge_is_refused_unread() {
     );
 }
 
+#[test]
+fn a_commit_too_large_to_read_is_refused_without_reading_it() {
+    use signoff_gate::git::history::MAX_COMMIT_BYTES;
+    let (world, _server) = seeded();
+    // Lines that pack into a few kilobytes, past what the gate reads.
+    let line = "Co-Authored-By: Person <person@corp.example>\n";
+    let mut message = String::from("Retry deploys\n\n");
+    while message.len() as u64 <= MAX_COMMIT_BYTES {
+        message.push_str(line);
+    }
+    let large = world.commit(DEV, &message);
+    // As the pushed tip, and under a commit of its own.
+    for tip in ["HEAD", "HEAD~1"] {
+        if tip == "HEAD~1" {
+            world.commit(DEV, "A human change\n");
+        }
+        let pushed = world.push("HEAD:refs/heads/main");
+        assert!(!pushed.accepted, "{}", pushed.remote);
+        let size: u64 = run_git(&world.work, &["cat-file", "-s", &large]).trim().parse().expect("a size");
+        let size = signoff_gate::policy::rules::thousands(size);
+        let refusal = format!("commit {large} is {size} bytes, more than the 16,777,216 the gate reads; shorten its message");
+        assert!(pushed.remote.contains(&refusal), "{tip}: {}", pushed.remote);
+        assert!(pushed.remote.contains("the gate cannot read a commit of this push; fix it as said above"), "{}", pushed.remote);
+    }
+}
+
 // --------------------------------------------------------- 13. confinement
 
 #[test]
