@@ -555,7 +555,7 @@ fn a_message_too_long_to_judge_is_refused_unread() {
 }
 
 #[test]
-fn a_commit_too_large_to_read_is_refused_without_reading_it() {
+fn a_commit_larger_than_the_gate_reads_refuses_the_push() {
     use signoff_gate::git::history::MAX_COMMIT_BYTES;
     let (world, _server) = seeded();
     // Lines that pack into a few kilobytes, past what the gate reads.
