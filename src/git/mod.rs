@@ -985,8 +985,11 @@ impl GitRepo {
         })
     }
 
+    /// The commit `oid` peels to. Whole, whatever its size: for tips the
+    /// repository has (an old tip: a commit over what the gate reads must
+    /// not hide a rewrite); a pushed tip is peeled by [`GitRepo::tip`].
     fn peel_commit(&self, oid: Oid) -> Option<Oid> {
-        self.peel_bounded(oid).ok()?.ok()
+        self.repo.find_object(oid, None).ok()?.peel_to_commit().ok().map(|c| c.id())
     }
 
     /// The trees of the notes refs detection reads, as the repository has
@@ -1000,7 +1003,7 @@ impl GitRepo {
             let pushed = updates
                 .iter()
                 .filter(|update| update.refname == notes_ref && !is_zero(&update.new))
-                .filter_map(|update| Oid::from_str(&update.new).ok().and_then(|oid| self.peel_commit(oid)))
+                .filter_map(|update| Oid::from_str(&update.new).ok().and_then(|oid| self.peel_bounded(oid).ok()?.ok()))
                 .filter_map(|oid| self.repo.find_commit(oid).ok().map(|c| c.tree_id()));
             for tree in current.into_iter().chain(pushed) {
                 if let Some(id) = crate::git::history::object_id(tree.as_bytes()) {

@@ -580,6 +580,25 @@ fn a_commit_larger_than_the_gate_reads_refuses_the_push() {
     }
 }
 
+#[test]
+fn a_commit_larger_than_the_gate_reads_on_main_hides_no_rewrite() {
+    use signoff_gate::git::history::MAX_COMMIT_BYTES;
+    let (world, _server) = seeded();
+    let mut message = String::from("Vendor the changelog\n\n");
+    while message.len() as u64 <= MAX_COMMIT_BYTES {
+        message.push_str("A line of the changelog, as it was.\n");
+    }
+    world.commit(DEV, &message);
+    // On main behind the gate's back (as before it was installed).
+    run_git(&world.bare, &["fetch", "--quiet", &world.work.to_string_lossy(), "HEAD:refs/heads/main"]);
+    // A rewrite of main that drops it: refused, not let through because
+    // main's tip is more than the gate reads.
+    run_git(&world.work, &["reset", "--quiet", "--hard", "HEAD~1"]);
+    world.commit(DEV, "A human change\n");
+    let pushed = world.push("+HEAD:refs/heads/main");
+    assert!(!pushed.accepted, "{}", pushed.remote);
+}
+
 // --------------------------------------------------------- 13. confinement
 
 #[test]
