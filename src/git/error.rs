@@ -59,7 +59,7 @@ pub enum GitError {
     },
     /// A commit too large to read (see `history::MAX_COMMIT_BYTES`).
     #[error(
-        "commit {id} is {} bytes, more than the {} the gate reads; shorten its message",
+        "commit {id} is {} bytes, more than the {} the gate reads; shorten its message (git commit --amend, or reword in git rebase -i)",
         crate::policy::rules::thousands(*.bytes),
         crate::policy::rules::thousands(*.limit)
     )]
