@@ -675,7 +675,7 @@ impl Reader {
     }
 
     /// The raw bytes of commit `id` (the quarantine is looked in first).
-    fn commit(&mut self, id: &ObjectId) -> Result<&[u8], GitError> {
+    fn commit(&mut self, id: &ObjectId, size: Size) -> Result<&[u8], GitError> {
         if let Some((kept, bytes)) = &self.parent
             && kept == id
         {
@@ -684,10 +684,10 @@ impl Reader {
         let missing = || GitError::MissingObject { id: id.to_string() };
         let mut kind = None;
         if let Some(quarantine) = &self.quarantine {
-            kind = read_commit(quarantine, id, &mut self.buf)?;
+            kind = read_commit(quarantine, id, &mut self.buf, size)?;
         }
         if kind.is_none() {
-            kind = read_commit(&self.objects, id, &mut self.buf)?;
+            kind = read_commit(&self.objects, id, &mut self.buf, size)?;
         }
         match kind {
             Some(gix_object::Kind::Commit) => Ok(&self.buf),
@@ -781,7 +781,7 @@ impl Reader {
 
     /// Reads commit `id` into plain facts.
     pub fn facts(&mut self, id: &ObjectId) -> Result<CommitFacts, GitError> {
-        let bytes = self.commit(id)?;
+        let bytes = self.commit(id, Size::Bounded)?;
         let (facts, lineage) = facts_of(id, bytes)?;
         self.last = Some(lineage);
         Ok(facts)
@@ -909,13 +909,23 @@ impl gix_object::Find for Objects<'_> {
 /// inflated each pushed object already.
 pub const MAX_COMMIT_BYTES: u64 = 16 << 20;
 
+/// Whether a commit read may be over [`MAX_COMMIT_BYTES`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Size {
+    /// One that may be judged: larger is an error.
+    Bounded,
+    /// History the repository had, read for its parents or tree alone.
+    Any,
+}
+
 /// Reads object `id` from `store` into `buf`; its kind, `None` when `store`
-/// does not have it. A commit over [`MAX_COMMIT_BYTES`] is an error.
-fn read_commit(store: &gix_odb::HandleArc, id: &ObjectId, buf: &mut Vec<u8>) -> Result<Option<gix_object::Kind>, GitError> {
+/// does not have it. A commit over [`MAX_COMMIT_BYTES`] is an error when
+/// `size` is bounded.
+fn read_commit(store: &gix_odb::HandleArc, id: &ObjectId, buf: &mut Vec<u8>, size: Size) -> Result<Option<gix_object::Kind>, GitError> {
     use gix_object::Find as _;
     let context = || format!("cannot read object {id}");
     let kind = store.try_find(id, buf).map_err(history_error(context()))?.map(|data| data.kind);
-    if kind == Some(gix_object::Kind::Commit) && buf.len() as u64 > MAX_COMMIT_BYTES {
+    if size == Size::Bounded && kind == Some(gix_object::Kind::Commit) && buf.len() as u64 > MAX_COMMIT_BYTES {
         let bytes = buf.len() as u64;
         *buf = Vec::new();
         return Err(GitError::TooLarge { id: id.to_string(), bytes, limit: MAX_COMMIT_BYTES });
@@ -1020,14 +1030,16 @@ impl Reader {
             // The commit whose facts were read last: most often, this one.
             Some(last) => (last.tree, last.first_parent),
             None => {
-                let bytes = self.commit(id)?;
+                let bytes = self.commit(id, Size::Bounded)?;
                 let commit = parse_commit(bytes).map_err(|reason| GitError::BadCommit { id: id.to_string(), reason })?;
                 (commit.tree, commit.parents.first().copied())
             }
         };
         let parent_tree = match parent {
             Some(parent) => {
-                let bytes = self.commit(&parent)?;
+                // Any size: a parent is read for its tree alone, and may be
+                // history the repository had before (a protected tip).
+                let bytes = self.commit(&parent, Size::Any)?;
                 let tree = parse_commit(bytes).map_err(|reason| GitError::BadCommit { id: parent.to_string(), reason })?.tree;
                 if self.parent.as_ref().is_none_or(|(kept, _)| *kept != parent) {
                     let bytes = std::mem::take(&mut self.buf);
@@ -1571,8 +1583,9 @@ impl Nodes<'_> {
     }
 
     /// Learns the parents and date of `n`: from the commit-graph when the
-    /// commit is in it, else from the commit itself.
-    fn load(&mut self, n: u32) -> Result<(), GitError> {
+    /// commit is in it, else from the commit itself. `flags`: the paint it
+    /// is about to take, beside what it has.
+    fn load(&mut self, n: u32, flags: u8) -> Result<(), GitError> {
         if self.nodes[index(n)].flags & LOADED != 0 {
             return Ok(());
         }
@@ -1590,7 +1603,10 @@ impl Nodes<'_> {
                 parents.push(graph.id_at(parent).to_owned());
             }
         } else {
-            let bytes = self.reader.commit(&id)?;
+            // A commit known to be hidden (the repository's own history) is
+            // read whatever its size; one that may be judged, within bounds.
+            let size = if (self.nodes[index(n)].flags | flags) & HIDDEN != 0 { Size::Any } else { Size::Bounded };
+            let bytes = self.reader.commit(&id, size)?;
             // The rest is read where the commit is judged.
             let (commit, _) = parse_head(bytes).map_err(|reason| GitError::BadCommit { id: id.to_string(), reason })?;
             time = commit.committer.time;
@@ -1695,7 +1711,7 @@ impl Nodes<'_> {
         if old | flags == old {
             return Ok(());
         }
-        self.load(n)?;
+        self.load(n, flags)?;
         let node = &mut self.nodes[index(n)];
         let new = node.flags | flags;
         let only_visible = |flags: u8| flags & (VISIBLE | HIDDEN) == VISIBLE;
@@ -1803,7 +1819,7 @@ impl Dated {
     }
 
     fn push(&mut self, nodes: &mut Nodes<'_>, n: u32) -> Result<(), GitError> {
-        nodes.load(n)?;
+        nodes.load(n, 0)?;
         let node = &mut nodes.nodes[index(n)];
         node.flags |= SEEN;
         self.heap.push((node.time, Reverse(self.seq), n));

@@ -591,12 +591,19 @@ fn a_commit_larger_than_the_gate_reads_on_main_hides_no_rewrite() {
     world.commit(DEV, &message);
     // On main behind the gate's back (as before it was installed).
     run_git(&world.bare, &["fetch", "--quiet", &world.work.to_string_lossy(), "HEAD:refs/heads/main"]);
-    // A rewrite of main that drops it: refused, not let through because
-    // main's tip is more than the gate reads.
-    run_git(&world.work, &["reset", "--quiet", "--hard", "HEAD~1"]);
+    // It is history now: pushes onto it are judged as any other.
     world.commit(DEV, "A human change\n");
+    let pushed = world.push("HEAD:refs/heads/main");
+    assert!(pushed.accepted, "{}", pushed.remote);
+    world.commit(DEV, &format!("Retry deploys\n\n{CLAUDE}\n"));
+    refused_naming(&world, "Claude Code");
+    // A rewrite of main that drops it: refused, not let through because
+    // main's history holds more than the gate reads.
+    run_git(&world.work, &["reset", "--quiet", "--hard", "HEAD~3"]);
+    world.commit(DEV, "Another human change\n");
     let pushed = world.push("+HEAD:refs/heads/main");
     assert!(!pushed.accepted, "{}", pushed.remote);
+    assert!(pushed.remote.contains("protected-ref-rewrite") || pushed.remote.contains("the gate reads"), "{}", pushed.remote);
 }
 
 // --------------------------------------------------------- 13. confinement
