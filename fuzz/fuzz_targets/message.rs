@@ -56,7 +56,7 @@ fuzz_target!(|data: &[u8]| {
         committer_time: 0,
         message: message.to_owned(),
         unreadable_encoding: None,
-        oversized_message: None,
+        oversized: None,
         malformed: None,
         change_id: None,
         signature: None,

@@ -26,7 +26,9 @@ pub use gix_hash::ObjectId;
 use crate::git::Stop;
 use crate::git::error::GitError;
 use crate::policy::approval::CommitSignature;
-use crate::policy::facts::{CommitFacts, MAX_MESSAGE_BYTES, OVERSIZED_MESSAGE_KEPT_BYTES, Reading};
+use crate::policy::facts::{
+    CommitFacts, MAX_IDENTITY_BYTES, MAX_MESSAGE_BYTES, OVERSIZED_IDENTITY_KEPT_BYTES, OVERSIZED_MESSAGE_KEPT_BYTES, Oversized, Reading,
+};
 use crate::policy::identity::Identity;
 use crate::policy::rules::{EntryKind, FileChange, Lines};
 
@@ -789,8 +791,8 @@ impl Reader {
 }
 
 /// A raw commit's plain facts.
-fn facts_of(id: &ObjectId, bytes: &[u8]) -> Result<(CommitFacts, Lineage), GitError> {
-    let commit = parse_commit(bytes).map_err(|reason| GitError::BadCommit { id: id.to_string(), reason })?;
+fn facts_of<'a>(id: &ObjectId, bytes: &'a [u8]) -> Result<(CommitFacts, Lineage), GitError> {
+    let mut commit = parse_commit(bytes).map_err(|reason| GitError::BadCommit { id: id.to_string(), reason })?;
     // git shows a message (and names) in the encoding the commit
     // declares; read them the same way, or the text git shows and the
     // text we judge could differ (a UTF-7 message hides its markers).
@@ -810,10 +812,24 @@ fn facts_of(id: &ObjectId, bytes: &[u8]) -> Result<(CommitFacts, Lineage), GitEr
     };
     let decode = |bytes: &[u8]| encoding.decode_without_bom_handling(bytes).0.into_owned();
     let identity = |signature: Signature<'_>| Identity::new(decode(signature.name), decode(signature.email));
-    // A message too long to judge is not read past its start (the policy
-    // refuses the commit unjudged).
-    let oversized_message = (commit.message.len() > MAX_MESSAGE_BYTES).then_some(commit.message.len());
-    let text = if oversized_message.is_some() { &commit.message[..OVERSIZED_MESSAGE_KEPT_BYTES] } else { commit.message };
+    // A message or an identity too long to judge is not read past its start
+    // (the policy refuses the commit unjudged).
+    let mut oversized = None;
+    let mut bounded = |role: &'static str, signature: Signature<'a>| {
+        let bytes = signature.name.len() + signature.email.len();
+        if bytes <= MAX_IDENTITY_BYTES {
+            return signature;
+        }
+        oversized = oversized.or(Some(Oversized::Identity { role, bytes }));
+        let start = |part: &'a [u8]| &part[..part.len().min(OVERSIZED_IDENTITY_KEPT_BYTES)];
+        Signature { name: start(signature.name), email: start(signature.email), time: signature.time }
+    };
+    commit.author = bounded("author", commit.author);
+    commit.committer = bounded("committer", commit.committer);
+    if commit.message.len() > MAX_MESSAGE_BYTES {
+        oversized = oversized.or(Some(Oversized::Message(commit.message.len())));
+    }
+    let text = if commit.message.len() > MAX_MESSAGE_BYTES { &commit.message[..OVERSIZED_MESSAGE_KEPT_BYTES] } else { commit.message };
     let (author, committer, message) = (identity(commit.author), identity(commit.committer), decode(text));
     let mut other_readings = Vec::new();
     if encoding != encoding_rs::UTF_8 {
@@ -846,7 +862,7 @@ fn facts_of(id: &ObjectId, bytes: &[u8]) -> Result<(CommitFacts, Lineage), GitEr
         committer_time: commit.committer.time,
         message,
         unreadable_encoding,
-        oversized_message,
+        oversized,
         other_readings,
         notes: Vec::new(),
         change_id: None,

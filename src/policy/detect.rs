@@ -745,7 +745,7 @@ mod tests {
             author,
             message: message.to_owned(),
             unreadable_encoding: None,
-            oversized_message: None,
+            oversized: None,
             malformed: None,
             change_id: None,
             signature: None,

@@ -19,6 +19,33 @@ pub const MAX_MESSAGE_BYTES: usize = 1 << 20;
 /// the commit by its subject.
 pub const OVERSIZED_MESSAGE_KEPT_BYTES: usize = 256;
 
+/// The longest author or committer (name and address together) the gate
+/// reads. Each character of an identity is folded for look-alikes (about
+/// 150 ns), in the one step a deadline cannot cut: an author line of
+/// megabytes would cost a second. A longer one is not read; the commit is
+/// refused.
+pub const MAX_IDENTITY_BYTES: usize = 4096;
+
+/// How many bytes of the name and of the address of an identity over
+/// [`MAX_IDENTITY_BYTES`] are kept, to show it.
+pub const OVERSIZED_IDENTITY_KEPT_BYTES: usize = 64;
+
+/// A part of a commit longer than the gate reads (the commit is then
+/// refused unjudged).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Oversized {
+    /// The message, of this many bytes (over [`MAX_MESSAGE_BYTES`]).
+    Message(usize),
+    /// The author or the committer (`role`), of this many bytes of name
+    /// and address (over [`MAX_IDENTITY_BYTES`]).
+    Identity {
+        /// `"author"` or `"committer"`.
+        role: &'static str,
+        /// Its name's and address's bytes.
+        bytes: usize,
+    },
+}
+
 /// What the policy needs to know about one commit; owned, no git2 types.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CommitFacts {
@@ -46,10 +73,10 @@ pub struct CommitFacts {
     /// an identity with two addresses, …), when they could: git and the
     /// gate might then see different people, so it cannot be judged.
     pub malformed: Option<String>,
-    /// The message's length in bytes when it is over [`MAX_MESSAGE_BYTES`]:
-    /// `message` then holds only its first [`OVERSIZED_MESSAGE_KEPT_BYTES`]
-    /// and the commit cannot be judged.
-    pub oversized_message: Option<usize>,
+    /// The first part of the commit longer than the gate reads, if any:
+    /// `message` (or the identity) then holds only its start, and the
+    /// commit cannot be judged.
+    pub oversized: Option<Oversized>,
     /// The change as `git patch-id --stable` identifies it, when the git
     /// edge computed it (for commits that carry a signed approval).
     pub change_id: Option<String>,
@@ -92,10 +119,7 @@ impl CommitFacts {
     /// Whether the policy can judge the commit at all: its text decodes,
     /// was read whole, and its headers are well formed.
     pub fn judgeable(&self) -> bool {
-        self.unreadable_encoding.is_none()
-            && self.oversized_message.is_none()
-            && self.malformed.is_none()
-            && self.invisible_in_identity().is_none()
+        self.unreadable_encoding.is_none() && self.oversized.is_none() && self.malformed.is_none() && self.invisible_in_identity().is_none()
     }
 
     /// The first identity (`author` or `committer`) that holds an invisible

@@ -820,15 +820,30 @@ impl Gate {
             report.reasons.push(Reason { code: Code::UnreadableMessage, message });
             return;
         }
-        if let Some(bytes) = report.commit.oversized_message {
+        if let Some(oversized) = report.commit.oversized {
             // Fail closed: the part not read could hold a marker.
-            let message = format!(
-                "the message is {} bytes, more than the {} the gate reads, so it cannot be judged; shorten it (git commit --amend, or reword in git rebase -i)",
-                crate::policy::rules::thousands(bytes as u64),
-                crate::policy::rules::thousands(crate::policy::facts::MAX_MESSAGE_BYTES as u64)
-            );
+            use crate::policy::facts::{MAX_IDENTITY_BYTES, MAX_MESSAGE_BYTES, Oversized};
+            use crate::policy::rules::thousands;
+            let (code, message) = match oversized {
+                Oversized::Message(bytes) => (
+                    Code::UnreadableMessage,
+                    format!(
+                        "the message is {} bytes, more than the {} the gate reads, so it cannot be judged; shorten it (git commit --amend, or reword in git rebase -i)",
+                        thousands(bytes as u64),
+                        thousands(MAX_MESSAGE_BYTES as u64)
+                    ),
+                ),
+                Oversized::Identity { role, bytes } => (
+                    Code::MalformedCommit,
+                    format!(
+                        "the {role} is {} bytes, more than the {} the gate reads, so the commit cannot be judged; re-create it with a plain identity (git commit --amend --reset-author)",
+                        thousands(bytes as u64),
+                        thousands(MAX_IDENTITY_BYTES as u64)
+                    ),
+                ),
+            };
             report.verdict = Verdict::Rejected;
-            report.reasons.push(Reason { code: Code::UnreadableMessage, message });
+            report.reasons.push(Reason { code, message });
             return;
         }
         let mut approvers: Vec<&str> = Vec::new();
@@ -1014,7 +1029,7 @@ active = false
             author,
             message: message.into(),
             unreadable_encoding: None,
-            oversized_message: None,
+            oversized: None,
             malformed: None,
             change_id: None,
             signature: None,
@@ -1140,13 +1155,28 @@ active = false
         let gate = gate(1);
         // The part read is approved; the rest could say anything.
         let mut facts = commit(DEV, &format!("Change\n\n{AI}\nApproved-by: Alice Senior <alice@corp.example>\n"));
-        facts.oversized_message = Some(2_000_000);
+        facts.oversized = Some(crate::policy::facts::Oversized::Message(2_000_000));
         let report = gate.evaluate(facts);
         assert_eq!(report.verdict, Verdict::Rejected);
         assert!(!report.commit.judgeable());
         assert_eq!(report.reasons.iter().map(|r| r.code).collect::<Vec<_>>(), [Code::UnreadableMessage]);
         assert!(
             report.reasons[0].message.starts_with("the message is 2,000,000 bytes, more than the 1,048,576 the gate reads"),
+            "{}",
+            report.reasons[0].message
+        );
+    }
+
+    #[test]
+    fn an_identity_too_long_to_read_is_refused_unjudged() {
+        let gate = gate(1);
+        let mut facts = commit(DEV, "Change\n");
+        facts.oversized = Some(crate::policy::facts::Oversized::Identity { role: "author", bytes: 8_000_052 });
+        let report = gate.evaluate(facts);
+        assert_eq!(report.verdict, Verdict::Rejected);
+        assert_eq!(report.reasons.iter().map(|r| r.code).collect::<Vec<_>>(), [Code::MalformedCommit]);
+        assert!(
+            report.reasons[0].message.starts_with("the author is 8,000,052 bytes, more than the 4,096 the gate reads"),
             "{}",
             report.reasons[0].message
         );

@@ -555,6 +555,24 @@ fn a_message_too_long_to_judge_is_refused_unread() {
 }
 
 #[test]
+fn an_identity_too_long_to_judge_is_refused_unread() {
+    use signoff_gate::policy::facts::MAX_IDENTITY_BYTES;
+    let (world, _server) = seeded();
+    let email = "dev@corp.example";
+    // As long as the gate reads: judged.
+    let name = "D".repeat(MAX_IDENTITY_BYTES - email.len());
+    world.commit((&name, email), "A human change\n");
+    let pushed = world.push("HEAD:refs/heads/main");
+    assert!(pushed.accepted, "{}", pushed.remote);
+    // One byte longer: not read, refused.
+    let name = "D".repeat(MAX_IDENTITY_BYTES - email.len() + 1);
+    world.commit((&name, email), "Another human change\n");
+    let pushed = world.push("HEAD:refs/heads/main");
+    assert!(!pushed.accepted, "{}", pushed.remote);
+    assert!(pushed.remote.contains("malformed-commit: the author is 4,097 bytes, more than the 4,096 the gate reads"), "{}", pushed.remote);
+}
+
+#[test]
 fn a_commit_larger_than_the_gate_reads_refuses_the_push() {
     use signoff_gate::git::history::MAX_COMMIT_BYTES;
     let (world, _server) = seeded();
