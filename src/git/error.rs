@@ -66,7 +66,7 @@ pub enum GitError {
     TooLarge {
         /// The commit id.
         id: String,
-        /// Its size, from its header.
+        /// Its size in bytes (from its header, for a pushed tip).
         bytes: u64,
         /// The most the gate reads.
         limit: u64,
