@@ -85,8 +85,10 @@ pub struct Reader {
 /// A notes tree's entries by name: the object and whether it is a tree.
 type NotesTree = HashMap<String, (ObjectId, bool)>;
 
-fn history_error<E: std::error::Error + Send + Sync + 'static>(context: String) -> impl FnOnce(E) -> GitError {
-    move |source| GitError::History { context, source: Box::new(source) }
+/// Wraps an error of the object store with what was being done; `context`
+/// is written only when there is an error (reads succeed millions of times).
+fn history_error<E: std::error::Error + Send + Sync + 'static>(context: impl FnOnce() -> String) -> impl FnOnce(E) -> GitError {
+    move |source| GitError::History { context: context(), source: Box::new(source) }
 }
 
 /// A commit-graph as last read, and what its files looked like then.
@@ -164,7 +166,7 @@ fn open_store(objects: &Path) -> Result<Arc<gix_odb::Store>, GitError> {
         &mut std::iter::empty(),
         gix_odb::store::init::Options::default(),
     )
-    .map_err(history_error(format!("cannot open the object store {}", objects.display())))?;
+    .map_err(history_error(|| format!("cannot open the object store {}", objects.display())))?;
     Ok(Arc::new(store))
 }
 
@@ -246,7 +248,7 @@ impl History {
         let shallow = match std::fs::read(common.join("shallow")) {
             Ok(text) => text.split(|&b| b == b'\n').filter_map(|line| ObjectId::from_hex(line.trim_ascii()).ok()).collect(),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => HashSet::new(),
-            Err(error) => return Err(history_error("cannot read the list of shallow commits".to_owned())(error)),
+            Err(error) => return Err(history_error(|| "cannot read the list of shallow commits".to_owned())(error)),
         };
         Ok(History { objects, objects_dir, quarantine, graph, shallow })
     }
@@ -940,7 +942,7 @@ enum Size {
 fn read_commit(store: &gix_odb::HandleArc, id: &ObjectId, buf: &mut Vec<u8>, size: Size) -> Result<Option<gix_object::Kind>, GitError> {
     use gix_object::Find as _;
     let context = || format!("cannot read object {id}");
-    let kind = store.try_find(id, buf).map_err(history_error(context()))?.map(|data| data.kind);
+    let kind = store.try_find(id, buf).map_err(history_error(&context))?.map(|data| data.kind);
     if size == Size::Bounded && kind == Some(gix_object::Kind::Commit) && buf.len() as u64 > MAX_COMMIT_BYTES {
         let bytes = buf.len() as u64;
         *buf = Vec::new();
@@ -1077,7 +1079,7 @@ impl Reader {
         let context = || format!("cannot diff tree {new}");
         let tree_bytes = |tree: &ObjectId, buf: &mut Vec<u8>| -> Result<(), GitError> {
             use gix_object::Find as _;
-            let data = objects.try_find(tree, buf).map_err(history_error(context()))?;
+            let data = objects.try_find(tree, buf).map_err(history_error(&context))?;
             match data {
                 Some(data) if data.kind == gix_object::Kind::Tree => Ok(()),
                 _ => Err(GitError::MissingObject { id: tree.to_string() }),
@@ -1096,7 +1098,7 @@ impl Reader {
             &objects,
             &mut recorder,
         )
-        .map_err(history_error(context()))?;
+        .map_err(history_error(&context))?;
         Ok(recorder.records)
     }
 
@@ -1248,7 +1250,7 @@ impl Objects<'_> {
     /// Reads blob `id` into `buf`.
     fn blob(&self, id: &ObjectId, buf: &mut Vec<u8>, context: impl Fn() -> String) -> Result<(), GitError> {
         use gix_object::Find as _;
-        match self.try_find(id, buf).map_err(history_error(context()))? {
+        match self.try_find(id, buf).map_err(history_error(&context))? {
             Some(data) if data.kind == gix_object::Kind::Blob => Ok(()),
             _ => Err(GitError::MissingObject { id: id.to_string() }),
         }
@@ -1261,7 +1263,7 @@ impl Objects<'_> {
             Some(quarantine) => quarantine.try_header(id),
             None => self.objects.try_header(id),
         };
-        match header.map_err(history_error(context()))? {
+        match header.map_err(history_error(&context))? {
             Some(header) if header.kind == gix_object::Kind::Blob => Ok(header.size),
             _ => Err(GitError::MissingObject { id: id.to_string() }),
         }
@@ -1293,7 +1295,7 @@ struct RawCommit<'a> {
 /// addresses, the encoding and the message over as C strings, and git
 /// itself shows a message only up to a NUL).
 fn c_string(bytes: &[u8]) -> &[u8] {
-    bytes.iter().position(|&b| b == 0).map_or(bytes, |nul| &bytes[..nul])
+    memchr::memchr(0, bytes).map_or(bytes, |nul| &bytes[..nul])
 }
 
 /// `header` followed by a hex id and a newline, at the start of `rest`.
@@ -1615,7 +1617,7 @@ impl Nodes<'_> {
             time = i64::try_from(commit.committer_timestamp()).unwrap_or(i64::MAX);
             generation = commit.generation().max(1);
             for parent in commit.iter_parents() {
-                let parent = parent.map_err(history_error(format!("the commit-graph entry of {id} is damaged")))?;
+                let parent = parent.map_err(history_error(|| format!("the commit-graph entry of {id} is damaged")))?;
                 parents.push(graph.id_at(parent).to_owned());
             }
         } else {

@@ -20,7 +20,6 @@
 //! approval; any change to the diff breaks it.
 
 use ssh_encoding::Decode;
-use ssh_encoding::base64::{Base64, Encoding};
 use ssh_key::{HashAlg, PublicKey, SshSig};
 
 use crate::policy::roster::{Engineer, Roster};
@@ -89,15 +88,13 @@ pub struct ApprovalValue<'a> {
 pub fn split_value(value: &str) -> ApprovalValue<'_> {
     // The tail starts at the first whitespace-delimited word that begins
     // with `change=`, `time=` or `sig=`.
-    let mut tail_start = value.len();
-    let mut previous_space = false;
-    for (at, ch) in value.char_indices() {
-        if previous_space && !ch.is_whitespace() && [CHANGE_KEY, TIME_KEY, SIG_KEY].iter().any(|key| value[at..].starts_with(key)) {
-            tail_start = at;
-            break;
-        }
-        previous_space = ch.is_whitespace();
-    }
+    // Each key starts with an ASCII letter, so `at` is a char boundary.
+    let starts_tail = |at: usize| {
+        at > 0
+            && [CHANGE_KEY, TIME_KEY, SIG_KEY].iter().any(|key| value.as_bytes()[at..].starts_with(key.as_bytes()))
+            && value[..at].chars().next_back().is_some_and(char::is_whitespace)
+    };
+    let tail_start = memchr::memchr3_iter(b'c', b't', b's', value.as_bytes()).find(|&at| starts_tail(at)).unwrap_or(value.len());
     let who = value[..tail_start].trim();
     let mut tokens = value[tail_start..].split_whitespace().peekable();
     let (mut change, mut signed_at, mut signature, mut malformed_tail) = (None, None, None, false);
@@ -194,13 +191,49 @@ pub enum SignatureProblem {
 
 /// Decodes the base64 of a raw SSHSIG blob (all of it, nothing after).
 fn decode_signature(base64: &str) -> Result<SshSig, String> {
-    let bytes = Base64::decode_vec(base64).map_err(|_| "the signature is not base64".to_owned())?;
+    let bytes = decode_base64(base64.as_bytes()).ok_or_else(|| "the signature is not base64".to_owned())?;
     let mut reader: &[u8] = &bytes;
     let signature = SshSig::decode(&mut reader).map_err(|error| format!("the signature cannot be read ({error})"))?;
     if !reader.is_empty() {
         return Err("the signature has bytes after its end".to_owned());
     }
     Ok(signature)
+}
+
+/// Standard base64 with padding, read as strictly as `base64ct`'s `Base64`
+/// (a multiple of four characters, at most two `=` and only at the end,
+/// the unused bits of the last character zero), but not in constant time:
+/// a signature is public, and a push carries a thousand of them.
+fn decode_base64(text: &[u8]) -> Option<Vec<u8>> {
+    if text.len() % 4 != 0 {
+        return None;
+    }
+    let padding = text.iter().rev().take(2).take_while(|&&b| b == b'=').count();
+    let body = &text[..text.len() - padding];
+    if body.len() % 4 == 1 {
+        return None;
+    }
+    let sextet = |b: u8| -> Option<u32> {
+        Some(u32::from(match b {
+            b'A'..=b'Z' => b - b'A',
+            b'a'..=b'z' => b - b'a' + 26,
+            b'0'..=b'9' => b - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        }))
+    };
+    let mut bytes = Vec::with_capacity(body.len() / 4 * 3 + 2);
+    let (mut held, mut bits) = (0u32, 0u32);
+    for &b in body {
+        held = (held << 6 | sextet(b)?) & 0xffff;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            bytes.push((held >> bits) as u8);
+        }
+    }
+    (held & ((1 << bits) - 1) == 0).then_some(bytes)
 }
 
 /// The roster key that made `signature`, which must be `engineer`'s.
@@ -319,6 +352,53 @@ mod tests {
     use super::*;
 
     #[test]
+    fn reads_base64_exactly_as_strictly_as_base64ct() {
+        use ssh_encoding::base64::{Base64, Encoding};
+        // A small deterministic generator: the cases are the same each run.
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=";
+        let mut cases: Vec<Vec<u8>> =
+            vec![Vec::new(), b"=".to_vec(), b"====".to_vec(), b"A===".to_vec(), b"AB=C".to_vec(), b"A=B=".to_vec()];
+        for _ in 0..4000 {
+            let length = (next() % 40) as usize;
+            let bytes: Vec<u8> = (0..length).map(|_| next() as u8).collect();
+            let mut text = Base64::encode_string(&bytes).into_bytes();
+            // Half the cases are damaged: a character swapped for any
+            // byte, one cut off or one added.
+            match next() % 8 {
+                0 if !text.is_empty() => {
+                    let at = (next() as usize) % text.len();
+                    text[at] = if next() % 2 == 0 { alphabet[(next() as usize) % alphabet.len()] } else { next() as u8 };
+                }
+                1 => {
+                    text.pop();
+                }
+                2 => text.push(alphabet[(next() as usize) % alphabet.len()]),
+                3 if text.len() >= 2 => {
+                    // The last character before the padding, its spare bits set.
+                    let at = text.iter().rposition(|&b| b != b'=').unwrap_or(0);
+                    text[at] = alphabet[(next() as usize) % 64];
+                }
+                _ => {}
+            }
+            cases.push(text);
+        }
+        let mut refused = 0;
+        for text in &cases {
+            let theirs = std::str::from_utf8(text).ok().and_then(|text| Base64::decode_vec(text).ok());
+            assert_eq!(decode_base64(text), theirs, "{:?}", String::from_utf8_lossy(text));
+            refused += usize::from(theirs.is_none());
+        }
+        assert!(refused > 1000 && refused < cases.len() - 1000, "both kinds are tried: {refused} of {} refused", cases.len());
+    }
+
+    #[test]
     fn splits_an_approval_value() {
         let plain = split_value("Sam Senior <sam@corp.example>");
         assert_eq!(
@@ -337,6 +417,13 @@ mod tests {
         assert_eq!((prose.who, prose.signature), ("Sam <sam@corp.example> (after pairing)", None));
         let reversed = split_value("Sam <sam@corp.example> sig=AAAA change=abc");
         assert_eq!(reversed.signature.as_deref(), Some("AAAAchange=abc"));
+        // The tail starts after whitespace of any kind, never at the start
+        // or inside a word.
+        let after_nbsp = split_value("Sam\u{a0}sig=AAAA");
+        assert_eq!((after_nbsp.who, after_nbsp.signature.as_deref()), ("Sam", Some("AAAA")));
+        assert_eq!(split_value("Samsig=AAAA").who, "Samsig=AAAA");
+        assert_eq!((split_value("sig=AAAA").who, split_value("sig=AAAA").signature), ("sig=AAAA", None));
+        assert_eq!(split_value("Sam cost=1 time=12 sig=AA").signed_at, Some(12));
     }
 
     #[test]
