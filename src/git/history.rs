@@ -1058,7 +1058,10 @@ impl Reader {
                 // Any size: a parent is read for its tree alone, and may be
                 // history the repository had before (a protected tip).
                 let bytes = self.commit(&parent, Size::Any)?;
-                let tree = parse_commit(bytes).map_err(|reason| GitError::BadCommit { id: parent.to_string(), reason })?.tree;
+                // Its first line, as git reads a parent's tree for a diff
+                // (the parent is judged on its own when the push brings it).
+                let (tree, _) =
+                    id_header(bytes, b"tree ").ok_or_else(|| GitError::BadCommit { id: parent.to_string(), reason: "no tree line" })?;
                 if self.parent.as_ref().is_none_or(|(kept, _)| *kept != parent) {
                     let bytes = std::mem::take(&mut self.buf);
                     self.keep_parent(&parent, &bytes);

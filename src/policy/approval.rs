@@ -96,7 +96,16 @@ pub fn split_value(value: &str) -> ApprovalValue<'_> {
     };
     let tail_start = memchr::memchr3_iter(b'c', b't', b's', value.as_bytes()).find(|&at| starts_tail(at)).unwrap_or(value.len());
     let who = value[..tail_start].trim();
-    let mut tokens = value[tail_start..].split_whitespace().peekable();
+    let tail = &value[tail_start..];
+    // Its words, as `split_whitespace` finds them; in an ASCII tail (as
+    // `approve` writes it) a whitespace char is one of these six bytes.
+    let words: Vec<&str> = if tail.is_ascii() {
+        let space = |b: &u8| matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ');
+        tail.as_bytes().split(space).filter(|word| !word.is_empty()).map(|word| std::str::from_utf8(word).unwrap_or_default()).collect()
+    } else {
+        tail.split_whitespace().collect()
+    };
+    let mut tokens = words.into_iter().peekable();
     let (mut change, mut signed_at, mut signature, mut malformed_tail) = (None, None, None, false);
     if let Some(token) = tokens.next_if(|t| t.starts_with(CHANGE_KEY)) {
         change = Some(&token[CHANGE_KEY.len()..]);
@@ -417,6 +426,11 @@ mod tests {
         assert_eq!((prose.who, prose.signature), ("Sam <sam@corp.example> (after pairing)", None));
         let reversed = split_value("Sam <sam@corp.example> sig=AAAA change=abc");
         assert_eq!(reversed.signature.as_deref(), Some("AAAAchange=abc"));
+        // Words are split at whitespace of any kind, ASCII or not.
+        let tabs = split_value("Sam <s@x> change=ab\u{b}time=7\u{c}sig=AA\r\nBB");
+        assert_eq!((tabs.change, tabs.signed_at, tabs.signature.as_deref()), (Some("ab"), Some(7), Some("AABB")));
+        let wide = split_value("Sam <s@x> change=ab\u{2003}sig=AA\u{85}BB");
+        assert_eq!((wide.change, wide.signature.as_deref(), wide.malformed_tail), (Some("ab"), Some("AABB"), false));
         // The tail starts after whitespace of any kind, never at the start
         // or inside a word.
         let after_nbsp = split_value("Sam\u{a0}sig=AAAA");

@@ -119,19 +119,14 @@ fn unfold(value: &[u8]) -> String {
         return text(trim(value));
     }
     let mut out = Vec::with_capacity(value.len());
-    let mut i = 0;
-    while i < value.len() {
-        let byte = value[i];
-        i += 1;
-        if byte == b'\n' {
-            while i < value.len() && is_git_space(value[i]) {
-                i += 1;
-            }
-            out.push(b' ');
-        } else {
-            out.push(byte);
-        }
+    let mut rest = value;
+    while let Some(newline) = memchr::memchr(b'\n', rest) {
+        out.extend_from_slice(&rest[..newline]);
+        out.push(b' ');
+        rest = &rest[newline + 1..];
+        rest = &rest[rest.iter().take_while(|&&b| is_git_space(b)).count()..];
     }
+    out.extend_from_slice(rest);
     text(trim(&out))
 }
 
