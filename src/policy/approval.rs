@@ -390,7 +390,8 @@ mod tests {
                 }
                 2 => text.push(alphabet[(next() as usize) % alphabet.len()]),
                 3 if text.len() >= 2 => {
-                    // The last character before the padding, its spare bits set.
+                    // The last character before the padding, swapped for
+                    // any digit (most set the bits a padded end leaves spare).
                     let at = text.iter().rposition(|&b| b != b'=').unwrap_or(0);
                     text[at] = alphabet[(next() as usize) % 64];
                 }
