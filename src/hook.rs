@@ -361,7 +361,7 @@ where
 pub fn gate_error_text(error: &HookError) -> String {
     let advice = match error {
         HookError::Status { status: 401, .. } => "the hook's token does not match the gate's; ask your git administrator",
-        HookError::Status { status: 422, .. } => "the gate cannot read a commit of this push; fix it as said above and push again",
+        HookError::Status { status: 422, .. } => "the gate cannot read a commit or tag of this push; fix it as said above and push again",
         HookError::Status { status, .. } if (400..500).contains(status) => {
             "the gate could not accept this push's request; ask your git administrator"
         }

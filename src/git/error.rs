@@ -57,14 +57,17 @@ pub enum GitError {
         /// What is wrong with it.
         reason: &'static str,
     },
-    /// A commit too large to read (see `history::MAX_COMMIT_BYTES`).
+    /// A commit or tag too large to read (see `history::MAX_COMMIT_BYTES`).
     #[error(
-        "commit {id} is {} bytes, more than the {} the gate reads; shorten its message (git commit --amend, or reword in git rebase -i)",
+        "{kind} {id} is {} bytes, more than the {} the gate reads; {}",
         crate::policy::rules::thousands(*.bytes),
-        crate::policy::rules::thousands(*.limit)
+        crate::policy::rules::thousands(*.limit),
+        kind.remedy()
     )]
     TooLarge {
-        /// The commit id.
+        /// What it is.
+        kind: LargeKind,
+        /// Its id.
         id: String,
         /// Its size in bytes (from its header, for a pushed tip).
         bytes: u64,
@@ -97,4 +100,32 @@ pub enum GitError {
 pub(crate) fn git_error(context: impl Into<String>) -> impl FnOnce(git2::Error) -> GitError {
     let context = context.into();
     move |source| GitError::Git { context, source }
+}
+
+/// The kinds of object the gate reads whole, and refuses past a size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LargeKind {
+    /// A commit, read by the walk or while peeling a pushed tip.
+    Commit,
+    /// An annotated tag, read while peeling a pushed tip.
+    Tag,
+}
+
+impl LargeKind {
+    /// How the pusher makes one small enough.
+    fn remedy(self) -> &'static str {
+        match self {
+            LargeKind::Commit => "shorten its message (git commit --amend, or reword in git rebase -i)",
+            LargeKind::Tag => "shorten its message (git tag -f -a NAME)",
+        }
+    }
+}
+
+impl std::fmt::Display for LargeKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            LargeKind::Commit => "commit",
+            LargeKind::Tag => "tag",
+        })
+    }
 }

@@ -946,7 +946,7 @@ fn read_commit(store: &gix_odb::HandleArc, id: &ObjectId, buf: &mut Vec<u8>, siz
     if size == Size::Bounded && kind == Some(gix_object::Kind::Commit) && buf.len() as u64 > MAX_COMMIT_BYTES {
         let bytes = buf.len() as u64;
         *buf = Vec::new();
-        return Err(GitError::TooLarge { id: id.to_string(), bytes, limit: MAX_COMMIT_BYTES });
+        return Err(GitError::TooLarge { kind: crate::git::LargeKind::Commit, id: id.to_string(), bytes, limit: MAX_COMMIT_BYTES });
     }
     Ok(kind)
 }

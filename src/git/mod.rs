@@ -12,8 +12,8 @@ mod error;
 pub mod history;
 pub mod patch_id;
 
-pub use error::GitError;
 use error::git_error;
+pub use error::{GitError, LargeKind};
 
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
@@ -802,7 +802,8 @@ impl GitRepo {
             let (size, kind) = odb.read_header(oid).map_err(|_| GitError::MissingObject { id: oid.to_string() })?;
             let bytes = size as u64;
             if matches!(kind, ObjectType::Commit | ObjectType::Tag) && bytes > history::MAX_COMMIT_BYTES {
-                return Err(GitError::TooLarge { id: oid.to_string(), bytes, limit: history::MAX_COMMIT_BYTES });
+                let kind = if kind == ObjectType::Tag { LargeKind::Tag } else { LargeKind::Commit };
+                return Err(GitError::TooLarge { kind, id: oid.to_string(), bytes, limit: history::MAX_COMMIT_BYTES });
             }
             match kind {
                 ObjectType::Commit => return Ok(Ok(oid)),

@@ -592,8 +592,31 @@ fn a_commit_larger_than_the_gate_reads_refuses_the_push() {
         let size = signoff_gate::policy::rules::thousands(size);
         let refusal = format!("commit {large} is {size} bytes, more than the 16,777,216 the gate reads; shorten its message");
         assert!(pushed.remote.contains(&refusal), "{tip}: {}", pushed.remote);
-        assert!(pushed.remote.contains("the gate cannot read a commit of this push; fix it as said above"), "{}", pushed.remote);
+        assert!(pushed.remote.contains("the gate cannot read a commit or tag of this push; fix it as said above"), "{}", pushed.remote);
     }
+}
+
+#[test]
+fn a_tag_larger_than_the_gate_reads_is_named_a_tag() {
+    use signoff_gate::git::history::MAX_COMMIT_BYTES;
+    let (world, _server) = serve(World::with_config("protected_refs = [\"refs/heads/main\", \"refs/tags/v*\"]"));
+    world.commit(DEV, "Initial commit\n");
+    assert!(world.push("HEAD:refs/heads/main").accepted);
+    let mut message = String::from("Release 1.0\n\n");
+    while message.len() as u64 <= MAX_COMMIT_BYTES {
+        message.push_str("A line of the release notes.\n");
+    }
+    let notes = world.dir.path().join("notes.txt");
+    std::fs::write(&notes, &message).expect("notes");
+    run_git(&world.work, &["tag", "-a", "v1.0", "-F", notes.to_str().expect("utf-8")]);
+    let tag = run_git(&world.work, &["rev-parse", "v1.0"]).trim().to_owned();
+    let pushed = world.push("refs/tags/v1.0");
+    assert!(!pushed.accepted, "{}", pushed.remote);
+    let size: u64 = run_git(&world.work, &["cat-file", "-s", &tag]).trim().parse().expect("a size");
+    let size = signoff_gate::policy::rules::thousands(size);
+    let refusal = format!("tag {tag} is {size} bytes, more than the 16,777,216 the gate reads; shorten its message (git tag -f -a NAME");
+    assert!(pushed.remote.contains(&refusal), "{}", pushed.remote);
+    assert!(pushed.remote.contains("the gate cannot read a commit or tag of this push"), "{}", pushed.remote);
 }
 
 #[test]
