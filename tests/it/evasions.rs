@@ -570,17 +570,28 @@ fn an_identity_too_long_to_judge_is_refused_unread() {
     refused_naming(&world, "malformed-commit: the author is 4,097 bytes, more than the 4,096 the gate reads");
 }
 
-#[test]
-fn a_commit_larger_than_the_gate_reads_refuses_the_push() {
-    use signoff_gate::git::history::MAX_COMMIT_BYTES;
-    let (world, _server) = seeded();
-    // Lines that pack into a few kilobytes, past what the gate reads.
-    let line = "Co-Authored-By: Person <person@corp.example>\n";
-    let mut message = String::from("Retry deploys\n\n");
-    while message.len() as u64 <= MAX_COMMIT_BYTES {
+/// `first`, then `line` again and again until the object it goes in is
+/// over what the gate reads.
+fn longer_than_the_gate_reads(first: &str, line: &str) -> String {
+    let mut message = String::from(first);
+    while message.len() as u64 <= signoff_gate::git::history::MAX_COMMIT_BYTES {
         message.push_str(line);
     }
-    let large = world.commit(DEV, &message);
+    message
+}
+
+/// How the gate refuses object `id` (a `kind`) for its size.
+fn too_large(world: &World, kind: &str, id: &str) -> String {
+    let size: u64 = run_git(&world.work, &["cat-file", "-s", id]).trim().parse().expect("a size");
+    let size = signoff_gate::policy::rules::thousands(size);
+    format!("{kind} {id} is {size} bytes, more than the 16,777,216 the gate reads; shorten its message")
+}
+
+#[test]
+fn a_commit_larger_than_the_gate_reads_refuses_the_push() {
+    let (world, _server) = seeded();
+    // Lines that pack into a few kilobytes, past what the gate reads.
+    let large = world.commit(DEV, &longer_than_the_gate_reads("Retry deploys\n\n", "Co-Authored-By: Person <person@corp.example>\n"));
     // As the pushed tip, and under a commit of its own.
     for tip in ["HEAD", "HEAD~1"] {
         if tip == "HEAD~1" {
@@ -588,46 +599,31 @@ fn a_commit_larger_than_the_gate_reads_refuses_the_push() {
         }
         let pushed = world.push("HEAD:refs/heads/main");
         assert!(!pushed.accepted, "{}", pushed.remote);
-        let size: u64 = run_git(&world.work, &["cat-file", "-s", &large]).trim().parse().expect("a size");
-        let size = signoff_gate::policy::rules::thousands(size);
-        let refusal = format!("commit {large} is {size} bytes, more than the 16,777,216 the gate reads; shorten its message");
-        assert!(pushed.remote.contains(&refusal), "{tip}: {}", pushed.remote);
+        assert!(pushed.remote.contains(&too_large(&world, "commit", &large)), "{tip}: {}", pushed.remote);
         assert!(pushed.remote.contains("the gate cannot read a commit or tag of this push; fix it as said above"), "{}", pushed.remote);
     }
 }
 
 #[test]
 fn a_tag_larger_than_the_gate_reads_is_named_a_tag() {
-    use signoff_gate::git::history::MAX_COMMIT_BYTES;
     let (world, _server) = serve(World::with_config("protected_refs = [\"refs/heads/main\", \"refs/tags/v*\"]"));
     world.commit(DEV, "Initial commit\n");
     assert!(world.push("HEAD:refs/heads/main").accepted);
-    let mut message = String::from("Release 1.0\n\n");
-    while message.len() as u64 <= MAX_COMMIT_BYTES {
-        message.push_str("A line of the release notes.\n");
-    }
     let notes = world.dir.path().join("notes.txt");
-    std::fs::write(&notes, &message).expect("notes");
+    std::fs::write(&notes, longer_than_the_gate_reads("Release 1.0\n\n", "A line of the release notes.\n")).expect("notes");
     run_git(&world.work, &["tag", "-a", "v1.0", "-F", notes.to_str().expect("utf-8")]);
     let tag = run_git(&world.work, &["rev-parse", "v1.0"]).trim().to_owned();
     let pushed = world.push("refs/tags/v1.0");
     assert!(!pushed.accepted, "{}", pushed.remote);
-    let size: u64 = run_git(&world.work, &["cat-file", "-s", &tag]).trim().parse().expect("a size");
-    let size = signoff_gate::policy::rules::thousands(size);
-    let refusal = format!("tag {tag} is {size} bytes, more than the 16,777,216 the gate reads; shorten its message (git tag -f -a NAME");
+    let refusal = format!("{} (git tag -f -a NAME", too_large(&world, "tag", &tag));
     assert!(pushed.remote.contains(&refusal), "{}", pushed.remote);
     assert!(pushed.remote.contains("the gate cannot read a commit or tag of this push"), "{}", pushed.remote);
 }
 
 #[test]
 fn a_commit_larger_than_the_gate_reads_on_main_hides_no_rewrite() {
-    use signoff_gate::git::history::MAX_COMMIT_BYTES;
     let (world, _server) = seeded();
-    let mut message = String::from("Vendor the changelog\n\n");
-    while message.len() as u64 <= MAX_COMMIT_BYTES {
-        message.push_str("A line of the changelog, as it was.\n");
-    }
-    world.commit(DEV, &message);
+    world.commit(DEV, &longer_than_the_gate_reads("Vendor the changelog\n\n", "A line of the changelog, as it was.\n"));
     // On main behind the gate's back (as before it was installed).
     run_git(&world.bare, &["fetch", "--quiet", &world.work.to_string_lossy(), "HEAD:refs/heads/main"]);
     // It is history now: pushes onto it are judged as any other.
