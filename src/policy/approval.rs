@@ -119,7 +119,9 @@ pub fn split_value(value: &str) -> ApprovalValue<'_> {
         }
     }
     if let Some(token) = tokens.next_if(|t| t.starts_with(SIG_KEY)) {
-        let mut base64 = token[SIG_KEY.len()..].to_owned();
+        // Sized once: the tail holds the whole signature.
+        let mut base64 = String::with_capacity(tail.len());
+        base64.push_str(&token[SIG_KEY.len()..]);
         for more in tokens.by_ref() {
             base64.push_str(more);
         }

@@ -75,7 +75,7 @@ pub fn emails_in(value: &str) -> Vec<String> {
     // Tokens end at spaces and punctuation, but not at square brackets:
     // GitHub bot addresses carry `[bot]` in the local part. A token that
     // brackets an address (`[a@x]`) is also read without its brackets.
-    let separators = |c: char| c.is_whitespace() || "<>,;()\"'".contains(c);
+    let separators = |c: char| c.is_whitespace() || matches!(c, '<' | '>' | ',' | ';' | '(' | ')' | '"' | '\'');
     for token in lower.split(separators) {
         if !token.contains('@') {
             continue;
@@ -126,7 +126,9 @@ pub fn is_valid_email(email: &str) -> bool {
     let Some((local, domain)) = email.split_once('@') else {
         return false;
     };
-    let forbidden = |c: char| c.is_whitespace() || c.is_control() || "<>,;\"'()[]\\@".contains(c);
+    let forbidden = |c: char| {
+        c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';' | '"' | '\'' | '(' | ')' | '[' | ']' | '\\' | '@')
+    };
     // GitHub bot logins put `[bot]` in the local part of noreply addresses:
     // the local part is read without them.
     let person = || local.split("[bot]");
