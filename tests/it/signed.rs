@@ -568,6 +568,45 @@ fn approve_rewrites_the_branch_or_merges_with_a_key_file() {
     assert!(pushed.remote.contains("ok: 4 AI-assisted commits signed off"), "{}", pushed.remote);
 }
 
+/// `approve --merge` checks out the branch under review and commits with
+/// the senior's key at hand: hooks from that branch must not run. Here the
+/// repository keeps its hooks in the work tree (`core.hooksPath`, as husky
+/// and `.githooks` set-ups do), and the branch brings a `prepare-commit-msg`
+/// and a `post-commit` hook, neither of which `--no-verify` skips.
+#[test]
+fn approve_merge_runs_no_hook_from_the_branch_it_reviews() {
+    use std::os::unix::fs::PermissionsExt;
+    let mut signed = Signed::new();
+    signed.serve();
+    seed(&signed);
+    let work = &signed.world.work;
+    run_git(work, &["checkout", "--quiet", "-b", "review", "origin/main"]);
+    std::fs::create_dir(work.join(".githooks")).expect("hooks dir");
+    for hook in ["prepare-commit-msg", "post-commit", "post-merge", "pre-merge-commit"] {
+        let path = work.join(".githooks").join(hook);
+        std::fs::write(&path, format!("#!/bin/sh\ntouch \"$(git rev-parse --show-toplevel)/ran-{hook}\"\n")).expect("hook");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    run_git(work, &["add", ".githooks"]);
+    run_git(work, &["commit", "--quiet", "-m", "Add the team's hooks"]);
+    ai_commit(work, "part.txt", "part\n", "Part", "");
+    assert!(signed.world.push("HEAD:refs/heads/review/x").accepted);
+
+    let alice = signed.clone_for("alice", ALICE, &signed.key("alice"));
+    run_git(&alice, &["config", "core.hooksPath", ".githooks"]);
+    run_git(&alice, &["switch", "--quiet", "--detach", "origin/main"]);
+    let (code, stdout, stderr) = signed.approve(&alice, &["--merge", "origin/review/x"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let ran: Vec<String> = std::fs::read_dir(&alice)
+        .expect("clone")
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .filter(|name| name.starts_with("ran-"))
+        .collect();
+    assert!(ran.is_empty(), "hooks from the reviewed branch ran while the senior's key was at hand: {ran:?}");
+    let pushed = signed.push_from(&alice, "HEAD:main");
+    assert!(pushed.accepted, "{}", pushed.remote);
+}
+
 #[test]
 fn approve_rewrite_print_and_merge_with_the_key_in_ssh_agent() {
     let mut signed = Signed::new();
