@@ -1,8 +1,10 @@
 //! The change a commit makes, as one id. git's `patch-id --verbatim` (the
 //! stable patch-id, whitespace kept) is ported line for line from
 //! `builtin/patch-id.c` (`get_one_patchid`) and run over patch text rendered
-//! from libgit2's diff; the change id is a SHA-256 over exactly the pieces
-//! that patch-id hashes (see [`Digests`] for why not git's sum itself).
+//! from libgit2's diff; the change id is a SHA-256 over the pieces that
+//! patch-id hashes (see [`Digests`] for why not git's sum itself), and one
+//! more: the `diff --git` line of a file right after a binary one, which
+//! git skips, and which alone names that file.
 //!
 //! The reference for the pieces is
 //! `git diff-tree -p --no-renames --full-index PARENT COMMIT | git patch-id --verbatim`
@@ -27,9 +29,9 @@ pub const EMPTY_CHANGE: &str = "000000000000000000000000000000000000000000000000
 pub struct Digests {
     /// git's patch-id: the per-file SHA-1s summed, as `git patch-id` prints it.
     pub patch_id: String,
-    /// The change id an approval signs: SHA-256 over exactly what git's
-    /// patch-id hashes, in order, each piece length-prefixed and each file's
-    /// end marked. git's sum of per-file hashes lets anyone who adds files
+    /// The change id an approval signs: SHA-256 over what git's patch-id
+    /// hashes, in order, each piece length-prefixed and each file's end
+    /// marked, with the `diff --git` line git skips after a binary file. git's sum of per-file hashes lets anyone who adds files
     /// steer the sum (a generalised birthday attack finds junk files that
     /// make any diff sum to an approved one); an ordered SHA-256 does not.
     pub change_id: String,
@@ -52,6 +54,11 @@ impl Hashes {
         if let Some((_, file)) = &mut self.git {
             file.update(piece);
         }
+        self.update_change(piece);
+    }
+
+    /// Adds `piece` to the change id alone (git's patch-id skips it).
+    fn update_change(&mut self, piece: &[u8]) {
         self.change.update([1u8]);
         self.change.update((piece.len() as u64).to_le_bytes());
         self.change.update(piece);
@@ -180,10 +187,19 @@ fn hash_patch<L: AsRef<[u8]>>(
             continue;
         }
         if is_binary {
-            // git's quirk, kept: the `diff --git` line after a binary file is not hashed.
+            // git's quirk: the `diff --git` line after a binary file is not
+            // hashed. It is the only line that names a binary file, a mode
+            // change or an empty file, so the change id hashes it (else an
+            // approval of a fixture after a logo is one of the same bytes
+            // at any other path after that logo); git's patch-id does not.
             if line.starts_with(b"diff ") {
                 is_binary = false;
                 before = -1;
+                if verbatim {
+                    hashes.update_change(line);
+                } else {
+                    hashes.update_change(&strip_space(line));
+                }
             }
             continue;
         }
@@ -239,6 +255,21 @@ mod tests {
             let _ = patch_id(text.split_inclusive('\n'), Whitespace::Stripped);
         }
         assert_eq!(patch_id(["not a patch\n"], Whitespace::Verbatim), None);
+    }
+
+    #[test]
+    fn a_file_after_a_binary_file_is_named_in_the_change_id_alone() {
+        let two = |second: &str| {
+            format!(
+                "diff --git a/logo.png b/logo.png\nnew file mode 100644\nindex 0000000..1111111\nBinary files /dev/null and b/logo.png differ\n\
+                 diff --git a/{second} b/{second}\nnew file mode 100644\nindex 0000000..2222222\nBinary files /dev/null and b/{second} differ\n"
+            )
+        };
+        let (fixture, trusted) = (two("tests/ca.der"), two("etc/ssl/ca.der"));
+        let digests = |text: &str| digests(text.split_inclusive('\n'), Whitespace::Verbatim).expect("a patch");
+        assert_eq!(digests(&fixture).patch_id, digests(&trusted).patch_id, "git's patch-id skips the second path");
+        assert_ne!(digests(&fixture).change_id, digests(&trusted).change_id);
+        assert_eq!(digests(&fixture).change_id, digests(&fixture).change_id);
     }
 
     #[test]

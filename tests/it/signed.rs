@@ -849,6 +849,59 @@ fn a_large_text_file_is_bound_by_its_blob_ids() {
     assert_ne!(first, change_id(work, "HEAD"), "any change to a large file changes the id");
 }
 
+/// git's patch-id does not hash the `diff --git` line of a file that comes
+/// right after a binary one, so a file's path went unbound there: an
+/// approval of a commit adding a logo and a test fixture was valid for one
+/// adding the same logo and the same bytes as a trusted CA certificate.
+/// The change id hashes that line; git's patch-id is left as git has it.
+#[test]
+fn a_file_after_a_binary_file_is_bound_by_its_path() {
+    let mut signed = Signed::new();
+    signed.serve();
+    seed(&signed);
+    let work = &signed.world.work;
+    let add = |files: &[(&str, &[u8])], subject: &str| {
+        for (path, bytes) in files {
+            let path = work.join(path);
+            std::fs::create_dir_all(path.parent().expect("a folder")).expect("folders");
+            std::fs::write(path, bytes).expect("write");
+        }
+        run_git(work, &["add", "--all"]);
+        let message = work.join(".git").join("MSG");
+        std::fs::write(&message, format!("{subject}\n\n{CLAUDE}\n")).expect("message");
+        run_git(work, &["commit", "--quiet", "-F", message.to_str().expect("utf-8")]);
+        run_git(work, &["rev-parse", "HEAD"]).trim().to_owned()
+    };
+    let logo: &[u8] = b"\x89PNG\0\x01logo";
+    let certificate: &[u8] = b"0\x82\0\x01attacker's CA";
+
+    // What the senior reviews on the review branch: a logo and a test fixture.
+    run_git(work, &["checkout", "--quiet", "-b", "review", "origin/main"]);
+    let reviewed = add(&[("docs/logo.png", logo), ("tests/fixtures/untrusted-ca.der", certificate)], "Add a logo and a fixture");
+    // What is pushed to main: the same logo, and the same bytes as a trusted CA.
+    run_git(work, &["checkout", "--quiet", "-B", "main", "origin/main"]);
+    let pushed = add(&[("docs/logo.png", logo), ("etc/ssl/trusted/root-ca.der", certificate)], "Add a logo and a CA");
+    assert_eq!(git_patch_id(work, &reviewed), git_patch_id(work, &pushed), "git's patch-id reads the two alike");
+    let approved = change_id(work, &reviewed);
+    assert_ne!(approved, change_id(work, &pushed), "the change id tells the paths apart");
+
+    // The reviewed commit's approval, copied onto the other: stale.
+    let lines = signed_lines(work, ALICE, &signed.key("alice"), &approved);
+    let message = work.join(".git").join("MSG");
+    std::fs::write(&message, format!("Add a logo and a CA\n\n{CLAUDE}\n{lines}")).expect("message");
+    run_git(work, &["commit", "--quiet", "--amend", "-F", message.to_str().expect("utf-8")]);
+    let refused = signed.world.push("HEAD:main");
+    assert!(!refused.accepted, "{}", refused.remote);
+    assert!(refused.remote.contains("approval-stale"), "{}", refused.remote);
+
+    // On the commit it was made for, the same approval counts.
+    run_git(work, &["checkout", "--quiet", "review"]);
+    std::fs::write(&message, format!("Add a logo and a fixture\n\n{CLAUDE}\n{lines}")).expect("message");
+    run_git(work, &["commit", "--quiet", "--amend", "-F", message.to_str().expect("utf-8")]);
+    let accepted = signed.world.push("HEAD:main");
+    assert!(accepted.accepted, "{}", accepted.remote);
+}
+
 /// Rewriting meets every parent before its children even where committer
 /// dates are skewed and there is no commit-graph (date order would take a
 /// later-dated parent first, and leave its child pointing at the old one).
