@@ -179,6 +179,18 @@ impl Noted {
     }
 }
 
+/// Why an ed25519 public key cannot be an approver's, if it cannot: it is
+/// not the canonical encoding of a point (so no signature verifies under
+/// it), or its point is of small order, so that [8]([s]B − R − [k]A) = 0
+/// holds for R = [s]B whatever the message: anyone could sign for it.
+pub fn unusable_key(bytes: &[u8; 32]) -> Option<&'static str> {
+    match point(bytes) {
+        None => Some("is not a point on the curve (nothing verifies under it)"),
+        Some(point) if point.is_small_order() => Some("is of small order: anyone can make signatures that verify under it"),
+        Some(_) => None,
+    }
+}
+
 /// The point `bytes` encode, when they are its one canonical encoding (a
 /// one-by-one check compares encodings, so it refuses any other).
 fn point(bytes: &[u8; 32]) -> Option<EdwardsPoint> {

@@ -53,9 +53,18 @@ pub struct SigningKey {
 
 impl SigningKey {
     /// Reads one `ssh-ed25519 AAAA… comment` line; refuses kinds the gate
-    /// cannot verify and RSA keys under 2048 bits.
+    /// cannot verify, RSA keys under 2048 bits and ed25519 keys anyone could
+    /// sign for (small order) or no one could (not a point).
     pub fn parse(line: &str) -> Result<SigningKey, String> {
         let key = ssh_key::PublicKey::from_openssh(line.trim()).map_err(|error| format!("not a public SSH key: {error}"))?;
+        let ed25519 = match key.key_data() {
+            ssh_key::public::KeyData::Ed25519(ed25519) => Some(ed25519.0),
+            ssh_key::public::KeyData::SkEd25519(sk) => Some(sk.public_key().0),
+            _ => None,
+        };
+        if let Some(why) = ed25519.as_ref().and_then(crate::policy::batch::unusable_key) {
+            return Err(format!("this ed25519 key {why}; use a key made by ssh-keygen"));
+        }
         match key.key_data() {
             ssh_key::public::KeyData::Ed25519(_)
             | ssh_key::public::KeyData::Ecdsa(_)

@@ -751,6 +751,11 @@ fn change_ids_read_what_gits_patch_id_reads() {
     assert_ne!(dashes[0], dashes[1]);
 }
 
+/// The identity point as an ed25519 key: every [s]B is a signature under it.
+const SMALL_ORDER: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+/// y ≥ p: no point's canonical encoding.
+const NOT_A_POINT: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIO7///////////////////////////////////////9/";
+
 #[test]
 fn roster_check_reports_bad_keys_and_roster_list_shows_fingerprints() {
     let signed = Signed::new();
@@ -759,7 +764,8 @@ fn roster_check_reports_bad_keys_and_roster_list_shows_fingerprints() {
     let alice = public(&signed.key("alice"));
     let roster = format!(
         "[[engineer]]\nname = \"A\"\nemail = \"a@corp.example\"\nlevel = \"senior\"\nsigning_keys = [\"ssh-ed25519 AAAAnotbase64\", \"{alice}\"]\n\n\
-         [[engineer]]\nname = \"B\"\nemail = \"b@corp.example\"\nlevel = \"senior\"\nsigning_keys = [\"{}\", \"{alice}\"]\n",
+         [[engineer]]\nname = \"B\"\nemail = \"b@corp.example\"\nlevel = \"senior\"\nsigning_keys = [\"{}\", \"{alice}\"]\n\n\
+         [[engineer]]\nname = \"C\"\nemail = \"c@corp.example\"\nlevel = \"senior\"\nsigning_keys = [\"{SMALL_ORDER}\", \"{NOT_A_POINT}\"]\n",
         public(&keys.join("weak"))
     );
     let file = signed.world.dir.path().join("keys-roster.toml");
@@ -768,7 +774,7 @@ fn roster_check_reports_bad_keys_and_roster_list_shows_fingerprints() {
     let (code, stdout, stderr) = signoff_gate(&signed.world.work, &["--config", &config, "roster", "check", file.to_str().expect("utf-8")]);
     assert_eq!(code, 1, "{stderr}");
     let lines: Vec<&str> = stdout.lines().collect();
-    assert_eq!(lines.len(), 3, "{stdout}");
+    assert_eq!(lines.len(), 5, "{stdout}");
     assert!(
         lines[0].ends_with("keys-roster.toml:5:17: signing key: not a public SSH key: Base64 encoding error: invalid Base64 encoding"),
         "{stdout}"
@@ -784,6 +790,14 @@ fn roster_check_reports_bad_keys_and_roster_list_shows_fingerprints() {
             && lines[2].ends_with("is already listed on line 5; each key must belong to one engineer"),
         "{stdout}"
     );
+    assert!(
+        lines[3].ends_with(
+            "keys-roster.toml:17:17: signing key: this ed25519 key is of small order: anyone can make signatures that verify under it; \
+             use a key made by ssh-keygen"
+        ),
+        "{stdout}"
+    );
+    assert!(lines[4].contains("keys-roster.toml:17:") && lines[4].contains("is not a point on the curve"), "{stdout}");
 
     let (code, stdout, stderr) = signoff_gate(&signed.world.work, &["--config", &config, "roster", "list"]);
     assert_eq!(code, 0, "{stderr}");
