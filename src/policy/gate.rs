@@ -588,13 +588,18 @@ impl Gate {
                                 self.time_problem(time, now, &line)
                             }
                             // An approval of format v1 cannot be placed in
-                            // time, so the review rate could not weigh it.
-                            Ok(None) if self.policy.review_rate.is_some() => Some((
-                                Code::ApprovalUndated,
-                                format!(
-                                    "\"{line}\" carries no signing time, which policy.max_review_rate needs; sign it again with signoff-gate approve"
-                                ),
-                            )),
+                            // time: the review rate could not weigh it, and
+                            // its age is unknown (so it could be any age).
+                            Ok(None) if self.policy.review_rate.is_some() || self.policy.max_approval_age.is_some() => {
+                                let needs =
+                                    if self.policy.review_rate.is_some() { "policy.max_review_rate" } else { "policy.max_approval_age" };
+                                Some((
+                                    Code::ApprovalUndated,
+                                    format!(
+                                        "\"{line}\" carries no signing time, which {needs} needs; sign it again with signoff-gate approve"
+                                    ),
+                                ))
+                            }
                             Ok(None) => None,
                             Err(problem) => Some(signature_reason(problem, &line, engineer)),
                         }

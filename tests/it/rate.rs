@@ -184,6 +184,14 @@ fn future_dated_and_too_old_signatures_are_refused() {
     assert!(pushed.remote.contains("approval-expired"), "{}", pushed.remote);
     assert!(pushed.remote.contains("longer ago than policy.max_approval_age (1 day) allows"), "{}", pushed.remote);
 
+    // One with no signing time (format v1) could be any age.
+    run_git(&work, &["reset", "--quiet", "--hard", "origin/main"]);
+    approved_as(&signed, "undated.txt", 3, None);
+    let pushed = push(&signed, &[], "dev");
+    assert!(!pushed.accepted, "{}", pushed.remote);
+    assert!(pushed.remote.contains("approval-undated"), "{}", pushed.remote);
+    assert!(pushed.remote.contains("carries no signing time, which policy.max_approval_age needs"), "{}", pushed.remote);
+
     // A fresh signature passes.
     run_git(&work, &["reset", "--quiet", "--hard", "origin/main"]);
     approved(&signed, "fresh.txt", 3, now() - 60);
