@@ -911,6 +911,7 @@ impl GitRepo {
     ) -> Result<(), GitError> {
         let (mut tips, mut hidden) = (Vec::new(), Vec::new());
         for spec in specs {
+            self.refuse_ambiguous(spec)?;
             let bad = |source: git2::Error| GitError::BadRevision { spec: spec.clone(), reason: revision_reason(&source) };
             if let Some(name) = spec.strip_prefix('^') {
                 let commit = self.repo.revparse_single(name).and_then(|o| o.peel_to_commit()).map_err(bad)?;
@@ -1244,9 +1245,56 @@ impl GitRepo {
     /// The full id of the commit `spec` names (a branch, tag, id or
     /// revision expression).
     pub fn resolve_commit(&self, spec: &str) -> Result<String, GitError> {
+        self.refuse_ambiguous(spec)?;
         let bad = |source: git2::Error| GitError::BadRevision { spec: spec.to_owned(), reason: revision_reason(&source) };
         let commit = self.repo.revparse_single(spec).and_then(|o| o.peel_to_commit()).map_err(bad)?;
         Ok(commit.id().to_string())
+    }
+
+    /// Refuses a revision naming a ref that git would warn is ambiguous
+    /// ("refname is ambiguous") and libgit2 takes silently: a name that more
+    /// than one of git's rules (`NAME`, `refs/NAME`, `refs/tags/NAME`,
+    /// `refs/heads/NAME`, `refs/remotes/NAME`, `refs/remotes/NAME/HEAD`)
+    /// finds, or an id that is also a ref's name. Anyone who can push a tag
+    /// can otherwise make `origin/review/x` name another commit than the
+    /// branch a reviewer means, since the tag is found first.
+    fn refuse_ambiguous(&self, spec: &str) -> Result<(), GitError> {
+        let spec_text = spec.strip_prefix('^').unwrap_or(spec);
+        for part in spec_text.split("...").flat_map(|part| part.split("..")) {
+            // The name before any `~N`, `^N`, `^{…}`, `@{…}` or `:path`.
+            let name = part.split(['~', '^', '@', ':']).next().unwrap_or("");
+            if name.is_empty() {
+                continue;
+            }
+            let rules = [
+                name.to_owned(),
+                format!("refs/{name}"),
+                format!("refs/tags/{name}"),
+                format!("refs/heads/{name}"),
+                format!("refs/remotes/{name}"),
+                format!("refs/remotes/{name}/HEAD"),
+            ];
+            let found: Vec<&String> = rules.iter().filter(|refname| self.repo.find_reference(refname).is_ok()).collect();
+            let hex = name.len() >= 4 && name.bytes().all(|b| b.is_ascii_hexdigit());
+            // An object whose id starts with the name, besides the ref.
+            let also_an_id = hex
+                && !found.is_empty()
+                && git2::Oid::from_str(name)
+                    .ok()
+                    .zip(self.repo.odb().ok())
+                    .is_some_and(|(oid, odb)| odb.exists_prefix(oid, name.len()).is_ok());
+            if found.len() > 1 || also_an_id {
+                let names: Vec<&str> = found.iter().map(|refname| refname.as_str()).collect();
+                let what = if also_an_id { format!("a commit id and {}", names.join(" and ")) } else { names.join(" and ") };
+                return Err(GitError::BadRevision {
+                    spec: spec.to_owned(),
+                    reason: format!(
+                        "`{name}` is ambiguous: it names {what}; name the one you mean in full (a full ref name or a full commit id)"
+                    ),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// The remote-tracking branches at `commit`, as `(remote, branch)`

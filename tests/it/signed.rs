@@ -607,6 +607,46 @@ fn approve_merge_runs_no_hook_from_the_branch_it_reviews() {
     assert!(pushed.accepted, "{}", pushed.remote);
 }
 
+/// A tag named like the remote-tracking branch a reviewer types is found
+/// first (git warns "refname is ambiguous", libgit2 does not): pushed by
+/// the junior at a look-alike commit, and brought in by a plain `git
+/// fetch`, it would have `approve --merge origin/review/x` sign that
+/// commit. Such a name is refused, and so is one in a range.
+#[test]
+fn approve_refuses_a_name_a_tag_makes_ambiguous() {
+    let mut signed = Signed::new();
+    signed.serve();
+    seed(&signed);
+    let work = &signed.world.work;
+    run_git(work, &["checkout", "--quiet", "-b", "review", "origin/main"]);
+    ai_commit(work, "retry.txt", "retry on timeout\n", "Retry deploys on timeout", "");
+    assert!(signed.world.push("HEAD:refs/heads/review/x").accepted);
+    run_git(work, &["checkout", "--quiet", "-b", "other", "origin/main"]);
+    let look_alike = ai_commit(work, "retry.txt", "backdoor = 1\n", "Retry deploys on timeout", "");
+    assert!(signed.world.push("HEAD:refs/heads/review/y").accepted);
+    assert!(signed.world.push(&format!("{look_alike}:refs/tags/origin/review/x")).accepted, "tags are not protected here");
+
+    let alice = signed.clone_for("alice", ALICE, &signed.key("alice"));
+    run_git(&alice, &["fetch", "--quiet", "origin"]);
+    assert_eq!(run_git(&alice, &["rev-parse", "refs/tags/origin/review/x"]).trim(), look_alike, "the fetch brought the tag");
+    run_git(&alice, &["switch", "--quiet", "--detach", "origin/main"]);
+    for args in [&["--merge", "origin/review/x"][..], &["--print", "origin/main..origin/review/x"][..]] {
+        let (code, stdout, stderr) = signed.approve(&alice, args);
+        assert_ne!(code, 0, "{args:?}: {stdout}{stderr}");
+        assert!(
+            stderr.contains("`origin/review/x` is ambiguous: it names refs/tags/origin/review/x and refs/remotes/origin/review/x"),
+            "{args:?}: {stderr}"
+        );
+        assert!(!stdout.contains("sig="), "{args:?}: nothing is signed: {stdout}");
+    }
+    // Named in full, the branch is what gets approved.
+    let (code, stdout, stderr) = signed.approve(&alice, &["--merge", "refs/remotes/origin/review/x"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let pushed = signed.push_from(&alice, "HEAD:main");
+    assert!(pushed.accepted, "{}", pushed.remote);
+    assert_eq!(run_git(&alice, &["show", "HEAD:retry.txt"]), "retry on timeout\n");
+}
+
 #[test]
 fn approve_rewrite_print_and_merge_with_the_key_in_ssh_agent() {
     let mut signed = Signed::new();
