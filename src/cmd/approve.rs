@@ -11,7 +11,7 @@ use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 
-use crate::cmd::{Failure, load_gate_for};
+use crate::cmd::{Failure, find_reviewer_config};
 use crate::git::{ChangeStats, GitRepo};
 use crate::policy::approval::{NAMESPACE, armored_body, folded_approval, statement_at, with_trailer_lines};
 use crate::policy::gate::{CommitReport, Gate, Verdict};
@@ -60,7 +60,7 @@ struct Signer {
 /// Runs `approve`. Exit 0 when approvals were made (or none were needed).
 pub fn run(config: Option<&Path>, args: &ApproveArgs) -> Result<ExitCode, Failure> {
     let dir = args.repo.clone().unwrap_or_else(|| ".".into());
-    let (_config, gate) = load_gate_for(config, Some(&dir))?;
+    let (_config, gate) = crate::git::load_gate(&find_reviewer_config(config, &dir)?)?;
     let mut repo = GitRepo::discover(&dir)?;
     repo.topological_revisions(true);
 

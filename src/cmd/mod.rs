@@ -51,6 +51,28 @@ pub enum Failure {
         /// Where it was looked for.
         looked: String,
     },
+    /// `approve` found no policy outside the work tree.
+    #[error(
+        "no configuration to approve with: `approve` reads the policy from\n  \
+         --config PATH\n  \
+         SIGNOFF_GATE_CONFIG=PATH\n  \
+         git config signoff-gate.config PATH   (outside the work tree)\n  \
+         {DEFAULT_CONFIG_PATH} in the current folder   (outside the work tree)\n\
+         never from the work tree ({work_tree}), which the branch under review can change; keep a copy of the server's configuration and roster elsewhere"
+    )]
+    NoReviewerConfig {
+        /// The repository's work tree.
+        work_tree: String,
+    },
+    /// `approve` was pointed, by git configuration, at a policy in the work tree.
+    #[error(
+        "{path}: `git config signoff-gate.config` names a file in the work tree, which the branch under review can change; \
+         `approve` does not read its policy from there: name a copy outside it (or pass --config)"
+    )]
+    ConfigInWorkTree {
+        /// The file named.
+        path: String,
+    },
     /// `serve` without any repository root.
     #[error("{config}: `server.repo_roots` is empty, so every repository would be refused; list the folders that hold them")]
     NoRepoRoots {
@@ -133,6 +155,39 @@ pub fn find_config(config: Option<&Path>, dir: Option<&Path>) -> Result<PathBuf,
     let here = std::env::current_dir().map(|dir| dir.join(DEFAULT_CONFIG_PATH)).unwrap_or(default);
     looked.push(here.display().to_string());
     Err(Failure::NoConfig { looked: looked.join(", ") })
+}
+
+/// Where `approve` reads its policy: `--config` or `SIGNOFF_GATE_CONFIG`;
+/// the repository's `git config signoff-gate.config`; then
+/// `config/signoff-gate.toml` in the current folder; any but a path named
+/// explicitly only outside the work tree at `dir`. The work tree holds the
+/// branch under review, whose own `.signoff-gate.toml` could hide commits
+/// from the listing or rename the trailer the senior signs.
+pub fn find_reviewer_config(config: Option<&Path>, dir: &Path) -> Result<PathBuf, Failure> {
+    if let Some(path) = config {
+        return Ok(path.to_path_buf());
+    }
+    let repo = crate::git::GitRepo::discover(dir)?;
+    let root = repo.work_dir().to_path_buf();
+    let canonical_root = root.canonicalize().unwrap_or_else(|_| root.clone());
+    let git_dir = repo.git_dir().canonicalize().unwrap_or_else(|_| repo.git_dir().to_path_buf());
+    let in_work_tree = |path: &Path| {
+        let path = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        path.starts_with(&canonical_root) && !path.starts_with(&git_dir)
+    };
+    if let Some(configured) = repo.config_string("signoff-gate.config") {
+        let path = PathBuf::from(configured.trim());
+        let path = if path.is_absolute() { path } else { root.join(path) };
+        if in_work_tree(&path) {
+            return Err(Failure::ConfigInWorkTree { path: path.display().to_string() });
+        }
+        return Ok(path);
+    }
+    let default = std::env::current_dir().map(|here| here.join(DEFAULT_CONFIG_PATH)).unwrap_or_else(|_| PathBuf::from(DEFAULT_CONFIG_PATH));
+    if default.is_file() && !in_work_tree(&default) {
+        return Ok(default);
+    }
+    Err(Failure::NoReviewerConfig { work_tree: root.display().to_string() })
 }
 
 /// Loads the configuration (looked for as [`find_config`] does, for the

@@ -647,6 +647,51 @@ fn approve_refuses_a_name_a_tag_makes_ambiguous() {
     assert_eq!(run_git(&alice, &["show", "HEAD:retry.txt"]), "retry on timeout\n");
 }
 
+/// `approve` reads no policy from the work tree: there, the branch under
+/// review could bring a `.signoff-gate.toml` that turns a detector off (so
+/// a commit the server sees as AI-assisted is not listed, yet approved by
+/// the merge) or renames the approval trailer (so the senior signs a
+/// `Signed-off-by:`).
+#[test]
+fn approve_reads_no_policy_from_the_work_tree() {
+    let mut signed = Signed::new();
+    signed.serve();
+    seed(&signed);
+    let work = &signed.world.work;
+    run_git(work, &["checkout", "--quiet", "-b", "review", "origin/main"]);
+    let config = std::fs::read_to_string(&signed.world.config).expect("config");
+    let roster = signed.world.dir.path().join("roster.toml");
+    let planted = config
+        .replace("[policy]\n", "[policy]\napproval_trailer = \"Signed-off-by\"\n")
+        .replace("roster = \"roster.toml\"", &format!("roster = {:?}", roster.display().to_string()));
+    assert!(planted.contains("Signed-off-by") && planted != config);
+    std::fs::write(work.join(".signoff-gate.toml"), planted).expect("planted config");
+    run_git(work, &["add", ".signoff-gate.toml"]);
+    run_git(work, &["commit", "--quiet", "-m", "Add a policy file"]);
+    ai_commit(work, "part.txt", "part\n", "Part", "");
+    assert!(signed.world.push("HEAD:refs/heads/review/x").accepted);
+
+    let alice = signed.clone_for("alice", ALICE, &signed.key("alice"));
+    run_git(&alice, &["checkout", "--quiet", "-b", "review", "origin/review/x"]);
+    let approve = |dir: &Path| as_configured(dir, &["approve", "--yes", "--print", "origin/main..HEAD"]);
+    let (code, stdout, stderr) = approve(&alice);
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert!(stderr.contains("never from the work tree"), "{stderr}");
+    assert!(!stdout.contains("sig="), "{stdout}");
+
+    run_git(&alice, &["config", "signoff-gate.config", ".signoff-gate.toml"]);
+    let (code, stdout, stderr) = approve(&alice);
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert!(stderr.contains("names a file in the work tree"), "{stderr}");
+
+    // A copy outside the work tree, named by git configuration, is read.
+    run_git(&alice, &["config", "signoff-gate.config", signed.world.config.to_str().expect("utf-8")]);
+    let (code, stdout, stderr) = approve(&alice);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("Approved-by: Alice Senior <alice@corp.example>"), "{stdout}");
+    assert!(!stdout.contains("Signed-off-by: Alice"), "{stdout}");
+}
+
 #[test]
 fn approve_rewrite_print_and_merge_with_the_key_in_ssh_agent() {
     let mut signed = Signed::new();
