@@ -90,11 +90,11 @@ pub fn run(config: Option<&Path>, args: &ApproveArgs) -> Result<ExitCode, Failur
         Some(tip) => vec![format!("^{}", head.commit), tip.clone()],
         None => args.revisions.clone(),
     };
-    let range = match &args.merge {
-        Some(branch) => format!("{branch}, not yet in HEAD"),
-        None => specs.join(" "),
+    let range = match (&args.merge, &merge_tip) {
+        (Some(branch), Some(tip)) => format!("{branch} at {tip}, not yet in HEAD"),
+        _ => specs.join(" "),
     };
-    let Collected { walked, reports, approved } = collect(&repo, &gate, &specs)?;
+    let Collected { walked, reports, approved, others } = collect(&repo, &gate, &specs)?;
     // Commits that already carry this approver's valid approval need someone else's.
     let approver_email = approver.email.to_ascii_lowercase();
     let reports: Vec<CommitReport> = reports
@@ -149,6 +149,21 @@ pub fn run(config: Option<&Path>, args: &ApproveArgs) -> Result<ExitCode, Failur
         // A merge approves everything it brings in: show what this clone
         // counts as approved already (its roster may be older than the server's).
         say(&mut out, format!("Also brought in, approved already (your merge approves them too):\n{}", approved.concat()))?;
+    }
+    if args.merge.is_some() && !others.is_empty() {
+        // The merge approves every commit it brings in that the gate finds
+        // AI-assisted; the gate's catalogue (or notes this clone has not
+        // fetched) may see more than this clone does.
+        let shown = others.len().min(MAX_OTHERS_SHOWN);
+        let more = others.len() - shown;
+        let tail = if more > 0 { format!("  … and {more} more\n") } else { String::new() };
+        say(
+            &mut out,
+            format!(
+                "Also brought in, not AI-assisted as read here (your merge approves them too, if the gate reads them as AI-assisted):\n{}{tail}",
+                others[..shown].concat()
+            ),
+        )?;
     }
     drop(out);
 
@@ -353,7 +368,7 @@ fn confirm(yes: bool, question: &str) -> Result<(), Failure> {
 /// Every commit of the range (children first), the AI-assisted ones that
 /// are not approved yet, and those that are, as the gate sees them here.
 fn collect(repo: &GitRepo, gate: &Gate, specs: &[String]) -> Result<Collected, Failure> {
-    let (mut walked, mut reports, mut approved) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut walked, mut reports, mut approved, mut others) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     repo.walk_revisions(
         specs,
         |facts, changes| gate.evaluate_in(facts, RuleScope::ALL, changes),
@@ -363,12 +378,22 @@ fn collect(repo: &GitRepo, gate: &Gate, specs: &[String]) -> Result<Collected, F
                 reports.push(report);
             } else if report.verdict == Verdict::Approved {
                 approved.push(format!("  {} {}\n", report.commit.short_id(), printable(report.commit.subject())));
+            } else if report.verdict == Verdict::NotAi {
+                others.push(format!(
+                    "  {} {}  ({})\n",
+                    report.commit.short_id(),
+                    printable(report.commit.subject()),
+                    printable(&report.commit.author.name)
+                ));
             }
             ControlFlow::Continue(())
         },
     )?;
-    Ok(Collected { walked, reports, approved })
+    Ok(Collected { walked, reports, approved, others })
 }
+
+/// Commits a merge brings in that are not AI-assisted here, listed at most.
+const MAX_OTHERS_SHOWN: usize = 20;
 
 /// What `approve` found in the range.
 struct Collected {
@@ -378,6 +403,8 @@ struct Collected {
     reports: Vec<CommitReport>,
     /// The AI-assisted commits already approved here, as lines to show.
     approved: Vec<String>,
+    /// The other commits (not AI-assisted as read here), as lines to show.
+    others: Vec<String>,
 }
 
 /// `git push origin HEAD:main` when the commit we started from is a

@@ -597,6 +597,16 @@ fn approve_merge_runs_no_hook_from_the_branch_it_reviews() {
     run_git(&alice, &["switch", "--quiet", "--detach", "origin/main"]);
     let (code, stdout, stderr) = signed.approve(&alice, &["--merge", "origin/review/x"]);
     assert_eq!(code, 0, "{stdout}{stderr}");
+    // The merge approves every commit it brings in that the gate reads as
+    // AI-assisted: the listing shows the others too, and the tip in full.
+    let tip = run_git(&alice, &["rev-parse", "origin/review/x"]);
+    assert!(stdout.contains(&format!("(origin/review/x at {}, not yet in HEAD)", tip.trim())), "{stdout}");
+    assert!(
+        stdout.contains(
+            "Also brought in, not AI-assisted as read here (your merge approves them too, if the gate reads them as AI-assisted):"
+        ) && stdout.contains("Add the team's hooks  (Dev Eloper)"),
+        "{stdout}"
+    );
     let ran: Vec<String> = std::fs::read_dir(&alice)
         .expect("clone")
         .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
