@@ -236,9 +236,27 @@ pub fn run(config: Option<&Path>, args: &ApproveArgs) -> Result<ExitCode, Failur
 
 /// Text from a commit, safe to show on a terminal: control characters (a
 /// subject could hold escapes that move the cursor and erase lines of the
-/// list being approved) are shown escaped.
+/// list being approved) are shown escaped, and so are the characters that
+/// reorder, hide or break a line without showing themselves (bidi
+/// controls, zero-width characters, line separators, blank fillers).
 fn printable(text: &str) -> String {
-    text.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
+    let hidden = |c: char| {
+        matches!(
+            c,
+            '\u{00ad}'
+                | '\u{061c}'
+                | '\u{115f}'
+                | '\u{1160}'
+                | '\u{180e}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{2028}'..='\u{202e}'
+                | '\u{2060}'..='\u{2069}'
+                | '\u{3164}'
+                | '\u{feff}'
+                | '\u{ffa0}'
+        )
+    };
+    text.chars().map(|c| if c.is_control() || hidden(c) { c.escape_default().to_string() } else { c.to_string() }).collect()
 }
 
 fn plural(count: usize) -> &'static str {
@@ -459,35 +477,33 @@ fn merge(repo: &GitRepo, signer: &Signer, approver: &Engineer, branch: &str, tip
             )))
         }
     };
-    git(&["merge", "--no-ff", "--no-commit", tip])?;
-    let merged = git(&["write-tree"]).and_then(|tree| {
-        let base = git(&["rev-parse", "HEAD^{tree}"])?;
-        Ok(repo.change_id_between(&base, &tree)?)
-    });
-    let change = match merged {
-        Ok(change) => change,
-        Err(error) => {
-            let _ = git(&["merge", "--abort"]);
-            return Err(error);
-        }
-    };
-    let now = crate::git::unix_now();
-    let armored = sign(signer, &statement_at(&approver.email, &change, now))?;
-    let body =
-        armored_body(&armored).ok_or_else(|| Failure::Approve("ssh-keygen printed something that is not an SSH signature".into()))?;
-    let message = format!(
-        "Merge {branch} (approved)\n\n{trailer}: {} <{}>\n{}",
-        approver.name,
-        approver.email,
-        folded_approval(&change, Some(now), &body)
-    );
-    let file = tempfile::NamedTempFile::new().map_err(Failure::io("cannot write the merge message"))?;
-    std::fs::write(file.path(), message).map_err(Failure::io("cannot write the merge message"))?;
-    let committed = git(&["commit", "--quiet", "--no-verify", "-S", "--cleanup=verbatim", "-F", &file.path().to_string_lossy()]);
-    if committed.is_err() {
+    // Whatever fails from here on (a conflict, the signing, the commit)
+    // leaves no merge in progress behind.
+    let abort = || {
         let _ = git(&["merge", "--abort"]);
+    };
+    let made = git(&["merge", "--no-ff", "--no-commit", tip]).and_then(|_| {
+        let tree = git(&["write-tree"])?;
+        let base = git(&["rev-parse", "HEAD^{tree}"])?;
+        let change = repo.change_id_between(&base, &tree)?;
+        let now = crate::git::unix_now();
+        let armored = sign(signer, &statement_at(&approver.email, &change, now))?;
+        let body =
+            armored_body(&armored).ok_or_else(|| Failure::Approve("ssh-keygen printed something that is not an SSH signature".into()))?;
+        let message = format!(
+            "Merge {branch} (approved)\n\n{trailer}: {} <{}>\n{}",
+            approver.name,
+            approver.email,
+            folded_approval(&change, Some(now), &body)
+        );
+        let file = tempfile::NamedTempFile::new().map_err(Failure::io("cannot write the merge message"))?;
+        std::fs::write(file.path(), message).map_err(Failure::io("cannot write the merge message"))?;
+        git(&["commit", "--quiet", "--no-verify", "-S", "--cleanup=verbatim", "-F", &file.path().to_string_lossy()])
+    });
+    if made.is_err() {
+        abort();
     }
-    committed.map(|_| ())
+    made.map(|_| ())
 }
 
 #[cfg(test)]
@@ -496,5 +512,8 @@ mod tests {
     fn control_characters_are_shown_escaped() {
         assert_eq!(super::printable("Fix\u{1b}[1A\u{1b}[2K tests\r"), "Fix\\u{1b}[1A\\u{1b}[2K tests\\r");
         assert_eq!(super::printable("Добавить тесты"), "Добавить тесты");
+        // Bidi overrides and isolates, zero-width and invisible characters.
+        assert_eq!(super::printable("Fix \u{202e}gnp.exe\u{2066}x\u{200b}\u{3164}"), "Fix \\u{202e}gnp.exe\\u{2066}x\\u{200b}\\u{3164}");
+        assert_eq!(super::printable("a\u{2028}b"), "a\\u{2028}b");
     }
 }

@@ -702,6 +702,35 @@ fn approve_reads_no_policy_from_the_work_tree() {
     assert!(!stdout.contains("Signed-off-by: Alice"), "{stdout}");
 }
 
+/// A merge that stops on a conflict leaves nothing in progress behind
+/// (no `MERGE_HEAD`, a clean work tree), so a later run starts afresh.
+#[test]
+fn approve_merge_leaves_no_merge_behind_when_it_fails() {
+    let mut signed = Signed::new();
+    signed.serve();
+    seed(&signed);
+    let work = &signed.world.work;
+    run_git(work, &["checkout", "--quiet", "-b", "review", "origin/main"]);
+    ai_commit(work, "conflict.txt", "from the branch\n", "Branch side", "");
+    assert!(signed.world.push("HEAD:refs/heads/review/x").accepted);
+    run_git(work, &["checkout", "--quiet", "-B", "main", "origin/main"]);
+    std::fs::write(work.join("conflict.txt"), "from main\n").expect("write");
+    run_git(work, &["add", "conflict.txt"]);
+    run_git(work, &["commit", "--quiet", "-m", "Main side"]);
+    assert!(signed.world.push("HEAD:refs/heads/main").accepted);
+
+    let alice = signed.clone_for("alice", ALICE, &signed.key("alice"));
+    run_git(&alice, &["switch", "--quiet", "--detach", "origin/main"]);
+    let (code, stdout, stderr) = signed.approve(&alice, &["--merge", "origin/review/x"]);
+    assert_ne!(code, 0, "{stdout}{stderr}");
+    assert!(stderr.contains("git merge failed (nothing was signed into history)"), "{stderr}");
+    assert!(
+        !git(&alice).args(["rev-parse", "-q", "--verify", "MERGE_HEAD"]).status().expect("git").success(),
+        "a merge is left in progress"
+    );
+    assert_eq!(run_git(&alice, &["status", "--porcelain"]), "", "the work tree is clean");
+}
+
 #[test]
 fn approve_rewrite_print_and_merge_with_the_key_in_ssh_agent() {
     let mut signed = Signed::new();
