@@ -400,30 +400,6 @@ const MAX_TAG_DEPTH: usize = 32;
 /// Blobs larger than this are treated as binary when computing change ids.
 pub const MAX_TEXT_DIFF_BYTES: u64 = 1 << 20;
 
-/// The trees a commit's change is between: its first parent's (none for a
-/// root commit) and its own.
-fn change_trees<'r>(repo: &'r Repository, id: &str) -> Result<(Option<git2::Tree<'r>>, git2::Tree<'r>), GitError> {
-    let oid = Oid::from_str(id).map_err(|_| GitError::MissingObject { id: id.to_owned() })?;
-    let commit = repo.find_commit(oid).map_err(|_| GitError::MissingObject { id: id.to_owned() })?;
-    let context = || format!("cannot diff commit {id}");
-    let tree = commit.tree().map_err(git_error(context()))?;
-    // The first parent as the object records it: libgit2 would apply
-    // `info/grafts`, which git's own reading of a push does not.
-    let recorded_parent = commit
-        .raw_header_bytes()
-        .split(|&b| b == b'\n')
-        .skip(1)
-        .map_while(|line| line.strip_prefix(b"parent "))
-        .next()
-        .and_then(|hex| std::str::from_utf8(hex).ok())
-        .and_then(|hex| Oid::from_str(hex).ok());
-    let parent_tree = match recorded_parent {
-        Some(parent) => Some(repo.find_commit(parent).and_then(|p| p.tree()).map_err(git_error(context()))?),
-        None => None,
-    };
-    Ok((parent_tree, tree))
-}
-
 /// The patch-id and change id of commit `id`'s change: its diff against
 /// its first parent (against nothing for a root commit); `None` when it
 /// changes nothing.
@@ -1215,12 +1191,28 @@ impl GitRepo {
     }
 
     /// Files and lines a commit changes against its first parent.
+    /// Read from the bytes alone, as the gate reads them: no attributes
+    /// file (a `* -diff` in the branch under review would make every
+    /// change count no lines in the list a senior approves).
     pub fn change_stats(&self, id: &str) -> Result<ChangeStats, GitError> {
-        let (parent_tree, tree) = change_trees(&self.repo, id)?;
-        let context = || format!("cannot diff commit {id}");
-        let diff = self.repo.diff_tree_to_tree(parent_tree.as_ref(), Some(&tree), None).map_err(git_error(context()))?;
-        let stats = diff.stats().map_err(git_error(context()))?;
-        Ok(ChangeStats { files: stats.files_changed(), insertions: stats.insertions(), deletions: stats.deletions() })
+        let missing = || GitError::MissingObject { id: id.to_owned() };
+        let oid = Oid::from_str(id).ok().and_then(|oid| crate::git::history::object_id(oid.as_bytes())).ok_or_else(missing)?;
+        let mut reader = self.history()?.reader();
+        let mut stats = ChangeStats::default();
+        let mut last: Option<Vec<u8>> = None;
+        let mut count = |file: &crate::policy::rules::FileChange<'_>| {
+            // A change of type comes as a deletion and an addition: one file.
+            if last.as_deref() != Some(file.path) {
+                stats.files += 1;
+                last = Some(file.path.to_vec());
+            }
+            if let Some(lines) = file.lines {
+                stats.insertions += usize::try_from(lines.added).unwrap_or(usize::MAX);
+                stats.deletions += usize::try_from(lines.deleted).unwrap_or(usize::MAX);
+            }
+        };
+        reader.changed_files(&oid, &|_| true, &mut count, &Stop::never())?;
+        Ok(stats)
     }
 
     /// The bytes of the file at `path` in the tree of `rev` (a ref or a

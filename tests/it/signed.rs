@@ -494,6 +494,9 @@ fn change_ids_do_not_depend_on_gitattributes_in_a_clone() {
     run_git(&alice, &["checkout", "--quiet", "-b", "review", "origin/review/data"]);
     let (code, stdout, stderr) = signed.approve(&alice, &["origin/main..HEAD"]);
     assert_eq!(code, 0, "{stdout}{stderr}");
+    // The lines listed are read from the bytes too: the clone's attributes
+    // would count the two data files as binary, with no lines.
+    assert!(stdout.contains("Update data  (Dev Eloper; 3 files, +3 -1)"), "{stdout}");
     let pushed = signed.push_from(&alice, "HEAD:main");
     assert!(pushed.accepted, "{}", pushed.remote);
 }
