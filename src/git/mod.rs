@@ -1364,7 +1364,11 @@ impl GitRepo {
         let new = rewritten.get(&old).copied().unwrap_or(old);
         match &head.branch {
             Some(branch) => {
-                self.repo.reference(branch, new, true, reflog).map_err(git_error(format!("cannot update {branch}")))?;
+                // Only from the commit read above: a commit made to the
+                // branch meanwhile (another terminal, an editor) is not lost.
+                self.repo
+                    .reference_matching(branch, new, true, old, reflog)
+                    .map_err(git_error(format!("cannot update {branch} (did it move while you approved? run approve again)")))?;
             }
             None => self.repo.set_head_detached(new).map_err(git_error("cannot update HEAD"))?,
         }
