@@ -15,6 +15,7 @@ use crate::cmd::{Failure, find_reviewer_config};
 use crate::git::{ChangeStats, GitRepo};
 use crate::policy::approval::{NAMESPACE, armored_body, folded_approval, statement_at, with_trailer_lines};
 use crate::policy::gate::{CommitReport, Gate, Verdict};
+use crate::policy::render::printable;
 use crate::policy::roster::{Engineer, SigningKey};
 use crate::policy::rules::RuleScope;
 
@@ -232,31 +233,6 @@ pub fn run(config: Option<&Path>, args: &ApproveArgs) -> Result<ExitCode, Failur
     )?;
     say(&mut out, format!("Now push it: {}\n", pushes.unwrap_or_else(|| push_head(&repo, true))))?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Text from a commit, safe to show on a terminal: control characters (a
-/// subject could hold escapes that move the cursor and erase lines of the
-/// list being approved) are shown escaped, and so are the characters that
-/// reorder, hide or break a line without showing themselves (bidi
-/// controls, zero-width characters, line separators, blank fillers).
-fn printable(text: &str) -> String {
-    let hidden = |c: char| {
-        matches!(
-            c,
-            '\u{00ad}'
-                | '\u{061c}'
-                | '\u{115f}'
-                | '\u{1160}'
-                | '\u{180e}'
-                | '\u{200b}'..='\u{200f}'
-                | '\u{2028}'..='\u{202e}'
-                | '\u{2060}'..='\u{2069}'
-                | '\u{3164}'
-                | '\u{feff}'
-                | '\u{ffa0}'
-        )
-    };
-    text.chars().map(|c| if c.is_control() || hidden(c) { c.escape_default().to_string() } else { c.to_string() }).collect()
 }
 
 fn plural(count: usize) -> &'static str {
@@ -504,16 +480,4 @@ fn merge(repo: &GitRepo, signer: &Signer, approver: &Engineer, branch: &str, tip
         abort();
     }
     made.map(|_| ())
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn control_characters_are_shown_escaped() {
-        assert_eq!(super::printable("Fix\u{1b}[1A\u{1b}[2K tests\r"), "Fix\\u{1b}[1A\\u{1b}[2K tests\\r");
-        assert_eq!(super::printable("Добавить тесты"), "Добавить тесты");
-        // Bidi overrides and isolates, zero-width and invisible characters.
-        assert_eq!(super::printable("Fix \u{202e}gnp.exe\u{2066}x\u{200b}\u{3164}"), "Fix \\u{202e}gnp.exe\\u{2066}x\\u{200b}\\u{3164}");
-        assert_eq!(super::printable("a\u{2028}b"), "a\\u{2028}b");
-    }
 }

@@ -374,13 +374,40 @@ fn plural(count: usize) -> &'static str {
     if count == 1 { "" } else { "s" }
 }
 
+/// `text` shown safely ([`printable`]), cut to `max` characters.
 fn shorten(text: &str, max: usize) -> String {
+    let text = printable(text);
     if text.chars().count() <= max {
-        return text.to_owned();
+        return text;
     }
     let mut short: String = text.chars().take(max - 1).collect();
     short.push('…');
     short
+}
+
+/// Text from a commit, safe to show on a terminal: control characters (a
+/// subject could hold escapes that move the cursor and erase lines of a
+/// refusal, or of the list a senior approves) are shown escaped, and so are the characters that
+/// reorder, hide or break a line without showing themselves (bidi
+/// controls, zero-width characters, line separators, blank fillers).
+pub fn printable(text: &str) -> String {
+    let hidden = |c: char| {
+        matches!(
+            c,
+            '\u{00ad}'
+                | '\u{061c}'
+                | '\u{115f}'
+                | '\u{1160}'
+                | '\u{180e}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{2028}'..='\u{202e}'
+                | '\u{2060}'..='\u{2069}'
+                | '\u{3164}'
+                | '\u{feff}'
+                | '\u{ffa0}'
+        )
+    };
+    text.chars().map(|c| if c.is_control() || hidden(c) { c.escape_default().to_string() } else { c.to_string() }).collect()
 }
 
 #[cfg(test)]
@@ -395,6 +422,15 @@ mod tests {
     use crate::policy::roster::Roster;
     use crate::policy::roster::test_keys::public;
     use std::path::Path;
+
+    #[test]
+    fn control_characters_are_shown_escaped() {
+        assert_eq!(printable("Fix\u{1b}[1A\u{1b}[2K tests\r"), "Fix\\u{1b}[1A\\u{1b}[2K tests\\r");
+        assert_eq!(printable("Добавить тесты"), "Добавить тесты");
+        // Bidi overrides and isolates, zero-width and invisible characters.
+        assert_eq!(printable("Fix \u{202e}gnp.exe\u{2066}x\u{200b}\u{3164}"), "Fix \\u{202e}gnp.exe\\u{2066}x\\u{200b}\\u{3164}");
+        assert_eq!(printable("a\u{2028}b"), "a\\u{2028}b");
+    }
 
     /// The default policy: signed approvals.
     fn gate() -> Gate {
@@ -456,6 +492,20 @@ mod tests {
     fn one_unapproved_commit_at_the_tip() {
         let gate = gate();
         insta::assert_snapshot!(push_text(&refused_at_the_tip(&gate), &wording(&gate)));
+    }
+
+    /// A subject is shown escaped in a refusal: the pusher may be pushing
+    /// someone else's commits, whose subjects could rewrite the lines above.
+    #[test]
+    fn a_refusal_shows_a_subject_with_escapes_escaped() {
+        let gate = gate();
+        let mut decision = PushDecision::default();
+        let index = decision.begin_ref(update("refs/heads/main", 1, 2));
+        let message = "Tidy\u{1b}[1A\u{1b}[2Kok: all signed off\u{202e}\n\nCo-Authored-By: Claude <noreply@anthropic.com>\n";
+        decision.record(index, gate.evaluate(commit(2, Some(1), message)));
+        let text = push_text(&decision, &wording(&gate));
+        assert!(!text.contains('\u{1b}') && !text.contains('\u{202e}'), "{text}");
+        assert!(text.contains("Tidy\\u{1b}[1A\\u{1b}[2Kok: all signed off\\u{202e}"), "{text}");
     }
 
     #[test]
