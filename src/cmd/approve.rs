@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 
 use crate::cmd::{Failure, find_reviewer_config};
-use crate::git::{ChangeStats, GitRepo};
+use crate::git::{ChangeStats, FileLines, GitRepo};
 use crate::policy::approval::{NAMESPACE, armored_body, folded_approval, statement_at, with_trailer_lines};
 use crate::policy::gate::{CommitReport, Gate, Verdict};
 use crate::policy::render::printable;
@@ -172,12 +172,24 @@ pub fn run(config: Option<&Path>, args: &ApproveArgs) -> Result<ExitCode, Failur
         Some(branch) => format!("a signed merge of {branch} approving {} commit{}", theirs.len(), plural(theirs.len())),
         None => format!("{} approval{}", theirs.len(), plural(theirs.len())),
     };
-    confirm(args.yes, &format!("Sign {what} as {} <{}> with {}?", approver.name, approver.email, signer.public.fingerprint))?;
+    let question = format!("Sign {what} as {} <{}> with {}?", approver.name, approver.email, signer.public.fingerprint);
+    if args.merge.is_none() {
+        confirm(args.yes, &question)?;
+    }
 
     let pushes = push_advice(&repo, &head.commit, args.merge.is_none() && !args.print);
     if let Some(branch) = &args.merge {
         let tip = merge_tip.as_deref().unwrap_or(branch);
-        merge(&repo, &signer, approver, branch, tip, &gate.policy.approval_trailer)?;
+        // What is signed is the merged tree: shown before the question, as
+        // git made it (a merge driver or an attribute can make content that
+        // neither side's commits hold).
+        let ask = |files: &[FileLines]| -> Result<(), Failure> {
+            let mut out = std::io::stdout().lock();
+            out.write_all(merge_summary(files).as_bytes()).map_err(Failure::io("cannot write"))?;
+            drop(out);
+            confirm(args.yes, &question)
+        };
+        merge(&repo, &signer, approver, branch, tip, &gate.policy.approval_trailer, &ask)?;
         let mut out = std::io::stdout().lock();
         say(
             &mut out,
@@ -389,6 +401,23 @@ fn collect(repo: &GitRepo, gate: &Gate, specs: &[String]) -> Result<Collected, F
 /// Commits a merge brings in that are not AI-assisted here, listed at most.
 const MAX_OTHERS_SHOWN: usize = 20;
 
+/// Files of a merge's change listed at most.
+const MAX_FILES_SHOWN: usize = 20;
+
+/// What a merge about to be signed changes (against HEAD), file by file.
+fn merge_summary(files: &[FileLines]) -> String {
+    let (added, removed) = files.iter().filter_map(|f| f.lines).fold((0, 0), |(a, r), (fa, fr)| (a + fa, r + fr));
+    let mut text = format!("The merge changes HEAD by {} file{}, +{added} -{removed}:\n", files.len(), plural(files.len()));
+    for file in files.iter().take(MAX_FILES_SHOWN) {
+        let lines = file.lines.map_or_else(|| "binary or too large to read".to_owned(), |(a, r)| format!("+{a} -{r}"));
+        text.push_str(&format!("  {}  {lines}\n", printable(&file.path)));
+    }
+    if files.len() > MAX_FILES_SHOWN {
+        text.push_str(&format!("  … and {} more\n", files.len() - MAX_FILES_SHOWN));
+    }
+    text
+}
+
 /// What `approve` found in the range.
 struct Collected {
     /// Every commit, children first.
@@ -425,7 +454,15 @@ fn push_head(repo: &GitRepo, rewritten: bool) -> String {
 /// merged tree against HEAD's) is signed in the approval namespace and the
 /// merge committed with `git commit -S`, its message carrying the signed
 /// `Approved-by:`.
-fn merge(repo: &GitRepo, signer: &Signer, approver: &Engineer, branch: &str, tip: &str, trailer: &str) -> Result<(), Failure> {
+fn merge(
+    repo: &GitRepo,
+    signer: &Signer,
+    approver: &Engineer,
+    branch: &str,
+    tip: &str,
+    trailer: &str,
+    ask: &dyn Fn(&[FileLines]) -> Result<(), Failure>,
+) -> Result<(), Failure> {
     // No hook runs: once the merge has checked out the branch under review,
     // a hooks folder in the work tree (`core.hooksPath`, as husky sets it)
     // holds that branch's hooks, and `--no-verify` skips only two of them.
@@ -461,6 +498,7 @@ fn merge(repo: &GitRepo, signer: &Signer, approver: &Engineer, branch: &str, tip
     let made = git(&["merge", "--no-ff", "--no-commit", tip]).and_then(|_| {
         let tree = git(&["write-tree"])?;
         let base = git(&["rev-parse", "HEAD^{tree}"])?;
+        ask(&repo.files_between(&base, &tree)?)?;
         let change = repo.change_id_between(&base, &tree)?;
         let now = crate::git::unix_now();
         let armored = sign(signer, &statement_at(&approver.email, &change, now))?;

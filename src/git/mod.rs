@@ -694,6 +694,23 @@ impl GitRepo {
         tree_change_id(&mut self.history()?.reader(), Some(&old), &new)
     }
 
+    /// Each file that differs between two trees, in git's path order, with
+    /// its lines added and removed (`None`: binary, or too large to read),
+    /// read from the bytes alone: what a merge about to be made changes.
+    pub fn files_between(&self, old_tree: &str, new_tree: &str) -> Result<Vec<FileLines>, GitError> {
+        let (old, new) = (self.object_id(old_tree)?, self.object_id(new_tree)?);
+        let mut files = Vec::new();
+        self.history()?.reader().file_diffs(Some(&old), &new, MAX_TEXT_DIFF_BYTES, &mut |file| {
+            let lines = match (contents(&file.old), contents(&file.new)) {
+                (Some(old), Some(new)) => crate::git::history::count_lines(old, new).map(|l| (l.added, l.deleted)),
+                _ => None,
+            };
+            files.push(FileLines { path: String::from_utf8_lossy(file.path).into_owned(), lines });
+            Ok(())
+        })?;
+        Ok(files)
+    }
+
     /// `id` (full hex) as the history reader names objects.
     fn object_id(&self, id: &str) -> Result<crate::git::history::ObjectId, GitError> {
         Oid::from_str(id)
@@ -1155,6 +1172,16 @@ mod tests {
         let patterns = ["refs/heads/main", "refs/heads/release/*", "refs/tags/v[0-9]*"].map(String::from);
         assert_eq!(literal_prefixes(&patterns), vec!["refs/heads/main", "refs/heads/release/", "refs/tags/v"]);
     }
+}
+
+/// One file a change touches, and its lines (`(added, removed)`; `None`:
+/// binary, or too large to read).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileLines {
+    /// Its path (not valid UTF-8 shown lossily).
+    pub path: String,
+    /// Lines added and removed.
+    pub lines: Option<(u64, u64)>,
 }
 
 /// How much a commit changes, for people deciding whether to approve it.

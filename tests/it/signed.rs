@@ -561,6 +561,14 @@ fn approve_rewrites_the_branch_or_merges_with_a_key_file() {
     run_git(&alice, &["push", "--quiet", "--force", "origin", "HEAD:refs/heads/review/x"]);
     run_git(&sam, &["fetch", "--quiet", "origin"]);
     run_git(&sam, &["switch", "--quiet", "--detach", "origin/main"]);
+    // Not on a terminal and without --yes: shown, not signed, nothing left behind.
+    let config = signed.world.config.to_string_lossy().into_owned();
+    let (code, stdout, stderr) = as_configured(&sam, &["--config", &config, "approve", "--merge", "origin/review/x"]);
+    assert_ne!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("The merge changes HEAD by 4 files, +4 -0:\n  alice.txt  +1 -0\n"), "{stdout}");
+    assert!(stderr.contains("add --yes"), "{stderr}");
+    assert!(!git(&sam).args(["rev-parse", "-q", "--verify", "MERGE_HEAD"]).status().expect("git").success(), "a merge is left in progress");
+    assert_eq!(run_git(&sam, &["rev-parse", "HEAD"]), run_git(&sam, &["rev-parse", "origin/main"]));
     let (code, stdout, stderr) = signed.approve(&sam, &["--merge", "origin/review/x"]);
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert!(stdout.contains("total: 1 commit,"), "{stdout}");
