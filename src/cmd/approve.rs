@@ -125,7 +125,7 @@ pub fn run(config: Option<&Path>, args: &ApproveArgs) -> Result<ExitCode, Failur
                 "  {} {}  ({}; {} file{}, +{} -{})\n",
                 report.commit.short_id(),
                 printable(report.commit.subject()),
-                printable(&report.commit.author.name),
+                printable(&report.commit.author.to_string()),
                 stats.files,
                 plural(stats.files),
                 stats.insertions,
@@ -389,7 +389,7 @@ fn collect(repo: &GitRepo, gate: &Gate, specs: &[String]) -> Result<Collected, F
                     "  {} {}  ({})\n",
                     report.commit.short_id(),
                     printable(report.commit.subject()),
-                    printable(&report.commit.author.name)
+                    printable(&report.commit.author.to_string())
                 ));
             }
             ControlFlow::Continue(())

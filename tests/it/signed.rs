@@ -496,7 +496,7 @@ fn change_ids_do_not_depend_on_gitattributes_in_a_clone() {
     assert_eq!(code, 0, "{stdout}{stderr}");
     // The lines listed are read from the bytes too: the clone's attributes
     // would count the two data files as binary, with no lines.
-    assert!(stdout.contains("Update data  (Dev Eloper; 3 files, +3 -1)"), "{stdout}");
+    assert!(stdout.contains("Update data  (Dev Eloper <dev@corp.example>; 3 files, +3 -1)"), "{stdout}");
     let pushed = signed.push_from(&alice, "HEAD:main");
     assert!(pushed.accepted, "{}", pushed.remote);
 }
@@ -615,7 +615,7 @@ fn approve_merge_runs_no_hook_from_the_branch_it_reviews() {
     assert!(
         stdout.contains(
             "Also brought in, not AI-assisted as read here (your merge approves them too, if the gate reads them as AI-assisted):"
-        ) && stdout.contains("Add the team's hooks  (Dev Eloper)"),
+        ) && stdout.contains("Add the team's hooks  (Dev Eloper <dev@corp.example>)"),
         "{stdout}"
     );
     let ran: Vec<String> = std::fs::read_dir(&alice)
