@@ -137,12 +137,10 @@ pub fn find_config(config: Option<&Path>, dir: Option<&Path>) -> Result<PathBuf,
     }
     let mut looked = Vec::new();
     if let Some(repo) = dir.and_then(|dir| crate::git::GitRepo::discover(dir).ok()) {
-        let root = repo.work_dir().to_path_buf();
-        if let Some(configured) = repo.config_string("signoff-gate.config") {
-            let path = PathBuf::from(configured.trim());
-            return Ok(if path.is_absolute() { path } else { root.join(path) });
+        if let Some(path) = configured_path(&repo) {
+            return Ok(path);
         }
-        let dotfile = root.join(".signoff-gate.toml");
+        let dotfile = repo.work_dir().join(".signoff-gate.toml");
         if dotfile.is_file() {
             return Ok(dotfile);
         }
@@ -155,6 +153,12 @@ pub fn find_config(config: Option<&Path>, dir: Option<&Path>) -> Result<PathBuf,
     let here = std::env::current_dir().map(|dir| dir.join(DEFAULT_CONFIG_PATH)).unwrap_or(default);
     looked.push(here.display().to_string());
     Err(Failure::NoConfig { looked: looked.join(", ") })
+}
+
+/// The repository's `git config signoff-gate.config`, relative to its root.
+fn configured_path(repo: &crate::git::GitRepo) -> Option<PathBuf> {
+    let path = PathBuf::from(repo.config_string("signoff-gate.config")?.trim());
+    Some(if path.is_absolute() { path } else { repo.work_dir().join(path) })
 }
 
 /// Where `approve` reads its policy: `--config` or `SIGNOFF_GATE_CONFIG`;
@@ -175,9 +179,7 @@ pub fn find_reviewer_config(config: Option<&Path>, dir: &Path) -> Result<PathBuf
         let path = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
         path.starts_with(&canonical_root) && !path.starts_with(&git_dir)
     };
-    if let Some(configured) = repo.config_string("signoff-gate.config") {
-        let path = PathBuf::from(configured.trim());
-        let path = if path.is_absolute() { path } else { root.join(path) };
+    if let Some(path) = configured_path(&repo) {
         if in_work_tree(&path) {
             return Err(Failure::ConfigInWorkTree { path: path.display().to_string() });
         }

@@ -63,6 +63,14 @@ impl Signed {
         signed
     }
 
+    /// [`Signed::new`], served, with `main` seeded by a first commit.
+    pub(crate) fn seeded() -> Signed {
+        let mut signed = Signed::new();
+        signed.serve();
+        seed(&signed);
+        signed
+    }
+
     /// The running gate's address.
     pub(crate) fn address(&self) -> std::net::SocketAddr {
         let url = self.server.as_ref().expect("served").url();
@@ -214,9 +222,7 @@ pub(crate) fn seed(signed: &Signed) {
 
 #[test]
 fn a_forged_trailer_is_refused_as_unsigned() {
-    let mut signed = Signed::new();
-    signed.serve();
-    seed(&signed);
+    let signed = Signed::seeded();
     let work = &signed.world.work;
     ai_commit(work, "retry.sh", "retry\n", "Retry deploys", &format!("Approved-by: {} <{}>\n", ALICE.0, ALICE.1));
     let pushed = signed.world.push("HEAD:refs/heads/main");
@@ -231,9 +237,7 @@ fn a_forged_trailer_is_refused_as_unsigned() {
 
 #[test]
 fn approvals_bind_the_change_rebase_and_rewording_keep_it_a_changed_line_breaks_it() {
-    let mut signed = Signed::new();
-    signed.serve();
-    seed(&signed);
+    let signed = Signed::seeded();
     let work = signed.world.work.clone();
     let commit = ai_commit(&work, "retry.sh", "retry 1\nretry 2\n", "Retry deploys", "");
     let change = change_id(&work, &commit);
@@ -289,9 +293,7 @@ fn approvals_bind_the_change_rebase_and_rewording_keep_it_a_changed_line_breaks_
 
 #[test]
 fn an_approved_commit_changed_by_one_line_after_review_is_stale() {
-    let mut signed = Signed::new();
-    signed.serve();
-    seed(&signed);
+    let signed = Signed::seeded();
     let work = signed.world.work.clone();
     let commit = ai_commit(&work, "retry.sh", "retry\n", "Retry deploys", "");
     let lines = signed_lines(&work, ALICE, &signed.key("alice"), &change_id(&work, &commit));
@@ -320,9 +322,7 @@ fn an_approved_commit_changed_by_one_line_after_review_is_stale() {
 
 #[test]
 fn keys_that_do_not_count_are_refused() {
-    let mut signed = Signed::new();
-    signed.serve();
-    seed(&signed);
+    let mut signed = Signed::seeded();
     let work = signed.world.work.clone();
     let cases = [
         ("eve", ALICE, "approval-key-unknown"),
@@ -431,9 +431,7 @@ fn merge_review_at(dir: &Path, sign: bool, approver: (&str, &str), trailer_key: 
 
 #[test]
 fn a_signed_merge_approves_the_branch_it_brings_in() {
-    let mut signed = Signed::new();
-    signed.serve();
-    seed(&signed);
+    let signed = Signed::seeded();
     review_branch(&signed, false);
     let refused = |pushed: &Pushed, why: &str| {
         assert!(!pushed.accepted, "{why}");
@@ -468,9 +466,7 @@ fn a_signed_merge_approves_the_branch_it_brings_in() {
 /// made with `approve` in such a clone is accepted at the gate.
 #[test]
 fn change_ids_do_not_depend_on_gitattributes_in_a_clone() {
-    let mut signed = Signed::new();
-    signed.serve();
-    seed(&signed);
+    let signed = Signed::seeded();
     let work = signed.world.work.clone();
     std::fs::write(work.join(".gitattributes"), "*.dat -diff\n*.lock binary\n").expect("attributes");
     std::fs::write(work.join("data.dat"), "one\n").expect("write");
@@ -505,9 +501,7 @@ fn change_ids_do_not_depend_on_gitattributes_in_a_clone() {
 /// covers: one dated in the future approves nothing.
 #[test]
 fn a_signed_merge_dated_in_the_future_approves_nothing() {
-    let mut signed = Signed::new();
-    signed.serve();
-    seed(&signed);
+    let signed = Signed::seeded();
     review_branch(&signed, false);
     let alice = signed.clone_for("alice", ALICE, &signed.key("alice"));
     let tomorrow = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs() + 86_400;
@@ -524,9 +518,7 @@ fn a_signed_merge_dated_in_the_future_approves_nothing() {
 
 #[test]
 fn a_signed_merge_does_not_approve_the_signers_own_commit() {
-    let mut signed = Signed::new();
-    signed.serve();
-    seed(&signed);
+    let signed = Signed::seeded();
     review_branch(&signed, true);
     let alice = signed.clone_for("alice", ALICE, &signed.key("alice"));
     merge_review(&alice, true, ALICE, Some(&signed.key("alice")));
@@ -539,9 +531,7 @@ fn a_signed_merge_does_not_approve_the_signers_own_commit() {
 
 #[test]
 fn approve_rewrites_the_branch_or_merges_with_a_key_file() {
-    let mut signed = Signed::new();
-    signed.serve();
-    seed(&signed);
+    let signed = Signed::seeded();
     review_branch(&signed, true);
     let alice = signed.clone_for("alice", ALICE, &signed.key("alice"));
 
@@ -587,9 +577,7 @@ fn approve_rewrites_the_branch_or_merges_with_a_key_file() {
 #[test]
 fn approve_merge_runs_no_hook_from_the_branch_it_reviews() {
     use std::os::unix::fs::PermissionsExt;
-    let mut signed = Signed::new();
-    signed.serve();
-    seed(&signed);
+    let signed = Signed::seeded();
     let work = &signed.world.work;
     run_git(work, &["checkout", "--quiet", "-b", "review", "origin/main"]);
     std::fs::create_dir(work.join(".githooks")).expect("hooks dir");
@@ -635,9 +623,7 @@ fn approve_merge_runs_no_hook_from_the_branch_it_reviews() {
 /// commit. Such a name is refused, and so is one in a range.
 #[test]
 fn approve_refuses_a_name_a_tag_makes_ambiguous() {
-    let mut signed = Signed::new();
-    signed.serve();
-    seed(&signed);
+    let signed = Signed::seeded();
     let work = &signed.world.work;
     run_git(work, &["checkout", "--quiet", "-b", "review", "origin/main"]);
     ai_commit(work, "retry.txt", "retry on timeout\n", "Retry deploys on timeout", "");
@@ -675,9 +661,7 @@ fn approve_refuses_a_name_a_tag_makes_ambiguous() {
 /// `Signed-off-by:`).
 #[test]
 fn approve_reads_no_policy_from_the_work_tree() {
-    let mut signed = Signed::new();
-    signed.serve();
-    seed(&signed);
+    let signed = Signed::seeded();
     let work = &signed.world.work;
     run_git(work, &["checkout", "--quiet", "-b", "review", "origin/main"]);
     let config = std::fs::read_to_string(&signed.world.config).expect("config");
@@ -717,9 +701,7 @@ fn approve_reads_no_policy_from_the_work_tree() {
 /// (no `MERGE_HEAD`, a clean work tree), so a later run starts afresh.
 #[test]
 fn approve_merge_leaves_no_merge_behind_when_it_fails() {
-    let mut signed = Signed::new();
-    signed.serve();
-    seed(&signed);
+    let signed = Signed::seeded();
     let work = &signed.world.work;
     run_git(work, &["checkout", "--quiet", "-b", "review", "origin/main"]);
     ai_commit(work, "conflict.txt", "from the branch\n", "Branch side", "");
@@ -744,9 +726,7 @@ fn approve_merge_leaves_no_merge_behind_when_it_fails() {
 
 #[test]
 fn approve_rewrite_print_and_merge_with_the_key_in_ssh_agent() {
-    let mut signed = Signed::new();
-    signed.serve();
-    seed(&signed);
+    let signed = Signed::seeded();
     review_branch(&signed, false);
     let socket = signed.world.dir.path().join("agent.sock");
     let mut agent = Command::new("ssh-agent").arg("-D").arg("-a").arg(&socket).stdout(Stdio::null()).spawn().expect("ssh-agent");
@@ -1005,9 +985,7 @@ fn a_large_text_file_is_bound_by_its_blob_ids() {
 /// The change id hashes that line; git's patch-id is left as git has it.
 #[test]
 fn a_file_after_a_binary_file_is_bound_by_its_path() {
-    let mut signed = Signed::new();
-    signed.serve();
-    seed(&signed);
+    let signed = Signed::seeded();
     let work = &signed.world.work;
     let add = |files: &[(&str, &[u8])], subject: &str| {
         for (path, bytes) in files {
@@ -1056,9 +1034,7 @@ fn a_file_after_a_binary_file_is_bound_by_its_path() {
 /// later-dated parent first, and leave its child pointing at the old one).
 #[test]
 fn approve_rewrites_parents_first_under_skewed_dates() {
-    let mut signed = Signed::new();
-    signed.serve();
-    seed(&signed);
+    let signed = Signed::seeded();
     let alice = signed.clone_for("alice", ALICE, &signed.key("alice"));
     run_git(&alice, &["checkout", "--quiet", "-b", "review", "origin/main"]);
     let commit_at = |date: &str, file: &str, subject: &str| {
@@ -1099,9 +1075,7 @@ fn approve_rewrites_parents_first_under_skewed_dates() {
 /// refuses its commit and no other; untouched, all eighty go in.
 #[test]
 fn one_bad_signature_among_many_refuses_its_commit_alone() {
-    let mut signed = Signed::new();
-    signed.serve();
-    seed(&signed);
+    let signed = Signed::seeded();
     let work = &signed.world.work;
     run_git(work, &["checkout", "--quiet", "-b", "bulk", "origin/main"]);
     for n in 1..=80 {
