@@ -646,6 +646,15 @@ fn approve_refuses_a_name_a_tag_makes_ambiguous() {
         );
         assert!(!stdout.contains("sig="), "{args:?}: nothing is signed: {stdout}");
     }
+    // A tag named like the short id of the reviewed commit is refused too.
+    let reviewed = run_git(&alice, &["rev-parse", "refs/remotes/origin/review/x"]).trim().to_owned();
+    let short = &reviewed[..12];
+    assert!(signed.world.push(&format!("{look_alike}:refs/tags/{short}")).accepted);
+    run_git(&alice, &["fetch", "--quiet", "--tags", "origin"]);
+    let (code, stdout, stderr) = signed.approve(&alice, &["--print", &format!("origin/main..{short}")]);
+    assert_ne!(code, 0, "{stdout}{stderr}");
+    assert!(stderr.contains(&format!("`{short}` is ambiguous: it names a commit id and refs/tags/{short}")), "{stderr}");
+    assert!(!stdout.contains("sig="), "{stdout}");
     // Named in full, the branch is what gets approved.
     let (code, stdout, stderr) = signed.approve(&alice, &["--merge", "refs/remotes/origin/review/x"]);
     assert_eq!(code, 0, "{stdout}{stderr}");
