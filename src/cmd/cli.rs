@@ -116,13 +116,33 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let verbose = matches!(cli.command, Command::Serve);
     init_logging(verbose, cli.log_format);
+    // A reader that goes away (`signoff-gate roster list | head -1`) makes
+    // the next write to stdout panic in std: not a bug, so no report of one.
+    let report_panic = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !panic_text(info.payload()).is_some_and(is_closed_stdout) {
+            report_panic(info);
+        }
+    }));
     // A panic is a bug; it must still end as a refusal (exit 2, like every
     // other failure), never as Rust's exit 101 that a script may not expect.
     let outcome = std::panic::catch_unwind(move || dispatch(cli));
-    outcome.unwrap_or_else(|_| {
-        eprintln!("signoff-gate: internal error (a bug, please report it); nothing was accepted");
+    outcome.unwrap_or_else(|payload| {
+        if !panic_text(payload.as_ref()).is_some_and(is_closed_stdout) {
+            eprintln!("signoff-gate: internal error (a bug, please report it); nothing was accepted");
+        }
         ExitCode::from(2)
     })
+}
+
+/// A panic's message, when it has one.
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> Option<&str> {
+    payload.downcast_ref::<String>().map(String::as_str).or_else(|| payload.downcast_ref::<&str>().copied())
+}
+
+/// Whether a panic's message is std's for a write to a closed stdout.
+fn is_closed_stdout(message: &str) -> bool {
+    message.starts_with("failed printing to stdout") && message.contains("Broken pipe")
 }
 
 fn dispatch(cli: Cli) -> ExitCode {

@@ -372,6 +372,28 @@ fn roster_list_shows_who_can_approve() {
     assert!(lines[lines.len() - 1].contains(": 2 approvers;"), "{stdout}");
 }
 
+/// A reader that stops reading (`| head -c 1`) ends the command with exit
+/// 2 and nothing on stderr: no panic report, no "internal error".
+#[test]
+fn a_closed_stdout_is_not_reported_as_a_bug() {
+    let world = World::new();
+    let mut roster = String::new();
+    for n in 0..2_000 {
+        roster.push_str(&format!("[[engineer]]\nname = \"Engineer {n}\"\nemail = \"e{n}@corp.example\"\nlevel = \"mid\"\n\n"));
+    }
+    let path = world.dir.path().join("big-roster.toml");
+    std::fs::write(&path, roster).expect("roster");
+    let config = world.config.to_string_lossy().into_owned();
+    let script = format!(
+        "{BIN} --config '{config}' roster list '{}' 2>stderr.txt | head -c 1 >/dev/null; echo \"${{PIPESTATUS[0]}}\"",
+        path.display()
+    );
+    let output = Command::new("bash").current_dir(world.dir.path()).args(["-c", &script]).output().expect("bash");
+    let stderr = std::fs::read_to_string(world.dir.path().join("stderr.txt")).expect("stderr");
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "2", "{stderr}");
+    assert_eq!(stderr, "", "nothing on stderr");
+}
+
 #[test]
 fn messages_are_read_in_the_encoding_the_commit_declares() {
     let world = World::new();
