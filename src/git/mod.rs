@@ -10,6 +10,7 @@
 
 mod error;
 pub mod history;
+mod one_place;
 pub mod patch_id;
 
 use error::git_error;
@@ -544,25 +545,44 @@ fn render_file(text: &mut Vec<u8>, file: &crate::git::history::FileDiff<'_>, opt
     if old == new {
         return Ok(());
     }
-    let context = || format!("cannot diff {}", String::from_utf8_lossy(file.path));
-    let patch = git2::Patch::from_buffers(old, None, new, None, Some(options)).map_err(|error| git_error(context())(error))?;
-    if patch.num_hunks() == 0 {
-        return Ok(());
-    }
     // libgit2 names the files again only in a header that is not
-    // `unchanged`.
+    // `unchanged`; git, only when a hunk follows.
+    let mark = text.len();
     if !unchanged {
         push_line(text, &[b"--- ", old_path]);
         push_line(text, &[b"+++ ", new_path]);
     }
+    let body = text.len();
+    hunks(text, old, new, options).map_err(|error| git_error(format!("cannot diff {}", String::from_utf8_lossy(file.path)))(error))?;
+    if text.len() == body {
+        text.truncate(mark);
+    }
+    Ok(())
+}
+
+/// Appends the hunks of `old` to `new` as xdiff prints them: a change in
+/// one place without running a diff ([`one_place`]), any other by libgit2.
+fn hunks(text: &mut Vec<u8>, old: &[u8], new: &[u8], options: &mut git2::DiffOptions) -> Result<(), git2::Error> {
+    match one_place::find(old, new) {
+        Some(place) => {
+            place.render(text);
+            Ok(())
+        }
+        None => hunks_by_libgit2(text, old, new, options),
+    }
+}
+
+/// Appends the hunks libgit2's xdiff finds between `old` and `new`.
+fn hunks_by_libgit2(text: &mut Vec<u8>, old: &[u8], new: &[u8], options: &mut git2::DiffOptions) -> Result<(), git2::Error> {
+    let patch = git2::Patch::from_buffers(old, None, new, None, Some(options))?;
     for hunk in 0..patch.num_hunks() {
-        let (header, count) = patch.hunk(hunk).map_err(|error| git_error(context())(error))?;
+        let (header, count) = patch.hunk(hunk)?;
         text.extend_from_slice(header.header());
         if !text.ends_with(b"\n") {
             text.push(b'\n');
         }
         for index in 0..count {
-            let diff_line = patch.line_in_hunk(hunk, index).map_err(|error| git_error(context())(error))?;
+            let diff_line = patch.line_in_hunk(hunk, index)?;
             match diff_line.origin() {
                 origin @ ('+' | '-' | ' ') => {
                     text.push(origin as u8);
@@ -1114,6 +1134,98 @@ mod change_reference;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A hunk header without the function name xdiff adds after it.
+    fn without_function_names(text: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for line in text.split_inclusive(|&b| b == b'\n') {
+            match line.strip_prefix(b"@@ ").and_then(|rest| rest.windows(3).position(|w| w == b" @@")) {
+                Some(end) => {
+                    out.extend_from_slice(&line[..3 + end + 3]);
+                    out.push(b'\n');
+                }
+                None => out.extend_from_slice(line),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn a_change_in_one_place_renders_as_libgit2_renders_it() {
+        // Small files from a few lines (some alike but for whitespace, one
+        // without its newline at the end), each changed at random: every
+        // one the fast path takes must come out as libgit2's xdiff has it.
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move |below: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % below as u64) as usize
+        };
+        let lines: [&[u8]; 6] = [b"a\n", b"b\n", b"c\n", b"\n", b" a\n", b"}\n"];
+        let file = |next: &mut dyn FnMut(usize) -> usize, most: usize| {
+            let mut text: Vec<u8> = (0..next(most + 1)).flat_map(|_| lines[next(lines.len())].to_vec()).collect();
+            if next(4) == 0 {
+                text.extend_from_slice([&b"a"[..], b"d", b" a"][next(3)]);
+            }
+            text
+        };
+        let mut options = git2::DiffOptions::new();
+        options.indent_heuristic(true);
+        let (mut taken, mut left) = (0, 0);
+        for round in 0..20_000 {
+            let most = if round % 4 == 0 { 16 } else { 7 };
+            let old = file(&mut next, most);
+            let new = if round % 3 == 0 {
+                file(&mut next, most)
+            } else {
+                // The old file with one block replaced.
+                let records: Vec<&[u8]> = old.split_inclusive(|&b| b == b'\n').collect();
+                let start = next(records.len() + 1);
+                let end = start + next(records.len() - start + 1);
+                let block = file(&mut next, 3);
+                let mut new: Vec<u8> = records[..start].concat();
+                new.extend_from_slice(&block);
+                new.extend(records[end..].concat());
+                new
+            };
+            if old == new {
+                continue;
+            }
+            let mut expected = Vec::new();
+            hunks_by_libgit2(&mut expected, &old, &new, &mut options).expect("libgit2 diffs");
+            match one_place::find(&old, &new) {
+                Some(place) => {
+                    let mut rendered = Vec::new();
+                    place.render(&mut rendered);
+                    assert_eq!(
+                        String::from_utf8_lossy(&rendered),
+                        String::from_utf8_lossy(&without_function_names(&expected)),
+                        "old {:?}, new {:?}",
+                        String::from_utf8_lossy(&old),
+                        String::from_utf8_lossy(&new)
+                    );
+                    taken += 1;
+                }
+                None => left += 1,
+            }
+        }
+        // Both ways were tried, often.
+        assert!(taken > 5_000 && left > 2_000, "{taken} taken, {left} left to libgit2");
+        // Blocks too large to compare line by line with every line.
+        let numbered = |prefix: &str, range: std::ops::Range<usize>| -> Vec<u8> {
+            range.flat_map(|n| format!("{prefix}{n}\n").into_bytes()).collect()
+        };
+        let frame = |middle: &[u8]| [&b"fn main() {\n"[..], middle, b"}\n"].concat();
+        let (old, new) = (frame(&numbered("x", 0..100)), frame(&numbered("y", 0..100)));
+        let mut expected = Vec::new();
+        hunks_by_libgit2(&mut expected, &old, &new, &mut options).expect("libgit2 diffs");
+        let mut rendered = Vec::new();
+        one_place::find(&old, &new).expect("one place").render(&mut rendered);
+        assert_eq!(rendered, without_function_names(&expected));
+        let shares_one = frame(&[numbered("y", 0..99), b"x50\n".to_vec()].concat());
+        assert!(one_place::find(&old, &shares_one).is_none());
+    }
 
     /// A packed-refs file as git writes it: sorted, some tags peeled.
     fn packed(names: &[String], sorted: bool) -> Vec<u8> {

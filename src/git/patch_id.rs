@@ -1,7 +1,7 @@
 //! The change a commit makes, as one id. git's `patch-id --verbatim` (the
 //! stable patch-id, whitespace kept) is ported line for line from
 //! `builtin/patch-id.c` (`get_one_patchid`) and run over patch text rendered
-//! from libgit2's diff; the change id is a SHA-256 over the pieces that
+//! as libgit2's xdiff prints it; the change id is a SHA-256 over the pieces that
 //! patch-id hashes (see [`Digests`] for why not git's sum itself), and one
 //! more: the `diff --git` line of a file right after a binary one, which
 //! git skips, and which alone names that file.
