@@ -1152,8 +1152,9 @@ mod tests {
 
     #[test]
     fn a_change_in_one_place_renders_as_libgit2_renders_it() {
-        // Small files from a few lines (some alike but for whitespace, one
-        // without its newline at the end), each changed at random: every
+        // Small files from a few lines (some alike but for whitespace or a
+        // carriage return, one without its newline at the end), each
+        // changed at random: every
         // one the fast path takes must come out as libgit2's xdiff has it.
         let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
         let mut next = move |below: usize| {
@@ -1162,11 +1163,11 @@ mod tests {
             state ^= state << 17;
             (state % below as u64) as usize
         };
-        let lines: [&[u8]; 6] = [b"a\n", b"b\n", b"c\n", b"\n", b" a\n", b"}\n"];
+        let lines: [&[u8]; 7] = [b"a\n", b"b\n", b"c\n", b"\n", b" a\n", b"}\n", b"a\r\n"];
         let file = |next: &mut dyn FnMut(usize) -> usize, most: usize| {
             let mut text: Vec<u8> = (0..next(most + 1)).flat_map(|_| lines[next(lines.len())].to_vec()).collect();
             if next(4) == 0 {
-                text.extend_from_slice([&b"a"[..], b"d", b" a"][next(3)]);
+                text.extend_from_slice([&b"a"[..], b"d", b" a", b"\r"][next(4)]);
             }
             text
         };
