@@ -180,7 +180,7 @@ fn ref_blocks(decision: &PushDecision, verb: &str) -> String {
     let mut out = String::new();
     for decision in &decision.refs {
         for problem in &decision.problems {
-            let _ = write!(out, "\n{}: {}: {}\n", decision.update.refname, problem.code, problem.message);
+            let _ = write!(out, "\n{}: {}: {}\n", decision.update.refname, problem.code, printable(&problem.message));
         }
         if decision.refused_count == 0 {
             continue;
@@ -213,14 +213,14 @@ pub fn commit_block(report: &CommitReport) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "  {} {}", report.commit.short_id(), shorten(report.commit.subject(), MAX_SUBJECT_CHARS));
     for marker in report.markers.iter().take(MAX_MARKERS_SHOWN) {
-        let _ = writeln!(out, "      AI-assisted ({}): {}", marker.tool, marker.evidence);
+        let _ = writeln!(out, "      AI-assisted ({}): {}", marker.tool, printable(&marker.evidence));
     }
     if report.markers.len() > MAX_MARKERS_SHOWN {
         let more = report.markers.len() - MAX_MARKERS_SHOWN;
         let _ = writeln!(out, "      ... and {more} more marker{}", plural(more));
     }
     for reason in &report.reasons {
-        let _ = writeln!(out, "      {}: {}", reason.code, reason.message);
+        let _ = writeln!(out, "      {}: {}", reason.code, printable(&reason.message));
     }
     out
 }
@@ -236,7 +236,7 @@ pub fn explain_block(gate: &Gate, scope: RuleScope, report: &CommitReport) -> St
     let mut out = String::new();
     let _ = writeln!(out, "  {} {} [{verdict}]", report.commit.short_id(), shorten(report.commit.subject(), MAX_SUBJECT_CHARS));
     for marker in report.markers.iter().take(MAX_MARKERS_SHOWN) {
-        let _ = writeln!(out, "      AI-assisted ({}): {}", marker.tool, marker.evidence);
+        let _ = writeln!(out, "      AI-assisted ({}): {}", marker.tool, printable(&marker.evidence));
     }
     let ai = !report.markers.is_empty();
     for (index, rule) in gate.policy.rules.iter().enumerate() {
@@ -244,7 +244,12 @@ pub fn explain_block(gate: &Gate, scope: RuleScope, report: &CommitReport) -> St
         match report.rules.iter().find(|check| check.index == index) {
             Some(check) => {
                 let met = if check.satisfied { "met" } else { "not met" };
-                let _ = writeln!(out, "      rule \"{name}\": applies: {}; {}: {met}", check.triggered_by.join("; "), check.required);
+                let _ = writeln!(
+                    out,
+                    "      rule \"{name}\": applies: {}; {}: {met}",
+                    printable(&check.triggered_by.join("; ")),
+                    check.required
+                );
             }
             None => {
                 let why = if !scope.contains(index) {
@@ -261,7 +266,7 @@ pub fn explain_block(gate: &Gate, scope: RuleScope, report: &CommitReport) -> St
         }
     }
     for reason in &report.reasons {
-        let _ = writeln!(out, "      {}: {}", reason.code, reason.message);
+        let _ = writeln!(out, "      {}: {}", reason.code, printable(&reason.message));
     }
     out
 }
@@ -501,11 +506,17 @@ mod tests {
         let gate = gate();
         let mut decision = PushDecision::default();
         let index = decision.begin_ref(update("refs/heads/main", 1, 2));
-        let message = "Tidy\u{1b}[1A\u{1b}[2Kok: all signed off\u{202e}\n\nCo-Authored-By: Claude <noreply@anthropic.com>\n";
+        // The subject, the evidence of a marker and a quoted approval line
+        // are all the commit's words: none reaches the terminal raw.
+        let message = "Tidy\u{1b}[1A\u{1b}[2Kok: all signed off\u{202e}\n\n\
+                       Co-Authored-By: Claude\u{2066} \u{1b}[1A <noreply@anthropic.com>\n\
+                       Approved-by: Sam\u{1b}[2K\u{202e} Senior <sam@corp.example>\n";
         decision.record(index, gate.evaluate(commit(2, Some(1), message)));
         let text = push_text(&decision, &wording(&gate));
-        assert!(!text.contains('\u{1b}') && !text.contains('\u{202e}'), "{text}");
+        assert!(!text.contains('\u{1b}') && !text.contains('\u{202e}') && !text.contains('\u{2066}'), "{text}");
         assert!(text.contains("Tidy\\u{1b}[1A\\u{1b}[2Kok: all signed off\\u{202e}"), "{text}");
+        assert!(text.contains("Claude\\u{2066} \\u{1b}[1A <noreply@anthropic.com>"), "{text}");
+        assert!(text.contains("Sam\\u{1b}[2K\\u{202e} Senior"), "{text}");
     }
 
     #[test]

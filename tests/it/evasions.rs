@@ -844,3 +844,23 @@ fn the_hook_trusts_only_an_answer_that_proves_the_secret() {
     assert!(seen.contains("SignoffGate-HMAC-SHA256"), "{seen}");
     assert!(!seen.contains("s3cret-token"), "the secret was sent: {seen}");
 }
+
+#[test]
+fn a_commits_words_reach_the_pushers_terminal_escaped() {
+    // Someone else's commit, pushed on: its subject, a marker's evidence
+    // and a quoted approval line could move the cursor, erase the refusal
+    // or reorder what the pusher reads. All three are shown escaped.
+    let (world, _server) = seeded();
+    world.commit(
+        DEV,
+        "Tidy\u{1b}[1A\u{1b}[2K\n\nCo-Authored-By: Claude\u{2066} <noreply@anthropic.com>\nApproved-by: Sam\u{1b}[2K\u{202e} Senior <sam@corp.example>\n",
+    );
+    let pushed = world.push("HEAD:refs/heads/main");
+    assert!(!pushed.accepted, "accepted: {}", pushed.remote);
+    for raw in ['\u{1b}', '\u{202e}', '\u{2066}'] {
+        assert!(!pushed.stderr.contains(raw), "{raw:?} reached the terminal: {:?}", pushed.stderr);
+    }
+    for escaped in ["Tidy\\u{1b}[1A\\u{1b}[2K", "Claude\\u{2066} <noreply@anthropic.com>", "Sam\\u{1b}[2K\\u{202e} Senior"] {
+        assert!(pushed.remote.contains(escaped), "{escaped} missing: {}", pushed.remote);
+    }
+}
