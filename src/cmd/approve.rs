@@ -15,7 +15,7 @@ use crate::cmd::{Failure, find_reviewer_config};
 use crate::git::{ChangeStats, FileLines, GitRepo};
 use crate::policy::approval::{NAMESPACE, armored_body, folded_approval, statement_at, with_trailer_lines};
 use crate::policy::gate::{CommitReport, Gate, Verdict};
-use crate::policy::render::printable;
+use crate::policy::render::{printable, shown_subject};
 use crate::policy::roster::{Engineer, SigningKey};
 use crate::policy::rules::RuleScope;
 
@@ -124,7 +124,7 @@ pub fn run(config: Option<&Path>, args: &ApproveArgs) -> Result<ExitCode, Failur
             format!(
                 "  {} {}  ({}; {} file{}, +{} -{})\n",
                 report.commit.short_id(),
-                printable(report.commit.subject()),
+                shown_subject(report.commit.subject()),
                 printable(&report.commit.author.to_string()),
                 stats.files,
                 plural(stats.files),
@@ -219,7 +219,7 @@ pub fn run(config: Option<&Path>, args: &ApproveArgs) -> Result<ExitCode, Failur
     let mut out = std::io::stdout().lock();
     if args.print {
         for report in &theirs {
-            say(&mut out, format!("\n# {} {}\n", report.commit.short_id(), printable(report.commit.subject())))?;
+            say(&mut out, format!("\n# {} {}\n", report.commit.short_id(), shown_subject(report.commit.subject())))?;
             say(&mut out, lines[&report.commit.id].clone())?;
         }
         say(
@@ -259,7 +259,7 @@ fn list_own(out: &mut impl Write, mine: &[&CommitReport]) -> Result<(), Failure>
     let mut text =
         format!("Not yours to approve (you are an author; another approver must sign {}):\n", if mine.len() == 1 { "it" } else { "them" });
     for report in mine {
-        text.push_str(&format!("  {} {}\n", report.commit.short_id(), printable(report.commit.subject())));
+        text.push_str(&format!("  {} {}\n", report.commit.short_id(), shown_subject(report.commit.subject())));
     }
     out.write_all(text.as_bytes()).map_err(Failure::io("cannot write"))
 }
@@ -383,12 +383,12 @@ fn collect(repo: &GitRepo, gate: &Gate, specs: &[String]) -> Result<Collected, F
             if report.verdict == Verdict::Rejected && report.commit.judgeable() {
                 reports.push(report);
             } else if report.verdict == Verdict::Approved {
-                approved.push(format!("  {} {}\n", report.commit.short_id(), printable(report.commit.subject())));
+                approved.push(format!("  {} {}\n", report.commit.short_id(), shown_subject(report.commit.subject())));
             } else if report.verdict == Verdict::NotAi {
                 others.push(format!(
                     "  {} {}  ({})\n",
                     report.commit.short_id(),
-                    printable(report.commit.subject()),
+                    shown_subject(report.commit.subject()),
                     printable(&report.commit.author.to_string())
                 ));
             }

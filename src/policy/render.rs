@@ -211,7 +211,7 @@ fn push_help(out: &mut String, wording: &Wording<'_>) {
 /// evidence, and each reason.
 pub fn commit_block(report: &CommitReport) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "  {} {}", report.commit.short_id(), shorten(report.commit.subject(), MAX_SUBJECT_CHARS));
+    let _ = writeln!(out, "  {} {}", report.commit.short_id(), shown_subject(report.commit.subject()));
     for marker in report.markers.iter().take(MAX_MARKERS_SHOWN) {
         let _ = writeln!(out, "      AI-assisted ({}): {}", marker.tool, printable(&marker.evidence));
     }
@@ -234,7 +234,7 @@ pub fn explain_block(gate: &Gate, scope: RuleScope, report: &CommitReport) -> St
         Verdict::Rejected => "refused",
     };
     let mut out = String::new();
-    let _ = writeln!(out, "  {} {} [{verdict}]", report.commit.short_id(), shorten(report.commit.subject(), MAX_SUBJECT_CHARS));
+    let _ = writeln!(out, "  {} {} [{verdict}]", report.commit.short_id(), shown_subject(report.commit.subject()));
     for marker in report.markers.iter().take(MAX_MARKERS_SHOWN) {
         let _ = writeln!(out, "      AI-assisted ({}): {}", marker.tool, printable(&marker.evidence));
     }
@@ -377,6 +377,12 @@ pub fn duration_phrase(seconds: i64) -> String {
 
 fn plural(count: usize) -> &'static str {
     if count == 1 { "" } else { "s" }
+}
+
+/// A commit's subject as a listing shows it: safe ([`printable`]) and cut
+/// to one line's width, however long the commit made it.
+pub fn shown_subject(subject: &str) -> String {
+    shorten(subject, MAX_SUBJECT_CHARS)
 }
 
 /// `text` shown safely ([`printable`]), cut to `max` characters.

@@ -663,6 +663,27 @@ fn approve_refuses_a_name_a_tag_makes_ambiguous() {
     assert_eq!(run_git(&alice, &["show", "HEAD:retry.txt"]), "retry on timeout\n");
 }
 
+/// A subject of any length is listed on one line, cut: a commit cannot
+/// push the rest of the listing (or the question) off the senior's screen.
+#[test]
+fn approve_lists_a_long_subject_cut_to_one_line() {
+    let signed = Signed::seeded();
+    let work = &signed.world.work;
+    run_git(work, &["checkout", "--quiet", "-b", "review", "origin/main"]);
+    let subject = format!("Retry deploys {} END", "x".repeat(5_000));
+    ai_commit(work, "retry.txt", "retry on timeout\n", &subject, "");
+    assert!(signed.world.push("HEAD:refs/heads/review/x").accepted);
+    let alice = signed.clone_for("alice", ALICE, &signed.key("alice"));
+    run_git(&alice, &["fetch", "--quiet", "origin"]);
+    let (code, stdout, stderr) = signed.approve(&alice, &["--print", "origin/main..origin/review/x"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let all = format!("{stdout}{stderr}");
+    assert!(all.contains("Retry deploys xxx"), "{all}");
+    assert!(!all.contains("END"), "the subject was shown whole");
+    let longest = all.lines().filter(|line| !line.contains("sig=")).map(|line| line.chars().count()).max().unwrap_or(0);
+    assert!(longest < 200, "a line of {longest} characters");
+}
+
 /// `approve` reads no policy from the work tree: there, the branch under
 /// review could bring a `.signoff-gate.toml` that turns a detector off (so
 /// a commit the server sees as AI-assisted is not listed, yet approved by
