@@ -360,9 +360,35 @@ impl Stop {
 pub struct Protection {
     patterns: ProtectedRefs,
     /// The commits the protected refs point at (not through symrefs).
-    tips: Vec<Oid>,
+    tips: Tips,
+    /// Each protected ref (not a symref) and its commit.
+    named: Vec<(String, Oid)>,
     /// Each protected symref and the refs it leads to.
     symref_chains: Vec<Vec<String>>,
+}
+
+/// Commits of protected refs, each once.
+#[derive(Debug, Clone, Default)]
+pub struct Tips(Vec<Oid>);
+
+impl Protection {
+    /// The commits of every protected ref.
+    pub fn tips(&self) -> &Tips {
+        &self.tips
+    }
+
+    /// The commits of the protected refs `keep` keeps, by name.
+    pub fn tips_where(&self, mut keep: impl FnMut(&str) -> bool) -> Tips {
+        let mut tips: Vec<Oid> = self.named.iter().filter(|(name, _)| keep(name)).map(|(_, commit)| *commit).collect();
+        tips.sort();
+        tips.dedup();
+        Tips(tips)
+    }
+
+    /// Each protected ref's name (not a symref's).
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.named.iter().map(|(name, _)| name.as_str())
+    }
 }
 
 /// How far [`GitRepo::walk_recent`] reads.
@@ -380,8 +406,9 @@ pub struct Recent {
 /// What one walk of a push shares with the push's other walks.
 #[derive(Debug, Clone, Copy)]
 pub struct WithinPush<'a> {
-    /// The protected refs, read once for the push.
-    pub protection: &'a Protection,
+    /// The commits of the protected refs whose history counts as judged
+    /// for this update (see [`Protection::tips_where`]).
+    pub protected_tips: &'a Tips,
     /// The tips the push's earlier walks started from.
     pub walked: &'a [String],
     /// When to give up.
@@ -843,7 +870,8 @@ impl GitRepo {
         work: impl Fn(CommitFacts, &mut Changes<'_>) -> T + Sync,
         visit: impl FnMut(T),
     ) -> Result<(), GitError> {
-        let within = WithinPush { protection: &self.protection(protected)?, walked: &[], stop: &Stop::never(), notes: &[] };
+        let protection = self.protection(protected)?;
+        let within = WithinPush { protected_tips: protection.tips(), walked: &[], stop: &Stop::never(), notes: &[] };
         self.walk_entering_with(update, new_commit, &within, work, visit)
     }
 
@@ -859,7 +887,7 @@ impl GitRepo {
         work: impl Fn(CommitFacts, &mut Changes<'_>) -> T + Sync,
         mut visit: impl FnMut(T),
     ) -> Result<(), GitError> {
-        let WithinPush { protection, walked, stop, notes } = within;
+        let WithinPush { protected_tips, walked, stop, notes } = within;
         let new = Oid::from_str(new_commit).ok().and_then(|oid| crate::git::history::object_id(oid.as_bytes()));
         let new = new.ok_or_else(|| GitError::MissingObject { id: new_commit.to_owned() })?;
         let mut hidden = Vec::new();
@@ -867,7 +895,7 @@ impl GitRepo {
             // A missing old tip (a corrupt repository) only means more is checked.
             hidden.extend(Oid::from_str(&update.old).ok().and_then(|oid| self.peel_commit(oid)));
         }
-        hidden.extend(protection.tips.iter().copied());
+        hidden.extend(protected_tips.0.iter().copied());
         hidden.extend(walked.iter().filter_map(|id| Oid::from_str(id).ok()));
         let hidden: Vec<_> = hidden.iter().filter_map(|oid| crate::git::history::object_id(oid.as_bytes())).collect();
         let history = self.history()?;
@@ -980,7 +1008,7 @@ impl GitRepo {
         mut visit: impl FnMut(T),
     ) -> Result<(), GitError> {
         let Recent { since, at_least, limit } = recent;
-        let tips: Vec<_> = protection.tips.iter().filter_map(|oid| crate::git::history::object_id(oid.as_bytes())).collect();
+        let tips: Vec<_> = protection.tips.0.iter().filter_map(|oid| crate::git::history::object_id(oid.as_bytes())).collect();
         if tips.is_empty() {
             return Ok(());
         }
@@ -1047,7 +1075,28 @@ impl GitRepo {
             .map(|name| self.symref_chain(name))
             .filter(|chain| chain.len() > 1)
             .collect();
-        Ok(Protection { patterns: protected.clone(), tips: self.protected_tips(protected, &loose)?, symref_chains })
+        let named = self.protected_tips(protected, &loose)?;
+        let mut tips: Vec<Oid> = named.iter().map(|(_, commit)| *commit).collect();
+        tips.sort();
+        tips.dedup();
+        Ok(Protection { patterns: protected.clone(), tips: Tips(tips), named, symref_chains })
+    }
+
+    /// The names an update of `refname` moves: `refname`, the refs its
+    /// symbolic links lead to, and every protected symref whose chain
+    /// shares a link with them (pushing `main` moves `trunk -> main`).
+    pub fn moved_names(&self, protection: &Protection, refname: &str) -> Vec<String> {
+        let mut names = self.symref_chain(refname);
+        for theirs in &protection.symref_chains {
+            if theirs.iter().any(|link| names.contains(link)) {
+                for link in theirs {
+                    if !names.contains(link) {
+                        names.push(link.clone());
+                    }
+                }
+            }
+        }
+        names
     }
 
     /// Whether an update of `refname` moves a protected ref: `refname`
@@ -1088,7 +1137,11 @@ impl GitRepo {
     /// parse every packed ref (and match every ref against a glob) on each
     /// push, which costs tens of milliseconds in a repository with 50,000
     /// refs.
-    fn protected_tips(&self, protected: &ProtectedRefs, loose: &std::collections::BTreeSet<String>) -> Result<Vec<Oid>, GitError> {
+    fn protected_tips(
+        &self,
+        protected: &ProtectedRefs,
+        loose: &std::collections::BTreeSet<String>,
+    ) -> Result<Vec<(String, Oid)>, GitError> {
         let common = self.repo.commondir().to_owned();
         let prefixes = literal_prefixes(protected.patterns());
         let mut tips = Vec::new();
@@ -1098,7 +1151,7 @@ impl GitRepo {
             // protected target is counted under its own name.
             if let Ok(reference) = self.repo.find_reference(name) {
                 if reference.kind() == Some(git2::ReferenceType::Direct) {
-                    tips.extend(reference.peel_to_commit().ok().map(|c| c.id()));
+                    tips.extend(reference.peel_to_commit().ok().map(|c| (name.clone(), c.id())));
                 }
             }
         }
@@ -1118,12 +1171,10 @@ impl GitRepo {
                     continue;
                 }
                 if let Some(commit) = Oid::from_str(id).ok().and_then(|oid| self.peel_commit(oid)) {
-                    tips.push(commit);
+                    tips.push((name.to_owned(), commit));
                 }
             }
         }
-        tips.sort();
-        tips.dedup();
         Ok(tips)
     }
 }

@@ -257,6 +257,16 @@ impl RuleScope {
         RuleScope(bits)
     }
 
+    /// The rules of either scope.
+    pub fn with(self, other: RuleScope) -> RuleScope {
+        RuleScope(self.0 | other.0)
+    }
+
+    /// Whether every rule of `needed` is in this scope.
+    pub fn covers(self, needed: RuleScope) -> bool {
+        needed.0 & !self.0 == 0
+    }
+
     /// Whether rule `index` is in scope.
     pub fn contains(self, index: usize) -> bool {
         index < MAX_RULES && self.0 & (1 << index) != 0

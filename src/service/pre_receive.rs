@@ -170,7 +170,21 @@ pub fn decide_until(
     let mut seen: HashSet<(String, RuleScope)> = HashSet::new();
     // Each walked tip, with the rules its commits were judged under.
     let mut walked: Vec<(String, RuleScope)> = Vec::new();
-    let covers = |judged: RuleScope, needed: RuleScope| needed.0 & !judged.0 == 0;
+    let covers = |judged: RuleScope, needed: RuleScope| judged.covers(needed);
+    // The rules of every name an update of `refname` moves (a symref and
+    // what it leads to, and the protected symrefs that lead there).
+    let scope_of = |refname: &str| {
+        repo.moved_names(&protection, refname).iter().fold(RuleScope(0), |scope, name| scope.with(gate.rule_scope(Some(name))))
+    };
+    // With rules on some refs only, the history of a protected ref counts
+    // as judged for an update only when that ref's rules cover the
+    // update's: else a commit could enter main through a branch a rule
+    // does not cover, and then be skipped there as protected history.
+    let scoped_rules = gate.policy.rules.iter().any(|rule| rule.refs.is_some());
+    let protected_scopes: std::collections::HashMap<String, RuleScope> =
+        if scoped_rules { protection.names().map(|name| (name.to_owned(), scope_of(name))).collect() } else { Default::default() };
+    // The tips that count as judged, for each scope an update has.
+    let mut judged_tips: std::collections::HashMap<RuleScope, crate::git::Tips> = std::collections::HashMap::new();
     let mut tips: std::collections::HashMap<String, Tip> = std::collections::HashMap::new();
     // The push's signed approvals, for the review rate.
     let mut signed: Vec<SignedApproval> = Vec::new();
@@ -200,7 +214,7 @@ pub fn decide_until(
                 tip
             }
         };
-        let scope = gate.rule_scope(Some(&update.refname));
+        let scope = if scoped_rules { scope_of(&update.refname) } else { gate.rule_scope(Some(&update.refname)) };
         match tip {
             Tip::NotACommit(kind) => {
                 decision.refs[index].problems.push(not_a_commit(&update.refname, &update.new, kind));
@@ -213,10 +227,17 @@ pub fn decide_until(
                 decision.refs[index].tip_commit = Some(commit.clone());
                 let hide: Vec<String> = walked.iter().filter(|(_, judged)| covers(*judged, scope)).map(|(tip, _)| tip.clone()).collect();
                 let mut merges = MergeScope::default();
+                let protected_tips = if scoped_rules {
+                    judged_tips.entry(scope).or_insert_with(|| {
+                        protection.tips_where(|name| protected_scopes.get(name).is_some_and(|judged| covers(*judged, scope)))
+                    })
+                } else {
+                    protection.tips()
+                };
                 repo.walk_entering_with(
                     update,
                     &commit,
-                    &WithinPush { protection: &protection, walked: &hide, stop, notes: &notes },
+                    &WithinPush { protected_tips, walked: &hide, stop, notes: &notes },
                     // Workers judge nothing more once the walk must stop.
                     |facts, changes| {
                         (!stop.now()).then(|| {
