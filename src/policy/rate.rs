@@ -114,10 +114,13 @@ pub struct Exceeded {
 }
 
 /// The approvers whose budget the push's approvals overdraw, by email.
-/// Approvals outside `[now - window, now + skew]` are not counted (the
-/// caller refuses future-dated ones on their own). Linear after sorting.
+/// The budgets are followed from one window before the earliest approval
+/// of the push ([`since`]): an approval is weighed at the time it was
+/// signed, however long it was held before the push. Earlier approvals are
+/// not counted (the caller refuses future-dated ones on their own).
+/// Linear after sorting.
 pub fn exceeded(rate: &ReviewRate, now: i64, approvals: &[SignedApproval]) -> Vec<Exceeded> {
-    let start = now - rate.window_seconds;
+    let start = since(rate, now, approvals);
     let mut by_approver: BTreeMap<&str, Vec<&SignedApproval>> = BTreeMap::new();
     for approval in approvals.iter().filter(|a| a.signed_at >= start) {
         by_approver.entry(approval.email.as_str()).or_default().push(approval);
@@ -171,6 +174,13 @@ pub fn exceeded(rate: &ReviewRate, now: i64, approvals: &[SignedApproval]) -> Ve
         found.extend(over);
     }
     found
+}
+
+/// Where the budgets of a push's `approvals` start: one window before the
+/// earliest of them that the push brings, or before `now`.
+pub fn since(rate: &ReviewRate, now: i64, approvals: &[SignedApproval]) -> i64 {
+    let earliest = approvals.iter().filter(|a| a.pushed.is_some()).map(|a| a.signed_at).min().unwrap_or(now);
+    earliest.min(now).saturating_sub(rate.window_seconds)
 }
 
 /// The refusal for an approver who signed too fast: who, how many lines,
@@ -265,6 +275,21 @@ mod tests {
         // Approvals older than the window do not count.
         let old = vec![approval(now - 5 * HOUR, 2000, false), approval(now, 2000, true)];
         assert!(exceeded(&rate, now, &old).is_empty());
+    }
+
+    #[test]
+    fn approvals_held_past_the_window_are_weighed_when_they_were_signed() {
+        let rate = ReviewRate { lines_per_hour: 500, window_seconds: 4 * HOUR };
+        let now = 100 * HOUR;
+        // Four 1,500-line approvals signed within 80 seconds, pushed five
+        // hours later: the burst is what counts, not the wait.
+        let held: Vec<SignedApproval> = (0..4).map(|k| approval(now - 5 * HOUR + k * 20, 1500, true)).collect();
+        let found = exceeded(&rate, now, &held);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!((found[0].lines, found[0].from, found[0].to), (6000, now - 5 * HOUR, now - 5 * HOUR + 60));
+        assert_eq!(since(&rate, now, &held), now - 9 * HOUR);
+        // One of them alone fits the budget, whenever it was signed.
+        assert!(exceeded(&rate, now, &held[..1]).is_empty());
     }
 
     #[test]

@@ -140,6 +140,26 @@ fn three_thousand_lines_signed_in_ten_minutes_are_refused_under_five_hundred_an_
     );
 }
 
+/// Approvals signed in a burst do not become acceptable by being held
+/// until the burst is older than the window: each is weighed at its
+/// signing time, with whatever else the approver signed around it.
+#[test]
+fn approvals_held_past_the_window_are_weighed_when_they_were_signed() {
+    let signed = world("max_review_rate = \"500 lines/hour\"\nreview_window = \"4 hours\"");
+    let now = now();
+    let at = now - 5 * HOUR;
+    for k in 0..4 {
+        approved(&signed, &format!("held{k}.txt"), 1500, at + k * 20);
+    }
+    let pushed = push(&signed, &[], "dev");
+    assert!(!pushed.accepted, "{}", pushed.remote);
+    assert!(
+        pushed.remote.contains("review-rate-exceeded: Alice Senior signed approvals of 6,000 changed lines between "),
+        "{}",
+        pushed.remote
+    );
+}
+
 #[test]
 fn approvals_spread_over_the_window_pass_and_those_on_main_count_against_the_next_push() {
     let signed = world("max_review_rate = \"500 lines/hour\"\nreview_window = \"4 hours\"");
