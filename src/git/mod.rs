@@ -361,8 +361,6 @@ pub struct Protection {
     patterns: ProtectedRefs,
     /// The commits the protected refs point at (not through symrefs).
     tips: Tips,
-    /// Each protected ref (not a symref) and its commit.
-    named: Vec<(String, Oid)>,
     /// Each protected symref and the refs it leads to.
     symref_chains: Vec<Vec<String>>,
 }
@@ -375,19 +373,6 @@ impl Protection {
     /// The commits of every protected ref.
     pub fn tips(&self) -> &Tips {
         &self.tips
-    }
-
-    /// The commits of the protected refs `keep` keeps, by name.
-    pub fn tips_where(&self, mut keep: impl FnMut(&str) -> bool) -> Tips {
-        let mut tips: Vec<Oid> = self.named.iter().filter(|(name, _)| keep(name)).map(|(_, commit)| *commit).collect();
-        tips.sort();
-        tips.dedup();
-        Tips(tips)
-    }
-
-    /// Each protected ref's name (not a symref's).
-    pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.named.iter().map(|(name, _)| name.as_str())
     }
 }
 
@@ -406,8 +391,7 @@ pub struct Recent {
 /// What one walk of a push shares with the push's other walks.
 #[derive(Debug, Clone, Copy)]
 pub struct WithinPush<'a> {
-    /// The commits of the protected refs whose history counts as judged
-    /// for this update (see [`Protection::tips_where`]).
+    /// The commits of the protected refs, read once for the push.
     pub protected_tips: &'a Tips,
     /// The tips the push's earlier walks started from.
     pub walked: &'a [String],
@@ -1075,11 +1059,7 @@ impl GitRepo {
             .map(|name| self.symref_chain(name))
             .filter(|chain| chain.len() > 1)
             .collect();
-        let named = self.protected_tips(protected, &loose)?;
-        let mut tips: Vec<Oid> = named.iter().map(|(_, commit)| *commit).collect();
-        tips.sort();
-        tips.dedup();
-        Ok(Protection { patterns: protected.clone(), tips: Tips(tips), named, symref_chains })
+        Ok(Protection { patterns: protected.clone(), tips: Tips(self.protected_tips(protected, &loose)?), symref_chains })
     }
 
     /// The names an update of `refname` moves: `refname`, the refs its
@@ -1137,11 +1117,7 @@ impl GitRepo {
     /// parse every packed ref (and match every ref against a glob) on each
     /// push, which costs tens of milliseconds in a repository with 50,000
     /// refs.
-    fn protected_tips(
-        &self,
-        protected: &ProtectedRefs,
-        loose: &std::collections::BTreeSet<String>,
-    ) -> Result<Vec<(String, Oid)>, GitError> {
+    fn protected_tips(&self, protected: &ProtectedRefs, loose: &std::collections::BTreeSet<String>) -> Result<Vec<Oid>, GitError> {
         let common = self.repo.commondir().to_owned();
         let prefixes = literal_prefixes(protected.patterns());
         let mut tips = Vec::new();
@@ -1151,7 +1127,7 @@ impl GitRepo {
             // protected target is counted under its own name.
             if let Ok(reference) = self.repo.find_reference(name) {
                 if reference.kind() == Some(git2::ReferenceType::Direct) {
-                    tips.extend(reference.peel_to_commit().ok().map(|c| (name.clone(), c.id())));
+                    tips.extend(reference.peel_to_commit().ok().map(|c| c.id()));
                 }
             }
         }
@@ -1171,10 +1147,12 @@ impl GitRepo {
                     continue;
                 }
                 if let Some(commit) = Oid::from_str(id).ok().and_then(|oid| self.peel_commit(oid)) {
-                    tips.push((name.to_owned(), commit));
+                    tips.push(commit);
                 }
             }
         }
+        tips.sort();
+        tips.dedup();
         Ok(tips)
     }
 }

@@ -176,15 +176,7 @@ pub fn decide_until(
     let scope_of = |refname: &str| {
         repo.moved_names(&protection, refname).iter().fold(RuleScope(0), |scope, name| scope.with(gate.rule_scope(Some(name))))
     };
-    // With rules on some refs only, the history of a protected ref counts
-    // as judged for an update only when that ref's rules cover the
-    // update's: else a commit could enter main through a branch a rule
-    // does not cover, and then be skipped there as protected history.
     let scoped_rules = gate.policy.rules.iter().any(|rule| rule.refs.is_some());
-    let protected_scopes: std::collections::HashMap<String, RuleScope> =
-        if scoped_rules { protection.names().map(|name| (name.to_owned(), scope_of(name))).collect() } else { Default::default() };
-    // The tips that count as judged, for each scope an update has.
-    let mut judged_tips: std::collections::HashMap<RuleScope, crate::git::Tips> = std::collections::HashMap::new();
     let mut tips: std::collections::HashMap<String, Tip> = std::collections::HashMap::new();
     // The push's signed approvals, for the review rate.
     let mut signed: Vec<SignedApproval> = Vec::new();
@@ -227,13 +219,7 @@ pub fn decide_until(
                 decision.refs[index].tip_commit = Some(commit.clone());
                 let hide: Vec<String> = walked.iter().filter(|(_, judged)| covers(*judged, scope)).map(|(tip, _)| tip.clone()).collect();
                 let mut merges = MergeScope::default();
-                let protected_tips = if scoped_rules {
-                    judged_tips.entry(scope).or_insert_with(|| {
-                        protection.tips_where(|name| protected_scopes.get(name).is_some_and(|judged| covers(*judged, scope)))
-                    })
-                } else {
-                    protection.tips()
-                };
+                let protected_tips = protection.tips();
                 repo.walk_entering_with(
                     update,
                     &commit,
