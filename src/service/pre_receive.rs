@@ -267,7 +267,7 @@ pub fn decide_until(
         // With the approvals already on protected refs from one window
         // before the earliest of the push's (held approvals are weighed
         // when they were signed, not when they are pushed).
-        let since = crate::policy::rate::since(rate, now, &signed) - crate::policy::gate::MAX_CLOCK_SKEW;
+        let since = crate::policy::rate::since(rate, now, &signed).saturating_sub(crate::policy::gate::MAX_CLOCK_SKEW);
         // Only commits that can carry an approval are judged (signatures,
         // diffs); the rest are passed over.
         let key = gate.policy.approval_trailer.to_ascii_lowercase();
