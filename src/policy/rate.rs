@@ -136,23 +136,40 @@ pub fn exceeded(rate: &ReviewRate, now: i64, approvals: &[SignedApproval]) -> Ve
         }
         // Same time: history first, then the push, in the order given.
         list.sort_by_key(|a| (a.signed_at, a.pushed.is_some()));
-        let (mut level, mut at) = (capacity, start);
+        // The budget with the push's approvals, and with history alone: an
+        // overdraw the push causes (at its own approval, or at a later one
+        // already on a protected ref that fitted without it) is the push's.
+        let (mut level, mut alone, mut at) = (capacity, capacity, start);
         let mut spent: u64 = 0;
         let mut pushed_lines: u64 = 0;
         let mut from: Option<i64> = None;
         let mut over: Option<Exceeded> = None;
+        // The push's ref updates whose approvals came so far.
+        let mut pushed_refs: Vec<usize> = Vec::new();
         for approval in list {
             let time = approval.signed_at.max(at);
-            level = (level + (time - at) as f64 * per_second).min(capacity);
+            let refill = (time - at) as f64 * per_second;
+            level = (level + refill).min(capacity);
+            alone = (alone + refill).min(capacity);
             at = time;
             level -= approval.lines as f64;
             spent += approval.lines;
-            if approval.pushed.is_some() {
-                pushed_lines += approval.lines;
+            match approval.pushed {
+                Some(index) => {
+                    pushed_lines += approval.lines;
+                    if !pushed_refs.contains(&index) {
+                        pushed_refs.push(index);
+                    }
+                }
+                None => alone -= approval.lines as f64,
             }
             let from = *from.get_or_insert(approval.signed_at);
+            let caused = match approval.pushed {
+                Some(index) => Some(vec![index]),
+                None => (alone >= 0.0 && !pushed_refs.is_empty()).then(|| pushed_refs.clone()),
+            };
             if level < 0.0
-                && let Some(index) = approval.pushed
+                && let Some(refs) = caused
             {
                 let entry = over.get_or_insert_with(|| Exceeded {
                     name: approval.name.clone(),
@@ -166,8 +183,10 @@ pub fn exceeded(rate: &ReviewRate, now: i64, approvals: &[SignedApproval]) -> Ve
                 entry.lines = spent;
                 entry.to = approval.signed_at;
                 entry.pushed_lines = pushed_lines;
-                if !entry.refs.contains(&index) {
-                    entry.refs.push(index);
+                for index in refs {
+                    if !entry.refs.contains(&index) {
+                        entry.refs.push(index);
+                    }
                 }
             }
         }
@@ -290,6 +309,22 @@ mod tests {
         assert_eq!(since(&rate, now, &held), now - 9 * HOUR);
         // One of them alone fits the budget, whenever it was signed.
         assert!(exceeded(&rate, now, &held[..1]).is_empty());
+    }
+
+    #[test]
+    fn an_approval_pushed_after_a_later_one_overdraws_at_the_later_one() {
+        let rate = ReviewRate { lines_per_hour: 500, window_seconds: 4 * HOUR };
+        let now = 100 * HOUR;
+        // B (2,000 lines, a minute after A) went in first, alone within
+        // the budget; A (1,500 lines) pushed afterwards fits where it was
+        // signed, but leaves B overdrawn.
+        let later = vec![approval(now - 3600, 1500, true), approval(now - 3540, 2000, false)];
+        let found = exceeded(&rate, now, &later);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!((found[0].lines, found[0].pushed_lines, found[0].to), (3500, 1500, now - 3540));
+        // History that overdrew on its own is not the push's doing.
+        let already = vec![approval(now - 3600, 10, true), approval(now - 3540, 2500, false)];
+        assert!(exceeded(&rate, now, &already).is_empty());
     }
 
     #[test]

@@ -160,6 +160,26 @@ fn approvals_held_past_the_window_are_weighed_when_they_were_signed() {
     );
 }
 
+/// Nor by order: an approval signed just before one already on main,
+/// pushed after it, overdraws the budget at that later approval.
+#[test]
+fn an_approval_pushed_after_a_later_one_is_weighed_before_it() {
+    let signed = world("max_review_rate = \"500 lines/hour\"\nreview_window = \"4 hours\"");
+    let at = now() - HOUR;
+    approved(&signed, "later.txt", 2000, at + 60);
+    let pushed = push(&signed, &[], "dev");
+    assert!(pushed.accepted, "2,000 lines fit the budget: {}", pushed.remote);
+    approved(&signed, "earlier.txt", 1500, at);
+    let pushed = push(&signed, &[], "dev");
+    assert!(!pushed.accepted, "{}", pushed.remote);
+    assert!(
+        pushed.remote.contains("review-rate-exceeded: Alice Senior signed approvals of 3,500 changed lines between "),
+        "{}",
+        pushed.remote
+    );
+    assert!(pushed.remote.contains(", 1,500 of them in this push;"), "{}", pushed.remote);
+}
+
 #[test]
 fn approvals_spread_over_the_window_pass_and_those_on_main_count_against_the_next_push() {
     let signed = world("max_review_rate = \"500 lines/hour\"\nreview_window = \"4 hours\"");
