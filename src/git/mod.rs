@@ -360,20 +360,9 @@ impl Stop {
 pub struct Protection {
     patterns: ProtectedRefs,
     /// The commits the protected refs point at (not through symrefs).
-    tips: Tips,
+    tips: Vec<Oid>,
     /// Each protected symref and the refs it leads to.
     symref_chains: Vec<Vec<String>>,
-}
-
-/// Commits of protected refs, each once.
-#[derive(Debug, Clone, Default)]
-pub struct Tips(Vec<Oid>);
-
-impl Protection {
-    /// The commits of every protected ref.
-    pub fn tips(&self) -> &Tips {
-        &self.tips
-    }
 }
 
 /// How far [`GitRepo::walk_recent`] reads.
@@ -391,8 +380,8 @@ pub struct Recent {
 /// What one walk of a push shares with the push's other walks.
 #[derive(Debug, Clone, Copy)]
 pub struct WithinPush<'a> {
-    /// The commits of the protected refs, read once for the push.
-    pub protected_tips: &'a Tips,
+    /// The protected refs, read once for the push.
+    pub protection: &'a Protection,
     /// The tips the push's earlier walks started from.
     pub walked: &'a [String],
     /// When to give up.
@@ -854,8 +843,7 @@ impl GitRepo {
         work: impl Fn(CommitFacts, &mut Changes<'_>) -> T + Sync,
         visit: impl FnMut(T),
     ) -> Result<(), GitError> {
-        let protection = self.protection(protected)?;
-        let within = WithinPush { protected_tips: protection.tips(), walked: &[], stop: &Stop::never(), notes: &[] };
+        let within = WithinPush { protection: &self.protection(protected)?, walked: &[], stop: &Stop::never(), notes: &[] };
         self.walk_entering_with(update, new_commit, &within, work, visit)
     }
 
@@ -871,7 +859,7 @@ impl GitRepo {
         work: impl Fn(CommitFacts, &mut Changes<'_>) -> T + Sync,
         mut visit: impl FnMut(T),
     ) -> Result<(), GitError> {
-        let WithinPush { protected_tips, walked, stop, notes } = within;
+        let WithinPush { protection, walked, stop, notes } = within;
         let new = Oid::from_str(new_commit).ok().and_then(|oid| crate::git::history::object_id(oid.as_bytes()));
         let new = new.ok_or_else(|| GitError::MissingObject { id: new_commit.to_owned() })?;
         let mut hidden = Vec::new();
@@ -879,7 +867,7 @@ impl GitRepo {
             // A missing old tip (a corrupt repository) only means more is checked.
             hidden.extend(Oid::from_str(&update.old).ok().and_then(|oid| self.peel_commit(oid)));
         }
-        hidden.extend(protected_tips.0.iter().copied());
+        hidden.extend(protection.tips.iter().copied());
         hidden.extend(walked.iter().filter_map(|id| Oid::from_str(id).ok()));
         let hidden: Vec<_> = hidden.iter().filter_map(|oid| crate::git::history::object_id(oid.as_bytes())).collect();
         let history = self.history()?;
@@ -992,7 +980,7 @@ impl GitRepo {
         mut visit: impl FnMut(T),
     ) -> Result<(), GitError> {
         let Recent { since, at_least, limit } = recent;
-        let tips: Vec<_> = protection.tips.0.iter().filter_map(|oid| crate::git::history::object_id(oid.as_bytes())).collect();
+        let tips: Vec<_> = protection.tips.iter().filter_map(|oid| crate::git::history::object_id(oid.as_bytes())).collect();
         if tips.is_empty() {
             return Ok(());
         }
@@ -1059,7 +1047,7 @@ impl GitRepo {
             .map(|name| self.symref_chain(name))
             .filter(|chain| chain.len() > 1)
             .collect();
-        Ok(Protection { patterns: protected.clone(), tips: Tips(self.protected_tips(protected, &loose)?), symref_chains })
+        Ok(Protection { patterns: protected.clone(), tips: self.protected_tips(protected, &loose)?, symref_chains })
     }
 
     /// The names an update of `refname` moves: `refname`, the refs its

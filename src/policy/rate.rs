@@ -146,6 +146,8 @@ pub fn exceeded(rate: &ReviewRate, now: i64, approvals: &[SignedApproval]) -> Ve
         let mut over: Option<Exceeded> = None;
         // The push's ref updates whose approvals came so far.
         let mut pushed_refs: Vec<usize> = Vec::new();
+        // How many of `pushed_refs` an overdraw at history has named.
+        let mut flagged = 0;
         for approval in list {
             let time = approval.signed_at.max(at);
             let refill = (time - at) as f64 * per_second;
@@ -164,13 +166,8 @@ pub fn exceeded(rate: &ReviewRate, now: i64, approvals: &[SignedApproval]) -> Ve
                 None => alone -= approval.lines as f64,
             }
             let from = *from.get_or_insert(approval.signed_at);
-            let caused = match approval.pushed {
-                Some(index) => Some(vec![index]),
-                None => (alone >= 0.0 && !pushed_refs.is_empty()).then(|| pushed_refs.clone()),
-            };
-            if level < 0.0
-                && let Some(refs) = caused
-            {
+            let by_the_push = approval.pushed.is_some() || (alone >= 0.0 && !pushed_refs.is_empty());
+            if level < 0.0 && by_the_push {
                 let entry = over.get_or_insert_with(|| Exceeded {
                     name: approval.name.clone(),
                     email: email.to_owned(),
@@ -183,10 +180,19 @@ pub fn exceeded(rate: &ReviewRate, now: i64, approvals: &[SignedApproval]) -> Ve
                 entry.lines = spent;
                 entry.to = approval.signed_at;
                 entry.pushed_lines = pushed_lines;
-                for index in refs {
+                // Its own update, or every update whose approvals came
+                // before (each added once, however many overdraws follow).
+                let refs: &[usize] = match &approval.pushed {
+                    Some(index) => std::slice::from_ref(index),
+                    None => &pushed_refs[flagged..],
+                };
+                for &index in refs {
                     if !entry.refs.contains(&index) {
                         entry.refs.push(index);
                     }
+                }
+                if approval.pushed.is_none() {
+                    flagged = pushed_refs.len();
                 }
             }
         }

@@ -176,6 +176,8 @@ pub fn decide_until(
     let scope_of = |refname: &str| {
         repo.moved_names(&protection, refname).iter().fold(RuleScope(0), |scope, name| scope.with(gate.rule_scope(Some(name))))
     };
+    // Without a rule on some refs only, every name has every rule: no
+    // symref need be followed for them.
     let scoped_rules = gate.policy.rules.iter().any(|rule| rule.refs.is_some());
     let mut tips: std::collections::HashMap<String, Tip> = std::collections::HashMap::new();
     // The push's signed approvals, for the review rate.
@@ -219,11 +221,10 @@ pub fn decide_until(
                 decision.refs[index].tip_commit = Some(commit.clone());
                 let hide: Vec<String> = walked.iter().filter(|(_, judged)| covers(*judged, scope)).map(|(tip, _)| tip.clone()).collect();
                 let mut merges = MergeScope::default();
-                let protected_tips = protection.tips();
                 repo.walk_entering_with(
                     update,
                     &commit,
-                    &WithinPush { protected_tips, walked: &hide, stop, notes: &notes },
+                    &WithinPush { protection: &protection, walked: &hide, stop, notes: &notes },
                     // Workers judge nothing more once the walk must stop.
                     |facts, changes| {
                         (!stop.now()).then(|| {
